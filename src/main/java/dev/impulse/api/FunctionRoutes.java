@@ -1,0 +1,61 @@
+package dev.impulse.api;
+
+import dev.impulse.chamber.ChamberService;
+import dev.impulse.image.FunctionRef;
+import dev.impulse.image.FunctionStore;
+import dev.impulse.image.StoredFunction;
+import dev.impulse.image.UnknownFunctionException;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+
+/** {@code /functions}: upload, list and delete function versions. */
+final class FunctionRoutes {
+  private final FunctionStore functions;
+  private final ChamberService chambers;
+
+  FunctionRoutes(FunctionStore functions, ChamberService chambers) {
+    this.functions = functions;
+    this.chambers = chambers;
+  }
+
+  /** A stored function as the API shows it. */
+  record FunctionView(
+      String app, String version, String digest, long archiveBytes, long createdTimeMillis) {
+    static FunctionView of(StoredFunction f) {
+      return new FunctionView(
+          f.ref().app(), f.ref().version(), f.digest(), f.archiveBytes(), f.createdTimeMillis());
+    }
+  }
+
+  void register(RoutesConfig routes) {
+    routes.put("/functions/{app}/{version}", this::put);
+    routes.get(
+        "/functions", ctx -> ctx.json(functions.list().stream().map(FunctionView::of).toList()));
+    routes.get("/functions/{app}/{version}", this::get);
+    routes.delete("/functions/{app}/{version}", this::delete);
+  }
+
+  private static FunctionRef ref(Context ctx) {
+    return new FunctionRef(ctx.pathParam("app"), ctx.pathParam("version"));
+  }
+
+  private void put(Context ctx) {
+    FunctionRef ref = ref(ctx);
+    FunctionStore.PutResult result = functions.put(ref, ctx.bodyInputStream());
+    ctx.status(result.created() ? HttpStatus.CREATED : HttpStatus.OK);
+    ctx.header("Location", "/functions/" + ref.app() + "/" + ref.version());
+    ctx.json(FunctionView.of(result.function()));
+  }
+
+  private void get(Context ctx) {
+    FunctionRef ref = ref(ctx);
+    ctx.json(
+        FunctionView.of(functions.find(ref).orElseThrow(() -> new UnknownFunctionException(ref))));
+  }
+
+  private void delete(Context ctx) {
+    chambers.deleteFunction(ref(ctx));
+    ctx.status(HttpStatus.NO_CONTENT);
+  }
+}

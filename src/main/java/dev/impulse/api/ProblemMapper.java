@@ -1,0 +1,140 @@
+package dev.impulse.api;
+
+import dev.impulse.chamber.ChamberNotFoundException;
+import dev.impulse.chamber.FunctionInUseException;
+import dev.impulse.image.FunctionConflictException;
+import dev.impulse.image.FunctionTooLargeException;
+import dev.impulse.image.InvalidArchiveException;
+import dev.impulse.image.InvalidNameException;
+import dev.impulse.image.UnknownFunctionException;
+import dev.impulse.image.UnknownRuntimeException;
+import dev.impulse.network.PortsExhaustedException;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become HTTP answers: each exception type maps to a status and a
+ * problem type, and its message (written for people) becomes the detail. Anything unexpected is a
+ * 500 whose detail says only where to look: internal text stays in the daemon's log.
+ */
+final class ProblemMapper {
+  private static final Logger log = LoggerFactory.getLogger(ProblemMapper.class);
+  private static final String TYPE_PREFIX = "urn:impulse:problem:";
+
+  private static final String ANSWERED = "impulse.problem";
+
+  private ProblemMapper() {}
+
+  /** True when this request's answer is already a problem. */
+  static boolean answered(Context ctx) {
+    return ctx.attribute(ANSWERED) != null;
+  }
+
+  static void handle(Exception e, Context ctx) {
+    Problem problem = toProblem(e, ctx.path(), ctx.method().name());
+    send(ctx, problem);
+  }
+
+  static void send(Context ctx, Problem problem) {
+    ctx.attribute(ANSWERED, Boolean.TRUE);
+    ctx.status(problem.status());
+    ctx.contentType(Problem.MEDIA_TYPE);
+    ctx.json(problem);
+    ctx.contentType(Problem.MEDIA_TYPE);
+  }
+
+  static Problem toProblem(Exception e, String path, String method) {
+    return switch (e) {
+      case InvalidRequestException x -> problem(400, "invalid-request", "Invalid request", x, path);
+      case InvalidNameException x -> problem(400, "invalid-name", "Invalid name", x, path);
+      case InvalidArchiveException x ->
+          problem(400, "invalid-archive", "Invalid function archive", x, path);
+      case BodyTooLargeException x ->
+          problem(413, "body-too-large", "Request body too large", x, path);
+      case FunctionTooLargeException x ->
+          problem(413, "body-too-large", "Request body too large", x, path);
+      case UnknownRuntimeException x ->
+          new Problem(
+              TYPE_PREFIX + "unknown-runtime",
+              "Unknown runtime",
+              422,
+              x.getMessage(),
+              path,
+              Map.of("available", x.available()));
+      case UnknownFunctionException x ->
+          // Naming a function that is not there in a chamber request is a bad reference (422);
+          // asking for it at its own address is a missing resource (404).
+          path.startsWith("/chambers")
+              ? problem(422, "unknown-function", "Unknown function", x, path)
+              : problem(404, "not-found", "Not found", x, path);
+      case ChamberNotFoundException x -> problem(404, "not-found", "Not found", x, path);
+      case FunctionInUseException x -> problem(409, "function-in-use", "Function in use", x, path);
+      case FunctionConflictException x ->
+          problem(409, "function-exists", "Function version exists", x, path);
+      case PortsExhaustedException x -> problem(503, "no-free-port", "No free port", x, path);
+      case HttpResponseException x -> fromJavalin(x, path, method);
+      default -> internal(e, path, method);
+    };
+  }
+
+  private static Problem fromJavalin(HttpResponseException e, String path, String method) {
+    int status = e.getStatus();
+    return switch (status) {
+      case 404 ->
+          new Problem(
+              TYPE_PREFIX + "not-found",
+              "Not found",
+              404,
+              "there is no resource at " + path + "; see the API in README.md",
+              path,
+              Map.of());
+      case 405 ->
+          new Problem(
+              TYPE_PREFIX + "method-not-allowed",
+              "Method not allowed",
+              405,
+              method + " is not allowed on " + path,
+              path,
+              Map.of());
+      case 413 ->
+          new Problem(
+              TYPE_PREFIX + "body-too-large",
+              "Request body too large",
+              413,
+              e.getMessage(),
+              path,
+              Map.of());
+      default ->
+          status >= 500
+              ? internal(e, path, method)
+              : new Problem(
+                  TYPE_PREFIX + "http-" + status,
+                  e.getMessage(),
+                  status,
+                  e.getMessage(),
+                  path,
+                  Map.of());
+    };
+  }
+
+  private static Problem internal(Exception e, String path, String method) {
+    String reference = UUID.randomUUID().toString().substring(0, 8);
+    log.error("{} {} failed (reference {})", method, path, reference, e);
+    return new Problem(
+        TYPE_PREFIX + "internal-error",
+        "Internal error",
+        500,
+        "the daemon failed to handle this request; its log has the details under reference "
+            + reference,
+        path,
+        Map.of());
+  }
+
+  private static Problem problem(int status, String type, String title, Exception e, String path) {
+    return new Problem(TYPE_PREFIX + type, title, status, e.getMessage(), path, Map.of());
+  }
+}

@@ -1,0 +1,47 @@
+package dev.impulse.chamber;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.image.Baseimages;
+import dev.impulse.image.FunctionStore;
+import dev.impulse.image.RuntimeCatalog;
+import dev.impulse.linux.Reaper;
+import dev.impulse.network.PortAllocator;
+import dev.impulse.runtime.Conmon;
+import dev.impulse.runtime.ExitFiles;
+import dev.impulse.runtime.Runc;
+import java.nio.file.Path;
+import java.time.InstantSource;
+
+/**
+ * What the chamber package works with, wired once by the daemon.
+ *
+ * @param catalog the runtimes
+ * @param baseimages their root file systems
+ * @param functions the uploaded guests
+ * @param ports the port range
+ * @param runc the OCI runtime
+ * @param conmon the container monitor
+ * @param exits conmon's exit files
+ * @param reaper reaps orphaned conmon processes
+ * @param probe checks wrappers' readiness
+ * @param settings limits and timeouts
+ * @param chambersDir where each chamber's directory is made
+ * @param journal where chamber records are made durable
+ * @param json writes config.json
+ * @param clock wall-clock time for records
+ */
+public record ChamberDependencies(
+    RuntimeCatalog catalog,
+    Baseimages baseimages,
+    FunctionStore functions,
+    PortAllocator ports,
+    Runc runc,
+    Conmon conmon,
+    ExitFiles exits,
+    Reaper reaper,
+    ReadinessProbe probe,
+    ChamberSettings settings,
+    Path chambersDir,
+    ChamberJournal journal,
+    ObjectMapper json,
+    InstantSource clock) {}

@@ -1,0 +1,263 @@
+package dev.impulse.chamber;
+
+import dev.impulse.image.FunctionRef;
+import dev.impulse.image.RuntimeDefinition;
+import dev.impulse.image.StoredFunction;
+import dev.impulse.image.UnknownFunctionException;
+import dev.impulse.runtime.ContainerLog;
+import dev.impulse.runtime.ExitWatcher;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chambers: creating, listing, destroying them and reading their logs. The public way into the
+ * chamber package; the API calls it and nothing else of the package. Thread-safe.
+ *
+ * <p>A create answers as soon as the chamber is recorded STARTING; its container is started on a
+ * virtual thread. Closing the service stops its background work and leaves containers running.
+ */
+public final class ChamberService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ChamberService.class);
+  static final Duration KILL_WAIT = Duration.ofSeconds(10);
+  static final Duration HOUSEKEEPING_PERIOD = Duration.ofSeconds(1);
+
+  private final ChamberDependencies deps;
+  private final ChamberRegistry registry;
+  private final Map<String, ChamberHandle> handles = new ConcurrentHashMap<>();
+  private final ChamberIds ids = new ChamberIds();
+  private final ChamberLauncher launcher;
+  private final ChamberTeardown teardown;
+  private final ChamberSupervisor supervisor;
+
+  /** Orders creates against function deletes, so no chamber starts on a function being deleted. */
+  private final ReentrantLock functionUse = new ReentrantLock();
+
+  private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("chamber-housekeeping").daemon().factory());
+  private ExitWatcher exitWatcher;
+
+  public ChamberService(ChamberDependencies deps) {
+    this.deps = deps;
+    this.registry = new ChamberRegistry(deps.journal());
+    this.launcher =
+        new ChamberLauncher(
+            deps.runc(), deps.conmon(), deps.chambersDir(), deps.settings(), deps.json());
+    this.teardown = new ChamberTeardown(deps.runc(), deps.conmon(), deps.ports(), launcher);
+    this.supervisor = new ChamberSupervisor(registry, handles, deps, launcher, teardown);
+  }
+
+  /** Starts watching exits and the periodic housekeeping. */
+  public void start() throws IOException {
+    exitWatcher =
+        new ExitWatcher(deps.exits(), (id, code) -> work.submit(() -> supervisor.exited(id, code)));
+    ticker.scheduleWithFixedDelay(
+        this::housekeeping,
+        HOUSEKEEPING_PERIOD.toMillis(),
+        HOUSEKEEPING_PERIOD.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Creates a chamber for {@code spec}: checks the runtime and the function, takes a port, records
+   * the chamber STARTING and starts it in the background. Throws {@link
+   * dev.impulse.image.UnknownRuntimeException}, {@link UnknownFunctionException} or {@link
+   * dev.impulse.network.PortsExhaustedException}; none of them leaves anything behind.
+   */
+  public Chamber create(ChamberSpec spec) {
+    RuntimeDefinition runtime = deps.catalog().resolve(spec.runtime());
+    Chamber chamber;
+    functionUse.lock();
+    try {
+      StoredFunction function = deps.functions().require(spec.function());
+      int port = deps.ports().allocate();
+      try {
+        String id = ids.next(spec, registry::contains);
+        chamber = Chamber.starting(id, spec, port, deps.clock().millis());
+        handles.put(id, new ChamberHandle());
+        registry.add(chamber);
+        log.info(
+            "chamber {}: created ({} on {}, port {}, function {})",
+            id,
+            spec.app() + " " + spec.version(),
+            runtime.name(),
+            port,
+            function.digest().substring(0, 12));
+      } catch (RuntimeException e) {
+        deps.ports().release(port);
+        throw e;
+      }
+    } finally {
+      functionUse.unlock();
+    }
+    String id = chamber.id();
+    work.submit(() -> supervisor.launch(id));
+    return chamber;
+  }
+
+  /** Every chamber, oldest first. */
+  public List<Chamber> list() {
+    return registry.list();
+  }
+
+  /** The chamber with this id. */
+  public Chamber get(String id) {
+    return registry.get(id).orElseThrow(() -> new ChamberNotFoundException(id));
+  }
+
+  /** The chamber with this id, if there is one. */
+  public Optional<Chamber> find(String id) {
+    return registry.get(id);
+  }
+
+  /**
+   * Destroys chamber {@code id}: SIGTERM, the grace period, SIGKILL; then releases its container,
+   * mount, files and port and forgets it. Returns when all is done.
+   */
+  public void destroy(String id) {
+    ChamberHandle handle = handles.get(id);
+    if (handle == null) {
+      throw new ChamberNotFoundException(id);
+    }
+    synchronized (handle) {
+      if (!registry.contains(id)) {
+        throw new ChamberNotFoundException(id);
+      }
+      boolean running;
+      handle.lock.lock();
+      try {
+        handle.destroyRequested = true;
+        registry.transition(
+            id,
+            ChamberStatus.STOPPING,
+            Optional.empty(),
+            Optional.of("destroy requested"),
+            ChamberStatus.STARTING,
+            ChamberStatus.RUNNING);
+        running = handle.containerCreated && !handle.ended.isDone();
+      } finally {
+        handle.lock.unlock();
+      }
+      if (running) {
+        stopContainer(id, handle);
+      }
+      handle.lock.lock();
+      try {
+        Chamber chamber = registry.get(id).orElseThrow(() -> new ChamberNotFoundException(id));
+        if (chamber.status().isLive()) {
+          chamber =
+              registry
+                  .transition(
+                      id, ChamberStatus.STOPPED, chamber.exitCode(), Optional.of("destroyed"))
+                  .orElse(chamber);
+        }
+        teardown.release(chamber, handle, true);
+        teardown.deleteFiles(id);
+        deps.exits().forget(id);
+        registry.remove(id);
+        handles.remove(id);
+        log.info("chamber {}: destroyed", id);
+      } catch (IOException e) {
+        throw new IllegalStateException(
+            "chamber " + id + ": cannot remove its files: " + e.getMessage(), e);
+      } finally {
+        handle.lock.unlock();
+      }
+    }
+  }
+
+  private void stopContainer(String id, ChamberHandle handle) {
+    deps.runc().kill(id, "TERM");
+    if (awaitEnd(handle, deps.settings().stopGrace())) {
+      return;
+    }
+    log.info(
+        "chamber {}: still running after {} ms; sending SIGKILL",
+        id,
+        deps.settings().stopGrace().toMillis());
+    deps.runc().kill(id, "KILL");
+    if (!awaitEnd(handle, KILL_WAIT)) {
+      log.warn(
+          "chamber {}: no exit reported {} s after SIGKILL; removing it by force",
+          id,
+          KILL_WAIT.toSeconds());
+    }
+  }
+
+  private static boolean awaitEnd(ChamberHandle handle, Duration timeout) {
+    try {
+      handle.ended.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
+  /** The chamber's stdout and stderr lines, the last {@code tail} of them (all when negative). */
+  public List<ContainerLog.Line> logs(String id, int tail) {
+    get(id);
+    return ContainerLog.read(launcher.paths(id).container().log(), tail);
+  }
+
+  /** Deletes an uploaded function version; refused while live chambers run it. */
+  public void deleteFunction(FunctionRef ref) {
+    functionUse.lock();
+    try {
+      List<String> users =
+          registry.find(c -> c.spec().function().equals(ref) && c.status().isLive()).stream()
+              .map(Chamber::id)
+              .sorted()
+              .toList();
+      if (!users.isEmpty()) {
+        throw new FunctionInUseException(ref, users);
+      }
+      if (!deps.functions().delete(ref)) {
+        throw new UnknownFunctionException(ref);
+      }
+    } finally {
+      functionUse.unlock();
+    }
+  }
+
+  private void housekeeping() {
+    try {
+      deps.reaper().sweep();
+      supervisor.checkExits();
+    } catch (RuntimeException e) {
+      log.error("housekeeping failed; it runs again in {} ms", HOUSEKEEPING_PERIOD.toMillis(), e);
+    }
+  }
+
+  /** Stops background work; chambers keep running. */
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    try {
+      if (exitWatcher != null) {
+        exitWatcher.close();
+      }
+    } catch (IOException e) {
+      log.warn("closing the exit watcher failed: {}", e.toString());
+    }
+    work.shutdownNow();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.impulse.chamber;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Probes {@code GET /healthz} with one HTTP/1.0 request per connection. A pooling client (the
+ * JDK's) would keep a connection open to every chamber, and each idle connection costs the wrapper
+ * a thread; this probe opens, asks, reads the status line and closes. Thread-safe.
+ */
+public final class HttpReadinessProbe implements ReadinessProbe {
+  private static final byte[] REQUEST =
+      "GET /healthz HTTP/1.0\r\nHost: skyhook\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final InetAddress address;
+  private final int timeoutMillis;
+
+  /** Probes wrappers bound on {@code address}, giving each probe {@code timeout}. */
+  public HttpReadinessProbe(InetAddress address, Duration timeout) {
+    this.address = address.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : address;
+    this.timeoutMillis = Math.toIntExact(timeout.toMillis());
+  }
+
+  @Override
+  public boolean isReady(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(address, port), timeoutMillis);
+      socket.setSoTimeout(timeoutMillis);
+      OutputStream out = socket.getOutputStream();
+      out.write(REQUEST);
+      out.flush();
+      return statusLine(socket.getInputStream()).matches("HTTP/1\\.[01] 200( .*)?");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String statusLine(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1 && c != '\n' && line.length() < 200) {
+      line.append((char) c);
+    }
+    return line.toString().strip();
+  }
+}

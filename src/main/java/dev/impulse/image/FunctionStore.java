@@ -1,0 +1,334 @@
+package dev.impulse.image;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.linux.FileTrees;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.InstantSource;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The uploaded functions: each version unpacked once into {@code <dir>/<app>/<version>/layer} (the
+ * guest at {@link #GUEST_DIR} inside it, ready to be an overlay layer) with its metadata in {@code
+ * function.json}. Versions are immutable: uploading the same archive again changes nothing,
+ * different content is refused. Archives dropped into the drop-in directory as {@code
+ * <app>-<version>.tar} (or {@code .tar.gz}, {@code .tgz}) are imported too. Uploads are spooled and
+ * unpacked aside and appear atomically. Thread-safe.
+ */
+public final class FunctionStore {
+  private static final Logger log = LoggerFactory.getLogger(FunctionStore.class);
+
+  /** Where a guest's files are inside its chamber. */
+  public static final String GUEST_DIR = "/opt/guest";
+
+  static final List<String> DROP_IN_SUFFIXES = List.of(".tar", ".tar.gz", ".tgz");
+  private static final String METADATA = "function.json";
+
+  private final Path dir;
+  private final Path staging;
+  private final Path dropIns;
+  private final long maxArchiveBytes;
+  private final long maxUnpackedBytes;
+  private final ObjectMapper json;
+  private final InstantSource clock;
+  private final Map<FunctionRef, StoredFunction> index = new ConcurrentHashMap<>();
+  private final Map<FunctionRef, Object> locks = new ConcurrentHashMap<>();
+
+  /** What {@link #put} did. */
+  public record PutResult(StoredFunction function, boolean created) {}
+
+  /** The metadata file's content. */
+  record Metadata(
+      String app, String version, String digest, long archiveBytes, long createdTimeMillis) {}
+
+  /**
+   * @param dir where functions are stored
+   * @param staging scratch space on the same file system as {@code dir}
+   * @param dropIns the drop-in directory read as well
+   * @param maxArchiveBytes the largest archive accepted
+   * @param maxUnpackedBytes the most file content an archive may unpack to
+   */
+  public FunctionStore(
+      Path dir,
+      Path staging,
+      Path dropIns,
+      long maxArchiveBytes,
+      long maxUnpackedBytes,
+      ObjectMapper json,
+      InstantSource clock) {
+    this.dir = dir;
+    this.staging = staging;
+    this.dropIns = dropIns;
+    this.maxArchiveBytes = maxArchiveBytes;
+    this.maxUnpackedBytes = maxUnpackedBytes;
+    this.json = json;
+    this.clock = clock;
+  }
+
+  /** Loads the stored functions, removes unfinished uploads and imports the drop-ins. */
+  public void open() {
+    try {
+      Files.createDirectories(dir);
+      Files.createDirectories(staging);
+      FileTrees.deleteRecursively(staging);
+      Files.createDirectories(staging);
+      try (Stream<Path> apps = Files.list(dir)) {
+        for (Path app : apps.toList()) {
+          try (Stream<Path> versions = Files.list(app)) {
+            for (Path version : versions.toList()) {
+              load(version).ifPresent(f -> index.put(f.ref(), f));
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the function store at " + dir, e);
+    }
+    importDropIns();
+  }
+
+  private Optional<StoredFunction> load(Path versionDir) {
+    try {
+      Metadata m = json.readValue(versionDir.resolve(METADATA).toFile(), Metadata.class);
+      FunctionRef ref = new FunctionRef(m.app(), m.version());
+      return Optional.of(
+          new StoredFunction(
+              ref,
+              m.digest(),
+              m.archiveBytes(),
+              m.createdTimeMillis(),
+              versionDir.resolve("layer")));
+    } catch (IOException | RuntimeException e) {
+      log.warn("ignoring {}: it is not a complete stored function ({})", versionDir, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** The stored function, importing it from the drop-in directory if it is only there. */
+  public Optional<StoredFunction> find(FunctionRef ref) {
+    StoredFunction stored = index.get(ref);
+    if (stored != null) {
+      return Optional.of(stored);
+    }
+    dropInFor(ref).ifPresent(file -> importDropIn(ref, file));
+    return Optional.ofNullable(index.get(ref));
+  }
+
+  /** Like {@link #find}, but throws {@link UnknownFunctionException}. */
+  public StoredFunction require(FunctionRef ref) {
+    return find(ref).orElseThrow(() -> new UnknownFunctionException(ref));
+  }
+
+  /** Every stored function, by app and version. */
+  public List<StoredFunction> list() {
+    return index.values().stream()
+        .sorted(
+            Comparator.comparing((StoredFunction f) -> f.ref().app())
+                .thenComparing(f -> f.ref().version()))
+        .toList();
+  }
+
+  /**
+   * Stores the archive read from {@code body}. Throws {@link FunctionTooLargeException}, {@link
+   * InvalidArchiveException} or {@link FunctionConflictException}; none of them leaves a file.
+   */
+  public PutResult put(FunctionRef ref, InputStream body) {
+    Path work;
+    try {
+      work = Files.createTempDirectory(staging, ref.app() + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a staging directory in " + staging, e);
+    }
+    try {
+      Path archive = work.resolve("archive");
+      long[] size = new long[1];
+      String digest = spool(body, archive, size);
+      Path guest = work.resolve("unpacked");
+      Files.createDirectories(guest);
+      try (InputStream in = Files.newInputStream(archive)) {
+        FunctionArchive.extract(in, guest.toAbsolutePath(), maxUnpackedBytes);
+      }
+      Path layer = work.resolve("version").resolve("layer");
+      Path target = layer.resolve(GUEST_DIR.substring(1));
+      Files.createDirectories(target.getParent());
+      Files.move(functionRoot(guest), target);
+      long now = clock.millis();
+      json.writeValue(
+          work.resolve("version").resolve(METADATA).toFile(),
+          new Metadata(ref.app(), ref.version(), digest, size[0], now));
+      synchronized (locks.computeIfAbsent(ref, r -> new Object())) {
+        StoredFunction existing = index.get(ref);
+        if (existing != null) {
+          if (existing.digest().equals(digest)) {
+            return new PutResult(existing, false);
+          }
+          throw new FunctionConflictException(ref);
+        }
+        Path home = dir.resolve(ref.app()).resolve(ref.version());
+        Files.createDirectories(home.getParent());
+        Files.move(work.resolve("version"), home, StandardCopyOption.ATOMIC_MOVE);
+        StoredFunction stored =
+            new StoredFunction(ref, digest, size[0], now, home.resolve("layer"));
+        index.put(ref, stored);
+        log.info(
+            "function {}: stored ({} bytes, sha256 {})", ref, size[0], digest.substring(0, 12));
+        return new PutResult(stored, true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("storing function " + ref + " failed", e);
+    } finally {
+      deleteQuietly(work);
+    }
+  }
+
+  /**
+   * Deletes a stored version; false when there was none. The caller makes sure no chamber uses it.
+   */
+  public boolean delete(FunctionRef ref) {
+    synchronized (locks.computeIfAbsent(ref, r -> new Object())) {
+      if (index.remove(ref) == null) {
+        return false;
+      }
+      Path home = dir.resolve(ref.app()).resolve(ref.version());
+      try {
+        Path doomed = Files.createTempDirectory(staging, "deleted-");
+        Files.move(home, doomed.resolve("version"), StandardCopyOption.ATOMIC_MOVE);
+        deleteQuietly(doomed);
+        try (Stream<Path> rest = Files.list(home.getParent())) {
+          if (rest.findAny().isEmpty()) {
+            Files.deleteIfExists(home.getParent());
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("deleting function " + ref + " failed", e);
+      }
+      log.info("function {}: deleted", ref);
+      return true;
+    }
+  }
+
+  /** Imports every drop-in archive whose version is not stored yet. */
+  public void importDropIns() {
+    if (!Files.isDirectory(dropIns)) {
+      return;
+    }
+    try (Stream<Path> files = Files.list(dropIns)) {
+      for (Path file : files.sorted().toList()) {
+        parseDropInName(file.getFileName().toString())
+            .filter(ref -> !index.containsKey(ref))
+            .ifPresent(ref -> importDropIn(ref, file));
+      }
+    } catch (IOException e) {
+      log.warn("cannot read the drop-in directory {}: {}", dropIns, e.toString());
+    }
+  }
+
+  private void importDropIn(FunctionRef ref, Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      put(ref, in);
+      log.info("function {}: imported from drop-in {}", ref, file);
+    } catch (IOException | RuntimeException e) {
+      log.warn("function {}: drop-in {} not imported: {}", ref, file, e.getMessage());
+    }
+  }
+
+  private Optional<Path> dropInFor(FunctionRef ref) {
+    for (String suffix : DROP_IN_SUFFIXES) {
+      Path file = dropIns.resolve(ref.app() + "-" + ref.version() + suffix);
+      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        return Optional.of(file);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Splits a drop-in file name {@code <app>-<version>.tar} at the first '-' followed by a digit:
+   * {@code my-app-1.0.0-rc1.tar} is app {@code my-app}, version {@code 1.0.0-rc1}.
+   */
+  static Optional<FunctionRef> parseDropInName(String fileName) {
+    for (String suffix : DROP_IN_SUFFIXES) {
+      if (fileName.endsWith(suffix)) {
+        String stem = fileName.substring(0, fileName.length() - suffix.length());
+        for (int i = 1; i < stem.length() - 1; i++) {
+          if (stem.charAt(i) == '-' && Character.isDigit(stem.charAt(i + 1))) {
+            try {
+              return Optional.of(new FunctionRef(stem.substring(0, i), stem.substring(i + 1)));
+            } catch (InvalidNameException e) {
+              return Optional.empty();
+            }
+          }
+        }
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The guest's directory inside what was unpacked: the archive's root when it has {@code main.py},
+   * or its single top-level directory when that one has it ({@code tar czf f.tgz myfunc/}).
+   */
+  private static Path functionRoot(Path unpacked) throws IOException {
+    if (Files.exists(unpacked.resolve("main.py"))) {
+      return unpacked;
+    }
+    try (Stream<Path> top = Files.list(unpacked)) {
+      List<Path> entries = top.toList();
+      if (entries.size() == 1
+          && Files.isDirectory(entries.getFirst(), LinkOption.NOFOLLOW_LINKS)
+          && Files.exists(entries.getFirst().resolve("main.py"))) {
+        return entries.getFirst();
+      }
+    }
+    throw new InvalidArchiveException(
+        "the archive has no main.py at its top (nor in a single top-level directory); a Python"
+            + " guest is a directory with main.py defining skyhook(request, meta)");
+  }
+
+  private String spool(InputStream body, Path archive, long[] size) throws IOException {
+    MessageDigest sha256;
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(archive), sha256)) {
+      byte[] buffer = new byte[64 * 1024];
+      int n;
+      while ((n = body.read(buffer)) > 0) {
+        size[0] += n;
+        if (size[0] > maxArchiveBytes) {
+          throw new FunctionTooLargeException(maxArchiveBytes);
+        }
+        out.write(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(sha256.digest());
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      FileTrees.deleteRecursively(path);
+    } catch (IOException e) {
+      log.warn("cannot remove {}: {}", path, e.toString());
+    }
+  }
+}

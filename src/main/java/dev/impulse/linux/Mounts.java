@@ -1,0 +1,89 @@
+package dev.impulse.linux;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** Mounting and unmounting file systems with mount(2), and reading the mount table. */
+public final class Mounts {
+  private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+
+  private Mounts() {}
+
+  /**
+   * Mounts an overlay at {@code target} with the given option string ({@code lowerdir=...,
+   * upperdir=...,workdir=...}); device files and set-uid bits have no effect inside it.
+   */
+  public static void mountOverlay(Path target, String options) {
+    Libc.mount("overlay", target.toString(), "overlay", Libc.MS_NODEV | Libc.MS_NOSUID, options);
+  }
+
+  /**
+   * Unmounts {@code target}. Returns false when nothing was mounted there. A mount still busy is
+   * detached lazily: it disappears from the tree now and is released when its last user goes.
+   */
+  public static boolean unmount(Path target) {
+    try {
+      Libc.umount2(target.toString(), 0);
+      return true;
+    } catch (LinuxException e) {
+      if (e.errno() == Libc.EINVAL || e.errno() == Libc.ENOENT) {
+        return false;
+      }
+      if (e.errno() == Libc.EBUSY) {
+        Libc.umount2(target.toString(), Libc.MNT_DETACH);
+        return true;
+      }
+      throw e;
+    }
+  }
+
+  /** The mount points of this process's mount namespace, in mount order. */
+  public static Set<Path> mountPoints() {
+    try {
+      Set<Path> points = new LinkedHashSet<>();
+      for (String line : Files.readAllLines(MOUNTINFO)) {
+        String[] fields = line.split(" ", 6);
+        if (fields.length > 4) {
+          points.add(Path.of(unescape(fields[4])));
+        }
+      }
+      return points;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + MOUNTINFO, e);
+    }
+  }
+
+  /** mountinfo escapes space, tab, newline and backslash as three octal digits. */
+  static String unescape(String field) {
+    if (field.indexOf('\\') < 0) {
+      return field;
+    }
+    StringBuilder out = new StringBuilder(field.length());
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\' && isOctal(field, i + 1)) {
+        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static boolean isOctal(String s, int from) {
+    if (from + 3 > s.length()) {
+      return false;
+    }
+    for (int i = from; i < from + 3; i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '7') {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.impulse.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reaps the zombies of orphans re-parented to this process (it is a child subreaper), without ever
+ * reaping a child the JDK is waiting for: processes started through {@link #start} are left to
+ * their {@link Process} object. Thread-safe.
+ */
+public final class Reaper {
+  private static final Logger log = LoggerFactory.getLogger(Reaper.class);
+  private static final Path TASKS = Path.of("/proc/self/task");
+
+  private final ReadWriteLock startLock = new ReentrantReadWriteLock();
+  private final Set<Long> jdkChildren = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Starts a process the JDK will wait for. Starting and registering happen under a lock the sweep
+   * excludes, so a child that ends at once is never mistaken for an orphan.
+   */
+  public Process start(ProcessBuilder builder) throws IOException {
+    startLock.readLock().lock();
+    try {
+      Process process = builder.start();
+      long pid = process.pid();
+      jdkChildren.add(pid);
+      process.onExit().whenComplete((p, e) -> jdkChildren.remove(pid));
+      return process;
+    } finally {
+      startLock.readLock().unlock();
+    }
+  }
+
+  /** Reaps every zombie child that is not the JDK's; returns how many. */
+  public int sweep() {
+    startLock.writeLock().lock();
+    try {
+      int reaped = 0;
+      for (int pid : children()) {
+        if (!jdkChildren.contains((long) pid) && isZombie(pid)) {
+          if (Processes.reapIfEnded(pid).isPresent()) {
+            reaped++;
+          }
+        }
+      }
+      return reaped;
+    } catch (RuntimeException e) {
+      log.warn("reaping orphaned processes failed: {}", e.toString());
+      return 0;
+    } finally {
+      startLock.writeLock().unlock();
+    }
+  }
+
+  /** Children of every thread of this process (orphans may be handed to any of them). */
+  static List<Integer> children() {
+    List<Integer> pids = new ArrayList<>();
+    try (Stream<Path> tasks = Files.list(TASKS)) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String text;
+        try {
+          text = Files.readString(task.resolve("children"));
+        } catch (NoSuchFileException gone) {
+          continue;
+        }
+        for (String pid : text.trim().split("\\s+")) {
+          if (!pid.isEmpty()) {
+            pids.add(Integer.parseInt(pid));
+          }
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot list child processes: {}", e.toString());
+    }
+    return pids;
+  }
+
+  static boolean isZombie(int pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      int end = stat.lastIndexOf(')');
+      return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package dev.impulse.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.linux.Processes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Creates containers under conmon, the monitor podman and CRI-O use: conmon runs {@code runc
+ * create}, reports the container's pid (or runc's error) through the sync pipe ({@code
+ * _OCI_SYNCPIPE}), then detaches and stays with the container for its whole life, writing its
+ * output to a size-capped k8s-file log and its exit code to the exit directory. The container is
+ * left created; {@link Runc#start} runs it. Thread-safe.
+ */
+public final class Conmon {
+  static final int SYNC_PIPE_FD = 3;
+  static final Duration CREATE_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Path binary;
+  private final Runc runc;
+  private final Path exitDir;
+  private final Path socketDir;
+  private final long logSizeMax;
+  private final ObjectMapper json;
+
+  /**
+   * @param binary the conmon program
+   * @param runc the runtime conmon runs (its binary and root)
+   * @param exitDir where conmon writes each container's exit code, in a file named by its id
+   * @param socketDir where conmon keeps its attach-socket links
+   * @param logSizeMax the size beyond which conmon truncates a container's log
+   */
+  public Conmon(
+      Path binary, Runc runc, Path exitDir, Path socketDir, long logSizeMax, ObjectMapper json) {
+    this.binary = binary;
+    this.runc = runc;
+    this.exitDir = exitDir;
+    this.socketDir = socketDir;
+    this.logSizeMax = logSizeMax;
+    this.json = json;
+  }
+
+  /** The directory conmon writes exit codes into. */
+  public Path exitDir() {
+    return exitDir;
+  }
+
+  /** The pids conmon reported: the container's first process and conmon itself. */
+  public record Created(int containerPid, int conmonPid) {}
+
+  /**
+   * Creates container {@code id} from the bundle of {@code files} (config.json must be written).
+   * Returns once runc create has finished; throws {@link ContainerCreateException} with runc's
+   * message when it failed.
+   */
+  public Created create(String id, ContainerFiles files) {
+    List<String> argv = command(id, files);
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    env.put("_OCI_SYNCPIPE", Integer.toString(SYNC_PIPE_FD));
+    Processes.Spawned spawned = Processes.spawnWithPipe(argv, env, SYNC_PIPE_FD, files.conmonLog());
+    String reply;
+    try {
+      reply = readReply(id, files, spawned);
+    } finally {
+      // conmon's first process only forks the monitor and exits; collect it now, or the reaper's
+      // next sweep will.
+      Processes.reapIfEnded(spawned.pid());
+    }
+    return parseReply(id, files, reply);
+  }
+
+  List<String> command(String id, ContainerFiles files) {
+    List<String> argv = new ArrayList<>();
+    argv.add(binary.toString());
+    argv.addAll(List.of("--api-version", "1"));
+    argv.addAll(List.of("--cid", id, "--cuuid", attachKey(id), "--name", id));
+    argv.addAll(List.of("--runtime", runc.binary().toString()));
+    argv.addAll(List.of("--bundle", files.bundle().toString()));
+    argv.addAll(List.of("--container-pidfile", files.containerPid().toString()));
+    argv.addAll(List.of("--conmon-pidfile", files.conmonPid().toString()));
+    argv.addAll(List.of("--log-path", "k8s-file:" + files.log()));
+    argv.addAll(List.of("--log-size-max", Long.toString(logSizeMax)));
+    argv.addAll(List.of("--exit-dir", exitDir.toString()));
+    argv.addAll(List.of("--persist-dir", files.bundle().toString()));
+    argv.addAll(List.of("--socket-dir-path", socketDir.toString()));
+    // conmon would otherwise sync(2) every file system when a container ends: costly under churn,
+    // and the exit file is written atomically either way.
+    argv.add("--no-sync-log");
+    argv.addAll(List.of("--runtime-arg", "--root=" + runc.root()));
+    argv.addAll(List.of("--runtime-arg", "--log-format=json"));
+    argv.addAll(List.of("--runtime-arg", "--log=" + files.runcLog()));
+    return argv;
+  }
+
+  /**
+   * The short key conmon names the container's attach-socket link by. Ids can be longer than a unix
+   * socket path allows, so a digest of the id is used.
+   */
+  public static String attachKey(String id) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+
+  /** The attach-socket link conmon leaves in the socket directory for container {@code id}. */
+  public Path attachLink(String id) {
+    return socketDir.resolve(attachKey(id));
+  }
+
+  private String readReply(String id, ContainerFiles files, Processes.Spawned spawned) {
+    CompletableFuture<String> line =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (BufferedReader reader =
+                  new BufferedReader(
+                      new InputStreamReader(spawned.pipe(), StandardCharsets.UTF_8))) {
+                return Optional.ofNullable(reader.readLine()).orElse("");
+              } catch (IOException e) {
+                return "";
+              }
+            },
+            Thread::startVirtualThread);
+    try {
+      return line.get(CREATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      killConmon(files);
+      throw new ContainerCreateException(
+          id, "conmon did not report within " + CREATE_TIMEOUT.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      killConmon(files);
+      throw new ContainerCreateException(id, "interrupted", e);
+    } catch (ExecutionException e) {
+      throw new ContainerCreateException(id, "reading conmon's reply failed", e.getCause());
+    }
+  }
+
+  private Created parseReply(String id, ContainerFiles files, String reply) {
+    if (reply.isBlank()) {
+      throw new ContainerCreateException(
+          id, "conmon ended without a reply; " + lastLines(files.conmonLog()));
+    }
+    JsonNode node;
+    try {
+      node = json.readTree(reply);
+    } catch (IOException e) {
+      throw new ContainerCreateException(id, "conmon replied with what is not JSON: " + reply);
+    }
+    int pid = node.path("data").asInt(-1);
+    if (pid <= 0) {
+      String message = node.path("message").asText("");
+      String runcError = runcError(files.runcLog());
+      throw new ContainerCreateException(
+          id, runcError.isEmpty() ? (message.isEmpty() ? reply : message) : runcError);
+    }
+    return new Created(pid, readPid(files.conmonPid()).orElse(-1));
+  }
+
+  /** The last error runc logged (JSON lines: {"level":"error","msg":...}). */
+  private String runcError(Path runcLog) {
+    try {
+      if (!Files.exists(runcLog)) {
+        return "";
+      }
+      String found = "";
+      for (String line : Files.readAllLines(runcLog)) {
+        JsonNode entry = json.readTree(line);
+        if ("error".equals(entry.path("level").asText())) {
+          found = entry.path("msg").asText();
+        }
+      }
+      return found;
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static String lastLines(Path file) {
+    try {
+      List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+      return lines.isEmpty()
+          ? "it wrote nothing"
+          : "its last words: "
+              + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException e) {
+      return "its log is unreadable";
+    }
+  }
+
+  private static void killConmon(ContainerFiles files) {
+    readPid(files.conmonPid()).ifPresent(pid -> Processes.signal(pid, 9));
+  }
+
+  /** Reads a pid file; empty when it is missing or malformed. */
+  public static Optional<Integer> readPid(Path pidFile) {
+    try {
+      return Optional.of(Integer.parseInt(Files.readString(pidFile).trim()));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+}

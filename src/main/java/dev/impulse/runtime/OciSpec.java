@@ -1,0 +1,101 @@
+package dev.impulse.runtime;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The part of the OCI runtime specification (config.json, version 1.0.2) that impulse writes. Field
+ * names are the specification's; absent optional fields are left out of the JSON.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record OciSpec(
+    String ociVersion,
+    Process process,
+    Root root,
+    String hostname,
+    List<Mount> mounts,
+    Linux linux,
+    Map<String, String> annotations) {
+
+  public OciSpec {
+    Objects.requireNonNull(ociVersion, "ociVersion");
+    Objects.requireNonNull(process, "process");
+    Objects.requireNonNull(root, "root");
+    mounts = List.copyOf(mounts);
+    annotations = Map.copyOf(annotations);
+  }
+
+  /** The container's first process. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Process(
+      boolean terminal,
+      User user,
+      List<String> args,
+      List<String> env,
+      String cwd,
+      Capabilities capabilities,
+      List<Rlimit> rlimits,
+      boolean noNewPrivileges,
+      Integer oomScoreAdj) {
+    public Process {
+      args = List.copyOf(args);
+      env = List.copyOf(env);
+      rlimits = List.copyOf(rlimits);
+    }
+  }
+
+  /** Numeric user and group the process runs as. */
+  public record User(int uid, int gid) {}
+
+  /** Linux capability sets, by name ({@code CAP_KILL}). */
+  public record Capabilities(
+      List<String> bounding, List<String> effective, List<String> permitted, List<String> ambient) {
+    /** The same capabilities in every set. */
+    public static Capabilities of(List<String> caps) {
+      return new Capabilities(caps, caps, caps, caps);
+    }
+  }
+
+  /** A POSIX resource limit ({@code RLIMIT_NOFILE}). */
+  public record Rlimit(String type, long hard, long soft) {}
+
+  /** The root file system: a path relative to the bundle, or absolute. */
+  public record Root(String path, boolean readonly) {}
+
+  /** A mount inside the container. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Mount(String destination, String type, String source, List<String> options) {}
+
+  /** Linux-specific settings. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Linux(
+      Resources resources,
+      String cgroupsPath,
+      List<Namespace> namespaces,
+      List<String> maskedPaths,
+      List<String> readonlyPaths) {}
+
+  /** A namespace the container gets a new instance of ({@code pid}, {@code mount}, ...). */
+  public record Namespace(String type) {}
+
+  /** cgroup limits. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids) {}
+
+  /** A device cgroup rule. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record DeviceRule(boolean allow, String access) {}
+
+  /** Memory limit in bytes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Memory(Long limit) {}
+
+  /** CPU bandwidth: {@code quota} microseconds of CPU per {@code period} microseconds. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Cpu(Long quota, Long period) {}
+
+  /** Maximum number of processes and threads. */
+  public record Pids(long limit) {}
+}

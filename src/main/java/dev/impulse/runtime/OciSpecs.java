@@ -1,0 +1,124 @@
+package dev.impulse.runtime;
+
+import dev.impulse.runtime.OciSpec.Capabilities;
+import dev.impulse.runtime.OciSpec.Cpu;
+import dev.impulse.runtime.OciSpec.DeviceRule;
+import dev.impulse.runtime.OciSpec.Linux;
+import dev.impulse.runtime.OciSpec.Memory;
+import dev.impulse.runtime.OciSpec.Mount;
+import dev.impulse.runtime.OciSpec.Namespace;
+import dev.impulse.runtime.OciSpec.Pids;
+import dev.impulse.runtime.OciSpec.Resources;
+import dev.impulse.runtime.OciSpec.Rlimit;
+import dev.impulse.runtime.OciSpec.Root;
+import dev.impulse.runtime.OciSpec.User;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds config.json from a {@link ContainerConfig} with impulse's security posture: the
+ * capabilities of {@code runc spec} (AUDIT_WRITE, KILL, NET_BIND_SERVICE), no new privileges,
+ * pid/ipc/uts/mount namespaces (the host network, so the wrapper can bind its allocated port), the
+ * masked and read-only /proc paths of runc and podman, all devices denied but runc's defaults
+ * (null, zero, full, random, urandom, tty), and memory and pids limits.
+ */
+public final class OciSpecs {
+  static final String OCI_VERSION = "1.0.2";
+  static final List<String> CAPABILITIES =
+      List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+  static final List<String> MASKED_PATHS =
+      List.of(
+          "/proc/acpi",
+          "/proc/asound",
+          "/proc/kcore",
+          "/proc/keys",
+          "/proc/latency_stats",
+          "/proc/timer_list",
+          "/proc/timer_stats",
+          "/proc/sched_debug",
+          "/proc/scsi",
+          "/sys/firmware");
+  static final List<String> READONLY_PATHS =
+      List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+  static final List<String> NAMESPACES = List.of("pid", "ipc", "uts", "mount");
+  static final long NOFILE = 1024;
+
+  private OciSpecs() {}
+
+  /** The config.json for {@code config}. */
+  public static OciSpec toOciSpec(ContainerConfig config) {
+    List<String> env = new ArrayList<>();
+    config.env().entrySet().stream()
+        .sorted(java.util.Map.Entry.comparingByKey())
+        .forEach(e -> env.add(e.getKey() + "=" + e.getValue()));
+    OciSpec.Process process =
+        new OciSpec.Process(
+            false,
+            new User(0, 0),
+            config.args(),
+            env,
+            "/",
+            Capabilities.of(CAPABILITIES),
+            List.of(new Rlimit("RLIMIT_NOFILE", NOFILE, NOFILE)),
+            true,
+            // conmon runs at -999; without this the function would inherit it and be the last
+            // thing the kernel's OOM killer picks.
+            0);
+    return new OciSpec(
+        OCI_VERSION,
+        process,
+        new Root(config.rootfs().toString(), false),
+        config.hostname(),
+        mounts(config),
+        new Linux(
+            resources(config.limits()),
+            config.cgroupsPath(),
+            NAMESPACES.stream().map(Namespace::new).toList(),
+            MASKED_PATHS,
+            READONLY_PATHS),
+        config.annotations());
+  }
+
+  private static List<Mount> mounts(ContainerConfig config) {
+    List<Mount> mounts = new ArrayList<>();
+    mounts.add(new Mount("/proc", "proc", "proc", null));
+    mounts.add(
+        new Mount(
+            "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+    mounts.add(
+        new Mount(
+            "/dev/pts",
+            "devpts",
+            "devpts",
+            List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
+    mounts.add(
+        new Mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+    mounts.add(new Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
+    mounts.add(new Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+    for (ContainerConfig.BindMount bind : config.binds()) {
+      List<String> options = new ArrayList<>(List.of("rbind", "nosuid", "nodev", "noexec"));
+      options.add(bind.readOnly() ? "ro" : "rw");
+      mounts.add(new Mount(bind.destination(), "bind", bind.source().toString(), options));
+    }
+    return mounts;
+  }
+
+  private static Resources resources(ResourceLimits limits) {
+    Cpu cpu = null;
+    if (limits.cpus().isPresent()) {
+      long quota =
+          Math.max(
+              1000, Math.round(limits.cpus().getAsDouble() * ResourceLimits.CPU_PERIOD_MICROS));
+      cpu = new Cpu(quota, ResourceLimits.CPU_PERIOD_MICROS);
+    }
+    return new Resources(
+        List.of(new DeviceRule(false, "rwm")),
+        new Memory(limits.memoryBytes()),
+        cpu,
+        new Pids(limits.pids()));
+  }
+}
