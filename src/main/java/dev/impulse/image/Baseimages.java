@@ -171,18 +171,23 @@ public final class Baseimages {
         runtime.suite(),
         recipe.digest());
     long started = System.nanoTime();
-    builder.build(
-        recipe,
-        staging.resolve("rootfs"),
-        line -> {
-          progress.put(runtime.name(), line);
-          log.info("baseimage {}: {}", runtime.name(), line);
-          watcher.accept(line);
-        });
-    if (!Files.isExecutable(
-        staging.resolve("rootfs").resolve(runtime.interpreter().substring(1)))) {
-      throw new BaseimageBuildException(
-          "baseimage " + runtime.name() + " was built but has no " + runtime.interpreter());
+    try {
+      builder.build(
+          recipe,
+          staging.resolve("rootfs"),
+          line -> {
+            progress.put(runtime.name(), line);
+            log.info("baseimage {}: {}", runtime.name(), line);
+            watcher.accept(line);
+          });
+      if (!Files.isExecutable(
+          staging.resolve("rootfs").resolve(runtime.interpreter().substring(1)))) {
+        throw new BaseimageBuildException(
+            "baseimage " + runtime.name() + " was built but has no " + runtime.interpreter());
+      }
+    } catch (RuntimeException e) {
+      FileTrees.deleteRecursively(staging);
+      throw e;
     }
     Files.writeString(
         staging.resolve(RECIPE_FILE),

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
@@ -59,11 +60,10 @@ final class FunctionArchive {
       throw new InvalidArchiveException(
           "the archive is empty: send a tar or tar.gz of the function's directory");
     }
-    if (b1 == 0x1f && b2 == 0x8b) {
-      in = new GzipCompressorInputStream(in, true);
-    }
     boolean any = false;
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+    try (TarArchiveInputStream tar =
+        new TarArchiveInputStream(
+            b1 == 0x1f && b2 == 0x8b ? new GzipCompressorInputStream(in, true) : in)) {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
         any = true;
@@ -124,6 +124,10 @@ final class FunctionArchive {
       return; // "./": the root itself
     }
     Path target = root.resolve(String.join("/", parts));
+    if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+      throw refuse(
+          entry, "is a device file or FIFO; only files, directories and links are allowed");
+    }
     ensureParents(parts, entry.getName());
     if (entry.isDirectory()) {
       if (Files.isSymbolicLink(target)) {
@@ -152,7 +156,7 @@ final class FunctionArchive {
       }
       Files.deleteIfExists(target);
       Files.createLink(target, source);
-    } else if (entry.isFile()) {
+    } else if (isRegularFile(entry)) {
       Files.deleteIfExists(target);
       try (OutputStream out =
           Files.newOutputStream(
@@ -169,6 +173,13 @@ final class FunctionArchive {
     } else {
       throw refuse(entry, "has an entry type impulse does not accept");
     }
+  }
+
+  private static boolean isRegularFile(TarArchiveEntry entry) {
+    byte flag = entry.getLinkFlag();
+    return flag == TarConstants.LF_NORMAL
+        || flag == TarConstants.LF_OLDNORM
+        || flag == TarConstants.LF_CONTIG;
   }
 
   private void copyLimited(InputStream in, OutputStream out, TarArchiveEntry entry)

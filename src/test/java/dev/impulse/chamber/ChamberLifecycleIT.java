@@ -1,0 +1,204 @@
+package dev.impulse.chamber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.impulse.testing.DaemonFixture;
+import dev.impulse.testing.Functions;
+import dev.impulse.testing.Http;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Real chambers on runc: start, call, watch, read logs, destroy, on both Python runtimes. */
+class ChamberLifecycleIT {
+  static DaemonFixture impulse;
+
+  @BeforeAll
+  static void start() {
+    impulse =
+        DaemonFixture.start(
+            DaemonFixture.Options.defaults().withStartupTimeout(Duration.ofSeconds(3)));
+    impulse.upload("sampleapp", "1.0.0", Functions.sample());
+  }
+
+  @AfterAll
+  static void stop() {
+    impulse.close();
+  }
+
+  @AfterEach
+  void destroyEverything() {
+    impulse.destroyAll();
+    impulse.assertNothingLeaked();
+  }
+
+  @Test
+  void theSampleFunctionAnswersOnItsPortOnBothPythonRuntimes() {
+    JsonNode py39 = impulse.create("sampleapp", "1.0.0", "python3.9");
+    JsonNode py311 = impulse.create("sampleapp", "1.0.0", "python3.11");
+    JsonNode alias = impulse.create("sampleapp", "1.0.0", "python3");
+    assertThat(py39.get("status").asText()).isEqualTo("STARTING");
+    assertThat(py39.get("id").asText()).matches("sampleapp-1\\.0\\.0-[a-z]{5}");
+
+    for (JsonNode created : new JsonNode[] {py39, py311, alias}) {
+      JsonNode running = impulse.awaitStatus(created.get("id").asText(), "RUNNING");
+      assertThat(running.get("port").asInt()).isEqualTo(created.get("port").asInt());
+      assertThat(running.get("createdTimeMillis").asLong())
+          .isEqualTo(created.get("createdTimeMillis").asLong());
+    }
+    assertThat(callVersion(py39)).startsWith("3.9.");
+    assertThat(callVersion(py311)).startsWith("3.11.");
+    assertThat(callVersion(alias)).startsWith("3.11.");
+
+    JsonNode listed = impulse.chamber(alias.get("id").asText());
+    assertThat(listed.at("/spec/runtime").asText())
+        .as("an alias stays an alias")
+        .isEqualTo("python3");
+    assertThat(impulse.chambers()).hasSize(3);
+  }
+
+  private static String callVersion(JsonNode chamber) {
+    Http.Response answer = impulse.call(chamber.get("port").asInt(), "{\"name\":\"impulse\"}");
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.json().get("greeting").asText()).isEqualTo("hello, impulse");
+    assertThat(answer.json().get("chamber").asText()).isEqualTo(chamber.get("id").asText());
+    return answer.json().get("python").asText();
+  }
+
+  @Test
+  void logsHoldWhatTheFunctionPrinted() {
+    String id = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    impulse.call(port, "{\"name\":\"first\"}");
+    impulse.call(port, "{\"name\":\"second\"}");
+    String logs = awaitLog(id, "second");
+    assertThat(logs).contains("greeting first (call 1 in " + id + ")");
+    assertThat(impulse.get("/chambers/" + id + "/logs?tail=1").body())
+        .isEqualTo("greeting second (call 2 in " + id + ")\n");
+    assertThat(impulse.get("/chambers/" + id + "/logs?timestamps=true&tail=1").body())
+        .matches("\\d{4}-\\d\\d-\\d\\dT\\S+ stdout greeting second .*\\n");
+  }
+
+  private static String awaitLog(String id, String text) {
+    for (int i = 0; i < 100; i++) {
+      String logs = impulse.get("/chambers/" + id + "/logs").body();
+      if (logs.contains(text)) {
+        return logs;
+      }
+      sleep(50);
+    }
+    throw new AssertionError("the log of " + id + " never showed '" + text + "'");
+  }
+
+  @Test
+  void aCrashingFunctionBecomesFailedWithItsExitCode() {
+    impulse.upload("crash", "1", Functions.crash());
+    String id = impulse.create("crash", "1", "python3.9").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    assertThat(impulse.call(port, "{\"exit\":5}").status()).isEqualTo(200);
+    JsonNode failed = impulse.awaitStatus(id, "FAILED");
+    assertThat(failed.get("exitCode").asInt()).isEqualTo(5);
+    assertThat(failed.get("reason").asText()).isEqualTo("exited with code 5");
+  }
+
+  @Test
+  void aFunctionThatExitsCleanlyIsStopped() {
+    impulse.upload("crash", "1", Functions.crash());
+    String id = impulse.create("crash", "1", "python3").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    impulse.call(port, "{\"exit\":0}");
+    JsonNode stopped = impulse.awaitStatus(id, "STOPPED");
+    assertThat(stopped.get("exitCode").asInt()).isZero();
+  }
+
+  @Test
+  void aGuestThatFailsToImportFailsWithTheImportError() {
+    impulse.upload("badimport", "1", Functions.badImport());
+    String id = impulse.create("badimport", "1", "python3.11").get("id").asText();
+    JsonNode failed = impulse.awaitStatus(id, "FAILED");
+    assertThat(failed.get("reason").asText())
+        .isEqualTo("guest import failed: ModuleNotFoundError: No module named 'no_such_module'");
+    assertThat(failed.get("exitCode").asInt()).isEqualTo(3);
+    assertThat(impulse.get("/chambers/" + id + "/logs").body()).contains("Traceback");
+  }
+
+  @Test
+  void anExceptionInTheFunctionIsA500NamingItAndTheChamberLivesOn() {
+    impulse.upload("raising", "1", Functions.raising());
+    String id = impulse.create("raising", "1", "python3").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    Http.Response answer = impulse.call(port, "{\"a\":1}");
+    assertThat(answer.status()).isEqualTo(500);
+    assertThat(answer.json().get("error").asText()).isEqualTo("ValueError");
+    assertThat(answer.json().get("message").asText()).isEqualTo("bad input: {'a': 1}");
+    Http.Response notJson = impulse.call(port, "{\"a\":");
+    assertThat(notJson.status()).isEqualTo(400);
+    assertThat(notJson.json().get("error").asText()).isEqualTo("InvalidJSON");
+    assertThat(
+            impulse
+                .http()
+                .get(java.net.URI.create("http://127.0.0.1:" + port + "/healthz"))
+                .status())
+        .isEqualTo(200);
+    assertThat(impulse.chamber(id).get("status").asText()).isEqualTo("RUNNING");
+  }
+
+  @Test
+  void aChamberNotReadyWithinTheStartupTimeoutFails() {
+    impulse.upload("slow", "1", Functions.slowImport(30));
+    String id = impulse.create("slow", "1", "python3").get("id").asText();
+    JsonNode failed = impulse.awaitStatus(id, "FAILED");
+    assertThat(failed.get("reason").asText()).startsWith("not ready within 3000 ms");
+  }
+
+  @Test
+  void destroyingWaitsOutTheGracePeriodForARequestInFlightThenKills() throws Exception {
+    impulse.upload("hanging", "1", Functions.hanging());
+    String id = impulse.create("hanging", "1", "python3").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    CompletableFuture<Http.Response> inFlight =
+        CompletableFuture.supplyAsync(() -> impulse.call(port, "{\"hang\":true}"));
+    sleep(300);
+    assertThat(impulse.delete("/chambers/" + id).status()).isEqualTo(204);
+    assertThat(impulse.get("/chambers/" + id).status()).isEqualTo(404);
+    assertThat(inFlight.handle((r, e) -> e != null || r.status() != 200).get()).isTrue();
+  }
+
+  @Test
+  void destroyingAChamberReleasesItsPortAndFiles() {
+    String id = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    assertThat(impulse.exists("chambers/" + id)).isTrue();
+    assertThat(impulse.delete("/chambers/" + id).status()).isEqualTo(204);
+    assertThat(impulse.exists("chambers/" + id)).isFalse();
+    assertThat(
+            new dev.impulse.network.HostPorts(java.net.InetAddress.getLoopbackAddress())
+                .isFree(port))
+        .isTrue();
+    assertThat(impulse.delete("/chambers/" + id).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aDropInArchiveCanBeUsedLikeAnUpload() throws IOException {
+    Files.createDirectories(impulse.dataDir().resolve("guests"));
+    Files.write(impulse.dataDir().resolve("guests/dropped-2.0.tar"), Functions.sample());
+    String id = impulse.create("dropped", "2.0", "python3").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    assertThat(impulse.call(port, "{}").json().get("greeting").asText()).isEqualTo("hello, world");
+    assertThat(impulse.get("/functions").body()).contains("\"app\":\"dropped\"");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

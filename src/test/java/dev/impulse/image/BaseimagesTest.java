@@ -1,0 +1,118 @@
+package dev.impulse.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BaseimagesTest {
+  @TempDir Path dir;
+  private final AtomicInteger builds = new AtomicInteger();
+  private final RuntimeDefinition python = RuntimeCatalog.standard().resolve("python3.11");
+
+  /** Stands in for mmdebstrap: makes a root file system with the interpreter in it. */
+  private final RootfsBuilder fake =
+      (recipe, target, progress) -> {
+        builds.incrementAndGet();
+        progress.accept("I: pretending to build " + recipe.runtime().suite());
+        try {
+          Path interpreter = target.resolve(recipe.runtime().interpreter().substring(1));
+          Files.createDirectories(interpreter.getParent());
+          Files.writeString(interpreter, "#!/bin/sh\n");
+          interpreter.toFile().setExecutable(true);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      };
+
+  @Test
+  void buildsOnceAndThenReusesTheBaseimage() {
+    Baseimages baseimages = new Baseimages(dir, fake);
+    assertThat(baseimages.status(python).phase()).isEqualTo(Baseimages.Phase.NOT_BUILT);
+    Baseimage first = baseimages.ensureBuilt(python);
+    Baseimage second = new Baseimages(dir, fake).ensureBuilt(python);
+    assertThat(builds).hasValue(1);
+    assertThat(second).isEqualTo(first);
+    assertThat(first.rootfs().resolve("usr/bin/python3.11")).exists();
+    assertThat(first.skyhookLayer().resolve("opt/skyhook/skyhook.py")).exists();
+    assertThat(baseimages.status(python).phase()).isEqualTo(Baseimages.Phase.BUILT);
+  }
+
+  @Test
+  void concurrentCallersShareOneBuild() throws Exception {
+    Baseimages baseimages = new Baseimages(dir, fake);
+    CountDownLatch go = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+      List<Future<Baseimage>> results =
+          java.util.stream.IntStream.range(0, 8)
+              .mapToObj(i ->
+                  pool.submit(() -> {
+                    go.await();
+                    return baseimages.ensureBuilt(python);
+                  }))
+              .toList();
+      go.countDown();
+      for (Future<Baseimage> result : results) {
+        assertThat(result.get().rootfs()).exists();
+      }
+    }
+    assertThat(builds).hasValue(1);
+  }
+
+  @Test
+  void aFailedBuildIsReportedAndRetriedOnNextUse() {
+    RootfsBuilder failing =
+        (recipe, target, progress) -> {
+          builds.incrementAndGet();
+          throw new BaseimageBuildException("mmdebstrap bookworm failed (exit 1)");
+        };
+    Baseimages baseimages = new Baseimages(dir, failing);
+    assertThatThrownBy(() -> baseimages.ensureBuilt(python)).hasMessageContaining("exit 1");
+    assertThat(baseimages.status(python).phase()).isEqualTo(Baseimages.Phase.FAILED);
+    assertThat(baseimages.status(python).detail()).contains("exit 1");
+    assertThatThrownBy(() -> baseimages.ensureBuilt(python))
+        .isInstanceOf(BaseimageBuildException.class);
+    assertThat(builds).hasValue(2);
+    assertThat(dir.resolve("os"))
+        .as("a failed build leaves no partial root file system")
+        .isDirectoryNotContaining(p -> p.getFileName().toString().contains("python3.11-"));
+  }
+
+  @Test
+  void aBuildWithoutTheInterpreterIsAFailure() {
+    Baseimages baseimages =
+        new Baseimages(dir, (recipe, target, progress) -> target.toFile().mkdirs());
+    assertThatThrownBy(() -> baseimages.ensureBuilt(python))
+        .hasMessageContaining("has no /usr/bin/python3.11");
+  }
+
+  @Test
+  void theRecipeDigestFollowsTheRecipe() {
+    RuntimeDefinition other =
+        new RuntimeDefinition(
+            "python3.11", "bookworm", "/usr/bin/python3.11", List.of("python3", "curl"));
+    assertThat(new BaseimageRecipe(python).digest())
+        .isEqualTo(new BaseimageRecipe(python).digest());
+    assertThat(new BaseimageRecipe(other).digest())
+        .isNotEqualTo(new BaseimageRecipe(python).digest());
+  }
+
+  @Test
+  void theRecipeLetsMmdebstrapPickTheMirror() {
+    List<String> command =
+        new BaseimageRecipe(python).command(Path.of("/usr/bin/mmdebstrap"), Path.of("/t"));
+    assertThat(command).contains("--variant=essential", "--include=python3", "bookworm", "/t");
+    assertThat(String.join(" ", command)).doesNotContain("http");
+  }
+}

@@ -1,0 +1,159 @@
+package dev.impulse.image;
+
+import static dev.impulse.testing.Tars.tar;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.testing.Tars;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FunctionStoreTest {
+  @TempDir Path data;
+  private FunctionStore store;
+  private final FunctionRef sample = new FunctionRef("sampleapp", "1.0.0");
+
+  @BeforeEach
+  void open() {
+    store = newStore(1 << 20);
+    store.open();
+  }
+
+  private FunctionStore newStore(long maxArchive) {
+    return new FunctionStore(
+        data.resolve("functions"),
+        data.resolve("tmp"),
+        data.resolve("guests"),
+        maxArchive,
+        maxArchive * 8,
+        new ObjectMapper(),
+        InstantSource.fixed(Instant.ofEpochMilli(1234)));
+  }
+
+  private static ByteArrayInputStream in(byte[] bytes) {
+    return new ByteArrayInputStream(bytes);
+  }
+
+  @Test
+  void storesTheGuestAsAnOverlayLayer() {
+    FunctionStore.PutResult result =
+        store.put(sample, in(Tars.function("def skyhook(r, m): return r")));
+    assertThat(result.created()).isTrue();
+    StoredFunction stored = result.function();
+    assertThat(stored.layer().resolve("opt/guest/main.py")).exists();
+    assertThat(stored.createdTimeMillis()).isEqualTo(1234);
+    assertThat(stored.digest()).hasSize(64);
+    assertThat(store.list()).containsExactly(stored);
+  }
+
+  @Test
+  void aSingleTopLevelDirectoryIsTheGuest() {
+    StoredFunction stored =
+        store
+            .put(sample, in(tar().dir("myfunc").file("myfunc/main.py", "x = 1").bytes()))
+            .function();
+    assertThat(stored.layer().resolve("opt/guest/main.py")).exists();
+  }
+
+  @Test
+  void anArchiveWithoutMainPyIsRejectedAndLeavesNothing() throws IOException {
+    assertThatThrownBy(() -> store.put(sample, in(tar().file("other.py", "x").bytes())))
+        .isInstanceOf(InvalidArchiveException.class)
+        .hasMessageContaining("no main.py");
+    assertThat(store.list()).isEmpty();
+    assertThat(entries(data.resolve("tmp"))).isZero();
+    assertThat(entries(data.resolve("functions"))).isZero();
+  }
+
+  @Test
+  void uploadingTheSameArchiveAgainChangesNothing() {
+    byte[] archive = Tars.function("x = 1");
+    StoredFunction first = store.put(sample, in(archive)).function();
+    FunctionStore.PutResult again = store.put(sample, in(archive));
+    assertThat(again.created()).isFalse();
+    assertThat(again.function()).isEqualTo(first);
+  }
+
+  @Test
+  void differentContentForAStoredVersionIsAConflict() {
+    store.put(sample, in(Tars.function("x = 1")));
+    assertThatThrownBy(() -> store.put(sample, in(Tars.function("x = 2"))))
+        .isInstanceOf(FunctionConflictException.class)
+        .hasMessageContaining("versions are immutable");
+  }
+
+  @Test
+  void anArchiveOverTheLimitIsRefusedAndLeavesNothing() throws IOException {
+    FunctionStore small = newStore(2048);
+    small.open();
+    assertThatThrownBy(() -> small.put(sample, in(tar().file("main.py", "x".repeat(4096)).bytes())))
+        .isInstanceOf(FunctionTooLargeException.class)
+        .hasMessageContaining("2048 bytes");
+    assertThat(entries(data.resolve("tmp"))).isZero();
+  }
+
+  @Test
+  void deletingRemovesTheVersionAndItsEmptyAppDirectory() {
+    store.put(sample, in(Tars.function("x = 1")));
+    assertThat(store.delete(sample)).isTrue();
+    assertThat(store.delete(sample)).isFalse();
+    assertThat(store.find(sample)).isEmpty();
+    assertThat(data.resolve("functions/sampleapp")).doesNotExist();
+  }
+
+  @Test
+  void reopeningFindsWhatWasStored() {
+    store.put(sample, in(Tars.function("x = 1")));
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    assertThat(reopened.find(sample)).isPresent();
+  }
+
+  @Test
+  void dropInArchivesAreImportedWhenAskedFor() throws IOException {
+    Files.createDirectories(data.resolve("guests"));
+    Files.write(data.resolve("guests/my-app-2.0.0-rc1.tar"), Tars.function("x = 1"));
+    FunctionRef ref = new FunctionRef("my-app", "2.0.0-rc1");
+    assertThat(store.find(ref)).isPresent();
+  }
+
+  @Test
+  void dropInsAreImportedWhenTheStoreOpens() throws IOException {
+    Files.createDirectories(data.resolve("guests"));
+    Files.write(
+        data.resolve("guests/sampleapp-1.0.0.tar.gz"), tar().file("main.py", "x").gzipped());
+    Files.write(data.resolve("guests/broken-1.tar"), "not a tar".getBytes());
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    assertThat(reopened.list()).extracting(StoredFunction::ref).containsExactly(sample);
+  }
+
+  @Test
+  void dropInNamesSplitAtTheFirstDashBeforeADigit() {
+    assertThat(FunctionStore.parseDropInName("sampleapp-1.0.0.tar"))
+        .contains(new FunctionRef("sampleapp", "1.0.0"));
+    assertThat(FunctionStore.parseDropInName("my-app-1.0.0-rc1.tgz"))
+        .contains(new FunctionRef("my-app", "1.0.0-rc1"));
+    assertThat(FunctionStore.parseDropInName("noversion.tar")).isEmpty();
+    assertThat(FunctionStore.parseDropInName("readme.txt")).isEmpty();
+    assertThat(FunctionStore.parseDropInName("Bad-1.tar")).isEmpty();
+  }
+
+  private static long entries(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.count();
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.impulse.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpawnTest {
+  @TempDir Path dir;
+
+  @Test
+  void theChildWritesToItsExtraDescriptorAndTheStreamEndsWithIt() throws IOException {
+    Processes.Spawned child =
+        Processes.spawnWithPipe(
+            List.of("/bin/sh", "-c", "echo \"{\\\"data\\\": $MARK}\" >&3; echo oops >&2"),
+            Map.of("MARK", "42", "PATH", "/usr/bin:/bin"),
+            3,
+            dir.resolve("stderr"));
+    try (var in = child.pipe()) {
+      assertThat(new String(in.readAllBytes())).isEqualTo("{\"data\": 42}\n");
+    }
+    assertThat(Processes.waitFor(child.pid())).isZero();
+    assertThat(Files.readString(dir.resolve("stderr"))).isEqualTo("oops\n");
+  }
+
+  @Test
+  void theChildGetsNoOtherDescriptorOfThisJvm() throws IOException {
+    Processes.Spawned child =
+        Processes.spawnWithPipe(
+            List.of("/bin/sh", "-c", "ls /proc/self/fd >&3"), Map.of(), 3, dir.resolve("stderr"));
+    try (var in = child.pipe()) {
+      // 0, 1, 2, 3 and the descriptor ls opens to read the directory
+      assertThat(new String(in.readAllBytes()).trim().split("\\s+")).hasSizeLessThanOrEqualTo(5);
+    }
+    Processes.waitFor(child.pid());
+  }
+
+  @Test
+  void exitCodesAndSignalsComeBackAsConmonWouldRecordThem() throws IOException {
+    Processes.Spawned exits =
+        Processes.spawnWithPipe(List.of("/bin/sh", "-c", "exit 7"), Map.of(), 3, dir.resolve("e"));
+    exits.pipe().close();
+    assertThat(Processes.waitFor(exits.pid())).isEqualTo(7);
+    Processes.Spawned killed =
+        Processes.spawnWithPipe(
+            List.of("/bin/sh", "-c", "kill -9 $$"), Map.of(), 3, dir.resolve("e"));
+    killed.pipe().close();
+    assertThat(Processes.waitFor(killed.pid())).isEqualTo(137);
+  }
+
+  @Test
+  void aSignalToAProcessThatIsGoneReportsFalse() throws IOException {
+    Processes.Spawned child =
+        Processes.spawnWithPipe(List.of("/bin/true"), Map.of(), 3, dir.resolve("e"));
+    child.pipe().close();
+    Processes.waitFor(child.pid());
+    assertThat(Processes.signal(child.pid(), 0)).isFalse();
+    assertThat(Processes.reapIfEnded(child.pid())).isEmpty();
+  }
+}

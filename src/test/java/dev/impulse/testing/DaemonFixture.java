@@ -1,0 +1,276 @@
+package dev.impulse.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.impulse.daemon.Daemon;
+import dev.impulse.daemon.DaemonConfig;
+import dev.impulse.image.Baseimages;
+import dev.impulse.image.Mmdebstrap;
+import dev.impulse.image.RuntimeCatalog;
+import dev.impulse.image.RuntimeDefinition;
+import dev.impulse.linux.FileTrees;
+import dev.impulse.linux.Reaper;
+import dev.impulse.network.HostPorts;
+import dev.impulse.network.PortRange;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+/**
+ * A real daemon on a scratch data directory, a private run directory, port range and cgroup, for
+ * integration tests. Baseimages are shared between fixtures (built once per recipe). Closing it
+ * destroys every chamber, stops the daemon, and fails if anything was left behind.
+ */
+public final class DaemonFixture implements AutoCloseable {
+  /** Shared by every fixture: building a baseimage takes half a minute. */
+  public static final Path BASEIMAGES =
+      Path.of(System.getProperty("impulse.it.baseimages", "/var/tmp/impulse-it/baseimages"));
+
+  private final String name;
+  private final Path dataDir;
+  private final Path runDir;
+  private final PortRange ports;
+  private final String cgroupParent;
+  private final Daemon daemon;
+  private final URI api;
+  private final Http http = new Http();
+  private final Leaks leaks;
+
+  /** Settings a test may change. */
+  public record Options(int portCount, Duration startupTimeout, Duration stopGrace, long memoryMb) {
+    public static Options defaults() {
+      return new Options(100, Duration.ofSeconds(30), Duration.ofSeconds(5), 256);
+    }
+
+    public Options withPortCount(int count) {
+      return new Options(count, startupTimeout, stopGrace, memoryMb);
+    }
+
+    public Options withStartupTimeout(Duration timeout) {
+      return new Options(portCount, timeout, stopGrace, memoryMb);
+    }
+  }
+
+  private DaemonFixture(Options options) {
+    this.name = "it-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
+    this.dataDir = Path.of("/var/tmp/impulse-it", name);
+    this.runDir = Path.of("/run/impulse-" + name);
+    this.ports = freeRange(options.portCount());
+    this.cgroupParent = "impulse-" + name;
+    this.leaks = new Leaks(dataDir, runDir, ports, cgroupParent);
+    DaemonConfig config =
+        new DaemonConfig(
+            "127.0.0.1",
+            0,
+            dataDir,
+            runDir,
+            BASEIMAGES,
+            ports,
+            InetAddress.getLoopbackAddress(),
+            options.memoryMb(),
+            512,
+            options.startupTimeout(),
+            options.stopGrace(),
+            1 << 20,
+            16 << 20,
+            cgroupParent,
+            new DaemonConfig.Binaries(
+                Path.of("/usr/sbin/runc"),
+                Path.of("/usr/bin/conmon"),
+                Path.of("/usr/bin/mmdebstrap")));
+    this.daemon = Daemon.start(config);
+    this.api = URI.create("http://127.0.0.1:" + daemon.apiPort());
+  }
+
+  /** Starts a daemon with default options; both Python baseimages are built first if needed. */
+  public static DaemonFixture start() {
+    return start(Options.defaults());
+  }
+
+  public static DaemonFixture start(Options options) {
+    buildBaseimages();
+    return new DaemonFixture(options);
+  }
+
+  /** Builds every runtime's baseimage, one after the other, unless it is built. */
+  public static void buildBaseimages() {
+    Baseimages baseimages =
+        new Baseimages(BASEIMAGES, new Mmdebstrap(Path.of("/usr/bin/mmdebstrap"), new Reaper()));
+    for (RuntimeDefinition runtime : RuntimeCatalog.standard().runtimes()) {
+      baseimages.ensureBuilt(runtime);
+    }
+  }
+
+  /** A block of ports nobody listens on, away from the daemon's default range. */
+  private static PortRange freeRange(int count) {
+    HostPorts host = new HostPorts(InetAddress.getLoopbackAddress());
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int first = 20000 + ThreadLocalRandom.current().nextInt(0, 20000 - count);
+      boolean free = true;
+      for (int p = first; p < first + count && free; p++) {
+        free = host.isFree(p);
+      }
+      if (free) {
+        return new PortRange(first, first + count - 1);
+      }
+    }
+    throw new IllegalStateException("no block of " + count + " free ports found");
+  }
+
+  public Daemon daemon() {
+    return daemon;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public PortRange ports() {
+    return ports;
+  }
+
+  public URI uri(String path) {
+    return api.resolve(path);
+  }
+
+  public Http http() {
+    return http;
+  }
+
+  public Http.Response get(String path) {
+    return http.get(uri(path));
+  }
+
+  public Http.Response post(String path, String json) {
+    return http.postJson(uri(path), json);
+  }
+
+  public Http.Response delete(String path) {
+    return http.send("DELETE", uri(path), null, null);
+  }
+
+  public Http.Response put(String path, byte[] body) {
+    return http.send("PUT", uri(path), body, "application/x-tar");
+  }
+
+  /** Uploads a function and expects it stored. */
+  public void upload(String app, String version, byte[] archive) {
+    Http.Response response = put("/functions/" + app + "/" + version, archive);
+    assertThat(response.status()).as(response.body()).isIn(200, 201);
+  }
+
+  /** Creates a chamber and returns it as the API answered (STARTING). */
+  public JsonNode create(String app, String version, String runtime) {
+    Http.Response response =
+        post(
+            "/chambers",
+            "{\"app\":\""
+                + app
+                + "\",\"version\":\""
+                + version
+                + "\",\"runtime\":\""
+                + runtime
+                + "\"}");
+    assertThat(response.status()).as(response.body()).isEqualTo(201);
+    return response.json();
+  }
+
+  public JsonNode chamber(String id) {
+    Http.Response response = get("/chambers/" + id);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    return response.json();
+  }
+
+  public List<JsonNode> chambers() {
+    List<JsonNode> all = new ArrayList<>();
+    get("/chambers").json().forEach(all::add);
+    return all;
+  }
+
+  /** Waits until the chamber's status satisfies {@code until}; returns the chamber then. */
+  public JsonNode awaitStatus(String id, Predicate<String> until, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode chamber = chamber(id);
+    while (!until.test(chamber.get("status").asText())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("chamber " + id + " is still " + chamber + " after " + timeout);
+      }
+      sleep(50);
+      chamber = chamber(id);
+    }
+    return chamber;
+  }
+
+  public JsonNode awaitStatus(String id, String status) {
+    return awaitStatus(id, status::equals, Duration.ofSeconds(60));
+  }
+
+  /** Calls the function in a chamber on its port, with a JSON body. */
+  public Http.Response call(int port, String json) {
+    return http.postJson(URI.create("http://127.0.0.1:" + port + "/"), json);
+  }
+
+  /** Destroys every chamber through the API. */
+  public void destroyAll() {
+    for (JsonNode chamber : chambers()) {
+      Http.Response response = delete("/chambers/" + chamber.get("id").asText());
+      assertThat(response.status()).as(response.body()).isIn(204, 404);
+    }
+  }
+
+  /** Waits (zombies are reaped each second) until nothing is left behind; fails otherwise. */
+  public void assertNothingLeaked() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<String> found = leaks.find();
+    while (!found.isEmpty() && System.nanoTime() < deadline) {
+      sleep(200);
+      found = leaks.find();
+    }
+    assertThat(found).as("left behind").isEmpty();
+  }
+
+  @Override
+  public void close() {
+    try {
+      destroyAll();
+      assertNothingLeaked();
+    } finally {
+      daemon.close();
+      leaks.removeCgroupParents();
+      try {
+        FileTrees.deleteRecursively(dataDir);
+        FileTrees.deleteRecursively(runDir);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The directory name tests put scratch files in. */
+  public String name() {
+    return name;
+  }
+
+  /** True when a file exists under the data directory. */
+  public boolean exists(String relative) {
+    return Files.exists(dataDir.resolve(relative));
+  }
+}
