@@ -31,6 +31,7 @@ public final class ApiServer implements AutoCloseable {
     ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies);
     FunctionRoutes functionRoutes = new FunctionRoutes(functions, chambers);
     RuntimeRoutes runtimeRoutes = new RuntimeRoutes(catalog, baseimages);
+    EventRoutes eventRoutes = new EventRoutes(chambers.events());
     this.app =
         Javalin.create(config -> {
           config.concurrency.useVirtualThreads = true;
@@ -42,6 +43,7 @@ public final class ApiServer implements AutoCloseable {
           chamberRoutes.register(config.routes);
           functionRoutes.register(config.routes);
           runtimeRoutes.register(config.routes);
+          eventRoutes.register(config.routes);
           config.routes.exception(Exception.class, ProblemMapper::handle);
           // Javalin answers unknown paths and wrong methods itself, through error handlers only.
           for (int status : new int[] {404, 405}) {

@@ -1,20 +1,22 @@
 package dev.impulse.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.chamber.Chamber;
 import dev.impulse.chamber.ChamberService;
-import dev.impulse.chamber.ChamberSpec;
+import dev.impulse.chamber.SpecJson;
 import dev.impulse.runtime.ContainerLog;
+import dev.impulse.runtime.LogFollower;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
 
-/** {@code /chambers}: create, list, inspect, destroy chambers and read their logs. */
+/** {@code /chambers}: create, list, inspect, destroy chambers; read their logs and stats. */
 final class ChamberRoutes {
-  static final Set<String> CREATE_FIELDS = Set.of("app", "version", "runtime");
+  static final Duration FOLLOW_POLL = Duration.ofMillis(200);
 
   private final ChamberService chambers;
   private final JsonBodies bodies;
@@ -30,16 +32,11 @@ final class ChamberRoutes {
     routes.get("/chambers/{id}", this::get);
     routes.delete("/chambers/{id}", this::destroy);
     routes.get("/chambers/{id}/logs", this::logs);
+    routes.get("/chambers/{id}/stats", this::stats);
   }
 
   private void create(Context ctx) {
-    JsonNode body = bodies.readObject(ctx.bodyInputStream(), CREATE_FIELDS);
-    ChamberSpec spec =
-        new ChamberSpec(
-            JsonBodies.requiredString(body, "app"),
-            JsonBodies.requiredString(body, "version"),
-            JsonBodies.requiredString(body, "runtime"));
-    Chamber chamber = chambers.create(spec);
+    Chamber chamber = chambers.create(SpecJson.parse(bodies.readObject(ctx.bodyInputStream())));
     ctx.status(HttpStatus.CREATED);
     ctx.header("Location", "/chambers/" + chamber.id());
     ctx.json(ChamberView.of(chamber));
@@ -58,15 +55,56 @@ final class ChamberRoutes {
     ctx.status(HttpStatus.NO_CONTENT);
   }
 
-  private void logs(Context ctx) {
+  private void stats(Context ctx) {
+    ctx.json(chambers.stats(ctx.pathParam("id")));
+  }
+
+  private void logs(Context ctx) throws IOException {
+    String id = ctx.pathParam("id");
     int tail = Queries.intParam(ctx, "tail", -1, 0, Integer.MAX_VALUE);
     boolean timestamps = Queries.boolParam(ctx, "timestamps", false);
-    List<ContainerLog.Line> lines = chambers.logs(ctx.pathParam("id"), tail);
-    String text =
-        lines.stream()
-            .map(l -> timestamps ? l.time() + " " + l.stream() + " " + l.text() : l.text())
-            .collect(Collectors.joining("\n", "", lines.isEmpty() ? "" : "\n"));
+    boolean follow = Queries.boolParam(ctx, "follow", false);
+    if (!follow) {
+      ctx.contentType("text/plain; charset=utf-8");
+      ctx.result(render(chambers.logs(id, tail), timestamps));
+      return;
+    }
+    LogFollower follower = new LogFollower(chambers.logFile(id));
     ctx.contentType("text/plain; charset=utf-8");
-    ctx.result(text);
+    ctx.status(HttpStatus.OK);
+    OutputStream out = ctx.res().getOutputStream();
+    try {
+      write(out, render(follower.start(tail), timestamps));
+      // Until the chamber has ended and its log is read to the end, or the client leaves.
+      while (true) {
+        boolean ended = chambers.find(id).map(c -> c.status().isTerminal()).orElse(true);
+        List<ContainerLog.Line> lines = follower.poll();
+        write(out, render(lines, timestamps));
+        if (ended && lines.isEmpty()) {
+          return;
+        }
+        Thread.sleep(FOLLOW_POLL.toMillis());
+      }
+    } catch (IOException clientLeft) {
+      // nothing to answer to
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void write(OutputStream out, String text) throws IOException {
+    out.write(text.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static String render(List<ContainerLog.Line> lines, boolean timestamps) {
+    StringBuilder text = new StringBuilder();
+    for (ContainerLog.Line line : lines) {
+      if (timestamps) {
+        text.append(line.time()).append(' ').append(line.stream()).append(' ');
+      }
+      text.append(line.text()).append('\n');
+    }
+    return text.toString();
   }
 }

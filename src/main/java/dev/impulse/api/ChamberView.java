@@ -2,10 +2,13 @@ package dev.impulse.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.impulse.chamber.Chamber;
+import dev.impulse.chamber.ChamberStatus;
+import java.util.Map;
 
 /**
  * A chamber as the API shows it: the proof of concept's {@code id, status, createdTimeMillis, port,
- * spec{app,version,runtime}}, plus {@code exitCode} and {@code reason} where known.
+ * spec{app,version,runtime}}, plus {@code exitCode} and {@code reason} where known, {@code
+ * restarts}, and {@code health} with {@code lastHealthyTimeMillis} while it runs.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ChamberView(
@@ -13,21 +16,25 @@ record ChamberView(
     String status,
     long createdTimeMillis,
     int port,
-    SpecView spec,
+    Map<String, Object> spec,
     Integer exitCode,
-    String reason) {
-
-  /** The spec exactly as it was given. */
-  record SpecView(String app, String version, String runtime) {}
+    String reason,
+    int restarts,
+    String health,
+    Long lastHealthyTimeMillis) {
 
   static ChamberView of(Chamber chamber) {
+    boolean running = chamber.status() == ChamberStatus.RUNNING;
     return new ChamberView(
         chamber.id(),
         chamber.status().name(),
         chamber.createdTimeMillis(),
         chamber.port(),
-        new SpecView(chamber.spec().app(), chamber.spec().version(), chamber.spec().runtime()),
+        chamber.spec().asGiven(),
         chamber.exitCode().orElse(null),
-        chamber.reason().orElse(null));
+        chamber.reason().orElse(null),
+        chamber.restarts(),
+        running ? chamber.health().name().toLowerCase(java.util.Locale.ROOT) : null,
+        running && chamber.lastHealthyMillis() > 0 ? chamber.lastHealthyMillis() : null);
   }
 }

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
-import java.util.Set;
 
 /**
  * Reads small JSON request bodies with a size limit and checks their fields, so every mistake gets
@@ -22,8 +20,8 @@ final class JsonBodies {
     this.maxBytes = maxBytes;
   }
 
-  /** Reads the body as one JSON object whose fields are all among {@code allowed}. */
-  JsonNode readObject(InputStream body, Set<String> allowed) {
+  /** Reads the body as one JSON object. */
+  JsonNode readObject(InputStream body) {
     byte[] bytes;
     try {
       bytes = body.readNBytes(maxBytes + 1);
@@ -56,40 +54,6 @@ final class JsonBodies {
     if (node == null || !node.isObject()) {
       throw new InvalidRequestException("the request body must be a JSON object");
     }
-    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!allowed.contains(name)) {
-        throw new InvalidRequestException(
-            "unknown field '"
-                + name
-                + "'; allowed fields: "
-                + String.join(", ", allowed.stream().sorted().toList()));
-      }
-    }
     return node;
-  }
-
-  /** The required string field {@code name}. */
-  static String requiredString(JsonNode object, String name) {
-    JsonNode value = object.get(name);
-    if (value == null || value.isNull()) {
-      throw new InvalidRequestException("field '" + name + "' is required");
-    }
-    if (!value.isTextual()) {
-      throw new InvalidRequestException(
-          "field '" + name + "' must be a string, not " + describe(value));
-    }
-    return value.textValue();
-  }
-
-  static String describe(JsonNode value) {
-    return switch (value.getNodeType()) {
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      case ARRAY -> "an array";
-      case OBJECT -> "an object";
-      case STRING -> "a string";
-      default -> "null";
-    };
   }
 }

@@ -1,7 +1,9 @@
 package dev.impulse.api;
 
 import dev.impulse.chamber.ChamberNotFoundException;
+import dev.impulse.chamber.ChamberNotRunningException;
 import dev.impulse.chamber.FunctionInUseException;
+import dev.impulse.chamber.InvalidSpecException;
 import dev.impulse.image.FunctionConflictException;
 import dev.impulse.image.FunctionTooLargeException;
 import dev.impulse.image.InvalidArchiveException;
@@ -51,6 +53,9 @@ final class ProblemMapper {
     return switch (e) {
       case InvalidRequestException x -> problem(400, "invalid-request", "Invalid request", x, path);
       case InvalidNameException x -> problem(400, "invalid-name", "Invalid name", x, path);
+      case InvalidSpecException x -> problem(400, "invalid-request", "Invalid request", x, path);
+      case ChamberNotRunningException x ->
+          problem(409, "not-running", "Chamber not running", x, path);
       case InvalidArchiveException x ->
           problem(400, "invalid-archive", "Invalid function archive", x, path);
       case BodyTooLargeException x ->

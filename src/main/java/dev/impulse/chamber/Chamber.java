@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param status where it is in its life
  * @param exitCode the exit status conmon recorded (128+N when killed by signal N), once it exited
  * @param reason why it is in its status, when there is something to say
+ * @param restarts how often its restart policy started it again
+ * @param health what probes of a running chamber found
+ * @param lastHealthyMillis when a probe last succeeded (0: never)
  */
 public record Chamber(
     String id,
@@ -21,7 +24,10 @@ public record Chamber(
     long createdTimeMillis,
     ChamberStatus status,
     Optional<Integer> exitCode,
-    Optional<String> reason) {
+    Optional<String> reason,
+    int restarts,
+    Health health,
+    long lastHealthyMillis) {
 
   public Chamber {
     Objects.requireNonNull(id, "id");
@@ -29,6 +35,7 @@ public record Chamber(
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(exitCode, "exitCode");
     Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(health, "health");
   }
 
   /** A new chamber, STARTING. */
@@ -40,15 +47,92 @@ public record Chamber(
         createdTimeMillis,
         ChamberStatus.STARTING,
         Optional.empty(),
-        Optional.empty());
+        Optional.empty(),
+        0,
+        Health.UNKNOWN,
+        0);
   }
 
-  /** This chamber in {@code next} status; throws when the move is not allowed. */
+  /**
+   * This chamber in {@code next} status; throws when the move is not allowed. Leaving RUNNING
+   * forgets its health; a restart (back to STARTING) forgets the last exit.
+   */
   Chamber moveTo(ChamberStatus next, Optional<Integer> code, Optional<String> why) {
     if (!status.canBecome(next)) {
       throw new IllegalStateException(
           "chamber " + id + " cannot go from " + status + " to " + next);
     }
-    return new Chamber(id, spec, port, createdTimeMillis, next, code, why);
+    Health nextHealth = next == ChamberStatus.RUNNING ? health : Health.UNKNOWN;
+    return new Chamber(
+        id,
+        spec,
+        port,
+        createdTimeMillis,
+        next,
+        code,
+        why,
+        restarts,
+        nextHealth,
+        lastHealthyMillis);
+  }
+
+  /** This chamber with {@code health}, last found healthy at {@code lastHealthy}. */
+  Chamber withHealth(Health nextHealth, long lastHealthy) {
+    return new Chamber(
+        id,
+        spec,
+        port,
+        createdTimeMillis,
+        status,
+        exitCode,
+        reason,
+        restarts,
+        nextHealth,
+        lastHealthy);
+  }
+
+  /** This chamber with one more restart counted. */
+  Chamber restarted() {
+    return new Chamber(
+        id,
+        spec,
+        port,
+        createdTimeMillis,
+        status,
+        exitCode,
+        reason,
+        restarts + 1,
+        health,
+        lastHealthyMillis);
+  }
+
+  /** This chamber with a new {@code reason}, same status. */
+  Chamber withReason(Optional<String> why) {
+    return new Chamber(
+        id,
+        spec,
+        port,
+        createdTimeMillis,
+        status,
+        exitCode,
+        why,
+        restarts,
+        health,
+        lastHealthyMillis);
+  }
+
+  /** This chamber with the exit code learnt late (it ended after it was marked FAILED). */
+  Chamber withExitCode(int code) {
+    return new Chamber(
+        id,
+        spec,
+        port,
+        createdTimeMillis,
+        status,
+        Optional.of(code),
+        reason,
+        restarts,
+        health,
+        lastHealthyMillis);
   }
 }

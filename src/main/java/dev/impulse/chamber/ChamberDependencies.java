@@ -9,6 +9,7 @@ import dev.impulse.network.PortAllocator;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ExitFiles;
 import dev.impulse.runtime.Runc;
+import dev.impulse.store.Store;
 import java.nio.file.Path;
 import java.time.InstantSource;
 
@@ -23,11 +24,11 @@ import java.time.InstantSource;
  * @param conmon the container monitor
  * @param exits conmon's exit files
  * @param reaper reaps orphaned conmon processes
- * @param probe checks wrappers' readiness
- * @param settings limits and timeouts
+ * @param probe checks wrappers' readiness and health
+ * @param settings limits, timeouts and defaults
  * @param chambersDir where each chamber's directory is made
- * @param journal where chamber records are made durable
- * @param json writes config.json
+ * @param store where chamber records and events are made durable
+ * @param json writes config.json and specs
  * @param clock wall-clock time for records
  */
 public record ChamberDependencies(
@@ -42,6 +43,6 @@ public record ChamberDependencies(
     ReadinessProbe probe,
     ChamberSettings settings,
     Path chambersDir,
-    ChamberJournal journal,
+    Store store,
     ObjectMapper json,
     InstantSource clock) {}

@@ -5,24 +5,36 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The live, in-memory side of one chamber: what has been set up for it, so tear-down undoes exactly
- * that, once. {@link #lock} serialises the steps that create or destroy its container.
+ * The live, in-memory side of one chamber: what has been set up for its current run, so tear-down
+ * undoes exactly that. {@link #lock} serialises the steps that create, end or destroy its
+ * container. A restart begins a new run on the same handle.
  */
 final class ChamberHandle {
   final ReentrantLock lock = new ReentrantLock();
 
-  /** Completed with the exit code when the container's end has been handled (-1: never ran). */
-  final CompletableFuture<Integer> ended = new CompletableFuture<>();
+  /** Completed with the exit code when the current run's end was handled (-1: it never ran). */
+  volatile CompletableFuture<Integer> ended = new CompletableFuture<>();
 
-  /** Set when a destroy began: the launch must not go on. */
+  /** Set when a destroy began: no launch or restart may go on. */
   volatile boolean destroyRequested;
 
-  /** Set once conmon created the container: there is something to signal and delete. */
+  /** Set once conmon created the current run's container: there is something to signal. */
   volatile boolean containerCreated;
 
-  /** True while the chamber holds its port; tear-down releases it exactly once. */
+  /** conmon's pid for the current run, or 0 when unknown. */
+  volatile int conmonPid;
+
+  /** Probes in a row that got no 200 from {@code /healthz}. */
+  volatile int failedProbes;
+
+  /** True while the chamber holds its port; released exactly once. */
   final AtomicBoolean holdsPort = new AtomicBoolean(true);
 
-  /** True once resources were released. */
-  final AtomicBoolean tornDown = new AtomicBoolean();
+  /** Starts a new run (a restart): nothing is set up for it yet. Call with the lock held. */
+  void beginRun() {
+    ended = new CompletableFuture<>();
+    containerCreated = false;
+    conmonPid = 0;
+    failedProbes = 0;
+  }
 }

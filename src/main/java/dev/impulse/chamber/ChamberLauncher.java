@@ -16,11 +16,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 
 /**
  * Starts a chamber's container, step by step: directories, overlay root file system, config.json,
@@ -37,13 +37,21 @@ final class ChamberLauncher {
   private final ChamberSettings settings;
   private final ObjectMapper json;
 
+  private final SpecJson specs;
+
   ChamberLauncher(
-      Runc runc, Conmon conmon, Path chambersDir, ChamberSettings settings, ObjectMapper json) {
+      Runc runc,
+      Conmon conmon,
+      Path chambersDir,
+      ChamberSettings settings,
+      ObjectMapper json,
+      SpecJson specs) {
     this.runc = runc;
     this.conmon = conmon;
     this.chambersDir = chambersDir;
     this.settings = settings;
     this.json = json;
+    this.specs = specs;
   }
 
   ChamberPaths paths(String id) {
@@ -68,8 +76,9 @@ final class ChamberLauncher {
     prepareDirectories(paths);
     overlay(chamber.id(), function, base).mount();
     writeConfig(chamber, base, paths);
-    conmon.create(chamber.id(), paths.container());
+    Conmon.Created created = conmon.create(chamber.id(), paths.container());
     handle.containerCreated = true;
+    handle.conmonPid = created.conmonPid();
     runc.start(chamber.id());
   }
 
@@ -109,6 +118,8 @@ final class ChamberLauncher {
     env.put("LANG", "C.UTF-8");
     env.put("PYTHONUNBUFFERED", "1");
     env.put("PYTHONDONTWRITEBYTECODE", "1");
+    env.putAll(
+        spec.env()); // the function's own settings win over these defaults, not over SKYHOOK_*
     env.put("SKYHOOK_PORT", Integer.toString(chamber.port()));
     env.put("SKYHOOK_HOST", settings.bindAddress().getHostAddress());
     env.put("SKYHOOK_CHAMBER_ID", chamber.id());
@@ -134,6 +145,7 @@ final class ChamberLauncher {
     labels.put(LABEL_PREFIX + "runtime", spec.runtime());
     labels.put(LABEL_PREFIX + "port", Integer.toString(chamber.port()));
     labels.put(LABEL_PREFIX + "created", Long.toString(chamber.createdTimeMillis()));
+    labels.put(LABEL_PREFIX + "spec", specs.write(spec));
 
     return new ContainerConfig(
         chamber.id(),
@@ -142,9 +154,26 @@ final class ChamberLauncher {
         List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
         env,
         binds,
-        new ResourceLimits(settings.memoryBytes(), settings.pids(), OptionalDouble.empty()),
+        limits(spec),
         "/" + settings.cgroupParent() + "/" + chamber.id(),
         labels);
+  }
+
+  /** The spec's limits, the daemon's defaults where the spec has none. */
+  ResourceLimits limits(ChamberSpec spec) {
+    return new ResourceLimits(
+        spec.memoryMb().isPresent()
+            ? spec.memoryMb().getAsLong() * 1024 * 1024
+            : settings.memoryBytes(),
+        spec.pids().orElse(settings.pids()),
+        spec.cpus());
+  }
+
+  /** The spec's startup timeout, or the daemon's default. */
+  Duration startupTimeout(ChamberSpec spec) {
+    return spec.startupTimeoutMs().isPresent()
+        ? Duration.ofMillis(spec.startupTimeoutMs().getAsLong())
+        : settings.startupTimeout();
   }
 
   /** Host names have at most 63 characters; long ids keep their unique end. */

@@ -1,39 +1,41 @@
 package dev.impulse.chamber;
 
+import dev.impulse.store.ChamberRow;
+import dev.impulse.store.EventRow;
+import dev.impulse.store.Store;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
- * The chambers impulse knows, served from memory. Every change goes through {@link #transition}
- * (which enforces {@link ChamberStatus#canBecome}), is written to the journal first and then told
- * to listeners. Thread-safe: changes to one chamber are serialised.
+ * The chambers impulse knows, served from memory. Every change is written to the store (with its
+ * event, in one transaction) before it becomes visible, so an answer the API gave is never lost.
+ * Status changes go through {@link #transition}, which enforces {@link ChamberStatus#canBecome}.
+ * Thread-safe: changes to one chamber are serialised.
  */
 final class ChamberRegistry {
-  /** Told of every change, after it is durable. */
-  interface Listener {
-    void changed(Optional<Chamber> before, Optional<Chamber> after);
-  }
+  static final String STATUS = "status";
+  static final String HEALTH = "health";
 
   private final Map<String, Chamber> chambers = new ConcurrentHashMap<>();
-  private final ChamberJournal journal;
-  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final Store store;
+  private final SpecJson specs;
+  private final InstantSource clock;
   private final Object[] stripes = new Object[64];
 
-  ChamberRegistry(ChamberJournal journal) {
-    this.journal = journal;
+  ChamberRegistry(Store store, SpecJson specs, InstantSource clock) {
+    this.store = store;
+    this.specs = specs;
+    this.clock = clock;
     for (int i = 0; i < stripes.length; i++) {
       stripes[i] = new Object();
     }
-  }
-
-  void addListener(Listener listener) {
-    listeners.add(listener);
   }
 
   /** Adds a new chamber. */
@@ -42,13 +44,11 @@ final class ChamberRegistry {
       if (chambers.containsKey(chamber.id())) {
         throw new IllegalStateException("chamber " + chamber.id() + " exists");
       }
-      journal.save(chamber);
-      chambers.put(chamber.id(), chamber);
+      save(chamber, event(chamber.id(), STATUS, null, chamber.status().name(), chamber.reason()));
     }
-    notify(Optional.empty(), Optional.of(chamber));
   }
 
-  /** Loads a chamber recovered from the journal, without writing it back. */
+  /** Loads a chamber read back from the store, without writing it again. */
   void restore(Chamber chamber) {
     chambers.put(chamber.id(), chamber);
   }
@@ -75,8 +75,7 @@ final class ChamberRegistry {
 
   /**
    * Moves chamber {@code id} to {@code next} if it is in one of {@code from} (any status when
-   * {@code from} is empty); returns the new snapshot, or empty when the chamber is gone or in
-   * another status.
+   * {@code from} is empty) and the move is allowed; returns the new snapshot, or empty otherwise.
    */
   Optional<Chamber> transition(
       String id,
@@ -84,46 +83,110 @@ final class ChamberRegistry {
       Optional<Integer> exitCode,
       Optional<String> reason,
       ChamberStatus... from) {
-    Chamber before;
-    Chamber after;
     synchronized (lockFor(id)) {
-      before = chambers.get(id);
+      Chamber before = chambers.get(id);
       if (before == null || !allowed(before.status(), from) || !before.status().canBecome(next)) {
         return Optional.empty();
       }
-      after = before.moveTo(next, exitCode, reason);
-      journal.save(after);
-      chambers.put(id, after);
+      Chamber after = before.moveTo(next, exitCode, reason);
+      save(after, event(id, STATUS, before.status().name(), next.name(), reason));
+      return Optional.of(after);
     }
-    notify(Optional.of(before), Optional.of(after));
-    return Optional.of(after);
   }
 
-  /** Replaces a chamber's record without a status change (a restart count, a health note). */
-  void update(Chamber chamber) {
-    Chamber before;
-    synchronized (lockFor(chamber.id())) {
-      before = chambers.get(chamber.id());
+  /**
+   * Applies {@code change} to chamber {@code id} without a status change (a restart count, an exit
+   * code learnt late, its health); writes an event when its health changed.
+   */
+  Optional<Chamber> update(String id, UnaryOperator<Chamber> change, Optional<String> reason) {
+    synchronized (lockFor(id)) {
+      Chamber before = chambers.get(id);
       if (before == null) {
-        return;
+        return Optional.empty();
       }
-      journal.save(chamber);
-      chambers.put(chamber.id(), chamber);
+      Chamber after = change.apply(before);
+      Optional<EventRow> event =
+          before.health() == after.health()
+              ? Optional.empty()
+              : event(id, HEALTH, before.health().name(), after.health().name(), reason);
+      save(after, event);
+      return Optional.of(after);
     }
-    notify(Optional.of(before), Optional.of(chamber));
+  }
+
+  /** Gives chamber {@code id} a new reason in its status, recorded as an event of its own. */
+  Optional<Chamber> note(String id, String reason) {
+    synchronized (lockFor(id)) {
+      Chamber before = chambers.get(id);
+      if (before == null) {
+        return Optional.empty();
+      }
+      Chamber after = before.withReason(Optional.of(reason));
+      String status = before.status().name();
+      save(after, event(id, STATUS, status, status, Optional.of(reason)));
+      return Optional.of(after);
+    }
+  }
+
+  /**
+   * Changes a chamber in memory only: for facts that change often and matter little after a restart
+   * (when a probe last succeeded).
+   */
+  void touch(String id, UnaryOperator<Chamber> change) {
+    synchronized (lockFor(id)) {
+      chambers.computeIfPresent(id, (k, c) -> change.apply(c));
+    }
   }
 
   /** Forgets chamber {@code id}. */
-  void remove(String id) {
-    Chamber before;
+  void remove(String id, Optional<String> reason) {
     synchronized (lockFor(id)) {
-      before = chambers.remove(id);
+      Chamber before = chambers.get(id);
       if (before == null) {
         return;
       }
-      journal.delete(id);
+      store.deleteChamber(
+          id, event(id, STATUS, before.status().name(), ChamberEvent.DELETED, reason));
+      chambers.remove(id);
     }
-    notify(Optional.of(before), Optional.empty());
+  }
+
+  private void save(Chamber chamber, Optional<EventRow> event) {
+    store.saveChamber(row(chamber), event);
+    chambers.put(chamber.id(), chamber);
+  }
+
+  ChamberRow row(Chamber c) {
+    return new ChamberRow(
+        c.id(),
+        specs.write(c.spec()),
+        c.port(),
+        c.createdTimeMillis(),
+        c.status().name(),
+        c.exitCode().orElse(null),
+        c.reason().orElse(null),
+        c.restarts(),
+        c.health().name(),
+        c.lastHealthyMillis());
+  }
+
+  Chamber fromRow(ChamberRow r) {
+    return new Chamber(
+        r.id(),
+        specs.read(r.spec()),
+        r.port(),
+        r.createdTimeMillis(),
+        ChamberStatus.valueOf(r.status()),
+        Optional.ofNullable(r.exitCode()),
+        Optional.ofNullable(r.reason()),
+        r.restarts(),
+        Health.valueOf(r.health()),
+        r.lastHealthyMillis());
+  }
+
+  private Optional<EventRow> event(
+      String id, String kind, String from, String to, Optional<String> reason) {
+    return Optional.of(new EventRow(0, id, kind, from, to, clock.millis(), reason.orElse(null)));
   }
 
   private static boolean allowed(ChamberStatus status, ChamberStatus[] from) {
@@ -140,11 +203,5 @@ final class ChamberRegistry {
 
   private Object lockFor(String id) {
     return stripes[Math.floorMod(id.hashCode(), stripes.length)];
-  }
-
-  private void notify(Optional<Chamber> before, Optional<Chamber> after) {
-    for (Listener listener : listeners) {
-      listener.changed(before, after);
-    }
   }
 }

@@ -4,9 +4,11 @@ import dev.impulse.image.FunctionRef;
 import dev.impulse.image.RuntimeDefinition;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.image.UnknownFunctionException;
+import dev.impulse.runtime.CgroupStats;
 import dev.impulse.runtime.ContainerLog;
 import dev.impulse.runtime.ExitWatcher;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,19 +25,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chambers: creating, listing, destroying them and reading their logs. The public way into the
- * chamber package; the API calls it and nothing else of the package. Thread-safe.
+ * The chambers: creating, listing, destroying them, their logs, stats and events. The public way
+ * into the chamber package; the API calls it and nothing else of the package. Thread-safe.
  *
- * <p>A create answers as soon as the chamber is recorded STARTING; its container is started on a
- * virtual thread. Closing the service stops its background work and leaves containers running.
+ * <p>A create answers as soon as the chamber is recorded STARTING (durably); its container is
+ * started on a virtual thread. {@link #start} recovers what an earlier daemon left; closing the
+ * service stops its background work and leaves containers running.
  */
 public final class ChamberService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChamberService.class);
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final Duration HOUSEKEEPING_PERIOD = Duration.ofSeconds(1);
+  static final Duration EVENT_TRIM_PERIOD = Duration.ofMinutes(1);
 
   private final ChamberDependencies deps;
+  private final SpecJson specs;
   private final ChamberRegistry registry;
+  private final ChamberEvents events;
   private final Map<String, ChamberHandle> handles = new ConcurrentHashMap<>();
   private final ChamberIds ids = new ChamberIds();
   private final ChamberLauncher launcher;
@@ -48,28 +54,66 @@ public final class ChamberService implements AutoCloseable {
   private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("chamber-housekeeping").daemon().factory());
+          Thread.ofPlatform().name("chamber-timer").daemon().factory());
   private ExitWatcher exitWatcher;
 
   public ChamberService(ChamberDependencies deps) {
     this.deps = deps;
-    this.registry = new ChamberRegistry(deps.journal());
+    this.specs = new SpecJson(deps.json());
+    this.events = new ChamberEvents(deps.settings().eventsRetained());
+    this.registry = new ChamberRegistry(deps.store(), specs, deps.clock());
     this.launcher =
         new ChamberLauncher(
-            deps.runc(), deps.conmon(), deps.chambersDir(), deps.settings(), deps.json());
+            deps.runc(), deps.conmon(), deps.chambersDir(), deps.settings(), deps.json(), specs);
     this.teardown = new ChamberTeardown(deps.runc(), deps.conmon(), deps.ports(), launcher);
-    this.supervisor = new ChamberSupervisor(registry, handles, deps, launcher, teardown);
+    this.supervisor =
+        new ChamberSupervisor(registry, handles, deps, launcher, teardown, ticker, work);
   }
 
-  /** Starts watching exits and the periodic housekeeping. */
+  /**
+   * Recovers the chambers an earlier daemon left (see {@link ChamberRecovery} for the rule), then
+   * watches exits and starts the periodic work. Call before serving the API.
+   */
   public void start() throws IOException {
+    events.load(deps.store().lastEvents(events.retained()));
+    deps.store().onEvent(events::accept);
+    ChamberRecovery.Plan plan =
+        new ChamberRecovery(registry, handles, deps, launcher, teardown, supervisor, specs)
+            .recover();
     exitWatcher =
-        new ExitWatcher(deps.exits(), (id, code) -> work.submit(() -> supervisor.exited(id, code)));
+        new ExitWatcher(deps.exits(), (id, code) -> work.execute(() -> supervisor.exited(id)));
+    supervisor.checkExits();
+    plan.launch().forEach(id -> work.execute(() -> supervisor.launch(id)));
+    plan.awaitReady()
+        .forEach(
+            id -> registry.get(id).ifPresent(c -> work.execute(() -> supervisor.awaitReady(c))));
+    every(HOUSEKEEPING_PERIOD, this::housekeeping);
+    every(deps.settings().healthInterval(), this::watchHealth);
+    every(EVENT_TRIM_PERIOD, () -> deps.store().trimEvents(events.retained()));
+  }
+
+  private void every(Duration period, Runnable task) {
     ticker.scheduleWithFixedDelay(
-        this::housekeeping,
-        HOUSEKEEPING_PERIOD.toMillis(),
-        HOUSEKEEPING_PERIOD.toMillis(),
+        () -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            log.error("periodic work failed; it runs again in {} ms", period.toMillis(), e);
+          }
+        },
+        period.toMillis(),
+        period.toMillis(),
         TimeUnit.MILLISECONDS);
+  }
+
+  private void housekeeping() {
+    deps.reaper().sweep();
+    supervisor.checkExits();
+  }
+
+  private void watchHealth() {
+    supervisor.checkMonitors();
+    supervisor.probeHealth();
   }
 
   /**
@@ -105,7 +149,7 @@ public final class ChamberService implements AutoCloseable {
       functionUse.unlock();
     }
     String id = chamber.id();
-    work.submit(() -> supervisor.launch(id));
+    work.execute(() -> supervisor.launch(id));
     return chamber;
   }
 
@@ -124,9 +168,15 @@ public final class ChamberService implements AutoCloseable {
     return registry.get(id);
   }
 
+  /** The event log. */
+  public ChamberEvents events() {
+    return events;
+  }
+
   /**
    * Destroys chamber {@code id}: SIGTERM, the grace period, SIGKILL; then releases its container,
-   * mount, files and port and forgets it. Returns when all is done.
+   * mount, files and port and forgets it. Returns when all is done. Its STOPPING status is durable,
+   * so a daemon killed meanwhile finishes the destroy when it starts again.
    */
   public void destroy(String id) {
     ChamberHandle handle = handles.get(id);
@@ -166,9 +216,10 @@ public final class ChamberService implements AutoCloseable {
                   .orElse(chamber);
         }
         teardown.release(chamber, handle, true);
+        supervisor.awaitMonitorGone(id, handle);
         teardown.deleteFiles(id);
         deps.exits().forget(id);
-        registry.remove(id);
+        registry.remove(id, Optional.of("destroyed"));
         handles.remove(id);
         log.info("chamber {}: destroyed", id);
       } catch (IOException e) {
@@ -215,15 +266,39 @@ public final class ChamberService implements AutoCloseable {
   /** The chamber's stdout and stderr lines, the last {@code tail} of them (all when negative). */
   public List<ContainerLog.Line> logs(String id, int tail) {
     get(id);
-    return ContainerLog.read(launcher.paths(id).container().log(), tail);
+    return ContainerLog.read(logFile(id), tail);
   }
 
-  /** Deletes an uploaded function version; refused while live chambers run it. */
+  /** The chamber's log file (conmon's k8s-file), for following it. */
+  public Path logFile(String id) {
+    get(id);
+    return launcher.paths(id).container().log();
+  }
+
+  /**
+   * Memory, CPU and process counts from the chamber's cgroup; throws {@link
+   * ChamberNotRunningException} when it has no container now.
+   */
+  public CgroupStats.Sample stats(String id) {
+    Chamber chamber = get(id);
+    ChamberHandle handle = handles.get(id);
+    if (!chamber.status().isLive() || handle == null || !handle.containerCreated) {
+      throw new ChamberNotRunningException(chamber);
+    }
+    return CgroupStats.read("/" + deps.settings().cgroupParent() + "/" + id)
+        .orElseThrow(() -> new ChamberNotRunningException(chamber));
+  }
+
+  /** Deletes an uploaded function version; refused while chambers run it or will restart on it. */
   public void deleteFunction(FunctionRef ref) {
     functionUse.lock();
     try {
       List<String> users =
-          registry.find(c -> c.spec().function().equals(ref) && c.status().isLive()).stream()
+          registry
+              .find(c ->
+                  c.spec().function().equals(ref)
+                      && (c.status().isLive() || ChamberSupervisor.willRestart(c)))
+              .stream()
               .map(Chamber::id)
               .sorted()
               .toList();
@@ -235,15 +310,6 @@ public final class ChamberService implements AutoCloseable {
       }
     } finally {
       functionUse.unlock();
-    }
-  }
-
-  private void housekeeping() {
-    try {
-      deps.reaper().sweep();
-      supervisor.checkExits();
-    } catch (RuntimeException e) {
-      log.error("housekeeping failed; it runs again in {} ms", HOUSEKEEPING_PERIOD.toMillis(), e);
     }
   }
 

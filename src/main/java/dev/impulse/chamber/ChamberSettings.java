@@ -5,15 +5,20 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Daemon-wide chamber settings, validated once at start-up.
+ * Daemon-wide chamber settings and defaults, validated once at start-up.
  *
  * @param bindAddress the address each wrapper binds its port on
  * @param memoryBytes the default memory limit
  * @param pids the default limit of processes and threads
- * @param startupTimeout how long a chamber may take from container start to readiness
+ * @param startupTimeout the default time from container start to readiness
  * @param stopGrace how long a destroyed chamber gets between SIGTERM and SIGKILL
  * @param cgroupParent the cgroup every chamber's cgroup is made under
  * @param daemonIdentity labels every container this daemon makes (its data directory)
+ * @param healthInterval how often running chambers are probed
+ * @param unhealthyAfter probes in a row without a 200 that make a chamber unhealthy
+ * @param restartBackoff the first wait before a restart; it doubles with each restart
+ * @param maxRestartBackoff the longest wait before a restart
+ * @param eventsRetained how many events {@code GET /events} can replay
  */
 public record ChamberSettings(
     InetAddress bindAddress,
@@ -22,13 +27,30 @@ public record ChamberSettings(
     Duration startupTimeout,
     Duration stopGrace,
     String cgroupParent,
-    String daemonIdentity) {
+    String daemonIdentity,
+    Duration healthInterval,
+    int unhealthyAfter,
+    Duration restartBackoff,
+    Duration maxRestartBackoff,
+    int eventsRetained) {
   public ChamberSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(startupTimeout, "startupTimeout");
     Objects.requireNonNull(stopGrace, "stopGrace");
+    Objects.requireNonNull(healthInterval, "healthInterval");
+    Objects.requireNonNull(restartBackoff, "restartBackoff");
+    Objects.requireNonNull(maxRestartBackoff, "maxRestartBackoff");
     if (!cgroupParent.matches("[a-zA-Z0-9._-]+")) {
       throw new IllegalArgumentException("cgroup parent must be a plain name: " + cgroupParent);
     }
+    if (unhealthyAfter < 1) {
+      throw new IllegalArgumentException("unhealthyAfter must be at least 1");
+    }
+  }
+
+  /** The wait before restart number {@code restart} (1 for the first): doubling, capped. */
+  public Duration backoff(int restart) {
+    long millis = restartBackoff.toMillis() << Math.min(30, Math.max(0, restart - 1));
+    return Duration.ofMillis(Math.min(millis, maxRestartBackoff.toMillis()));
   }
 }

@@ -92,6 +92,37 @@ final class DaemonOptions {
   String cgroupParent;
 
   @Option(
+      names = "--health-interval-ms",
+      defaultValue = "${env:IMPULSE_HEALTH_INTERVAL_MS:-5000}",
+      description = "How often running chambers are probed (default: ${DEFAULT-VALUE})")
+  long healthIntervalMs;
+
+  @Option(
+      names = "--unhealthy-after",
+      defaultValue = "${env:IMPULSE_UNHEALTHY_AFTER:-3}",
+      description =
+          "Failed probes in a row that make a chamber unhealthy (default: ${DEFAULT-VALUE})")
+  int unhealthyAfter;
+
+  @Option(
+      names = "--restart-backoff-ms",
+      defaultValue = "${env:IMPULSE_RESTART_BACKOFF_MS:-1000}",
+      description = "First wait before a restart, doubling each time (default: ${DEFAULT-VALUE})")
+  long restartBackoffMs;
+
+  @Option(
+      names = "--max-restart-backoff-ms",
+      defaultValue = "${env:IMPULSE_MAX_RESTART_BACKOFF_MS:-60000}",
+      description = "Longest wait before a restart (default: ${DEFAULT-VALUE})")
+  long maxRestartBackoffMs;
+
+  @Option(
+      names = "--events-retained",
+      defaultValue = "${env:IMPULSE_EVENTS_RETAINED:-10000}",
+      description = "Events kept for GET /events replay (default: ${DEFAULT-VALUE})")
+  int eventsRetained;
+
+  @Option(
       names = "--runc",
       defaultValue = "${env:IMPULSE_RUNC:-/usr/sbin/runc}",
       description = "The runc binary (default: ${DEFAULT-VALUE})")
@@ -144,6 +175,11 @@ final class DaemonOptions {
         logSizeMax,
         maxFunctionBytes,
         cgroupParent,
+        Duration.ofMillis(healthIntervalMs),
+        unhealthyAfter,
+        Duration.ofMillis(restartBackoffMs),
+        Duration.ofMillis(maxRestartBackoffMs),
+        eventsRetained,
         new DaemonConfig.Binaries(runc, conmon, mmdebstrap));
   }
 

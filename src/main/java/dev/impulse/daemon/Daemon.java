@@ -3,7 +3,6 @@ package dev.impulse.daemon;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.api.ApiServer;
 import dev.impulse.chamber.ChamberDependencies;
-import dev.impulse.chamber.ChamberJournal;
 import dev.impulse.chamber.ChamberService;
 import dev.impulse.chamber.ChamberSettings;
 import dev.impulse.chamber.HttpReadinessProbe;
@@ -19,6 +18,7 @@ import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ExitFiles;
 import dev.impulse.runtime.ProcessCommandRunner;
 import dev.impulse.runtime.Runc;
+import dev.impulse.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -41,6 +41,7 @@ public final class Daemon implements AutoCloseable {
   private final DaemonConfig config;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final Store store;
   private final ChamberService chambers;
   private final ApiServer api;
 
@@ -88,6 +89,7 @@ public final class Daemon implements AutoCloseable {
             config.logSizeMax(),
             json);
 
+    this.store = Store.open(config.dataDir().resolve("impulse.db"));
     RuntimeCatalog catalog = RuntimeCatalog.standard();
     Baseimages baseimages =
         new Baseimages(
@@ -100,7 +102,7 @@ public final class Daemon implements AutoCloseable {
             config.guestsDir(),
             config.maxFunctionBytes(),
             config.maxFunctionBytes() * 8,
-            json,
+            store,
             clock);
     functions.open();
     PortAllocator ports =
@@ -114,7 +116,12 @@ public final class Daemon implements AutoCloseable {
             config.startupTimeout(),
             config.stopGrace(),
             config.cgroupParent(),
-            config.dataDir().toString());
+            config.dataDir().toString(),
+            config.healthInterval(),
+            config.unhealthyAfter(),
+            config.restartBackoff(),
+            config.maxRestartBackoff(),
+            config.eventsRetained());
     ChamberDependencies deps =
         new ChamberDependencies(
             catalog,
@@ -128,11 +135,10 @@ public final class Daemon implements AutoCloseable {
             new HttpReadinessProbe(config.chamberAddress(), Duration.ofSeconds(2)),
             settings,
             config.chambersDir(),
-            ChamberJournal.NONE,
+            store,
             json,
             clock);
     this.chambers = new ChamberService(deps);
-    new Leftovers(config, runc, conmon).clean();
     chambers.start();
     this.api = new ApiServer(chambers, functions, catalog, baseimages, json);
   }
@@ -176,6 +182,7 @@ public final class Daemon implements AutoCloseable {
       api.close();
     } finally {
       chambers.close();
+      store.close();
       try {
         lock.release();
         lockChannel.close();

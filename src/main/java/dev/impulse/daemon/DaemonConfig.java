@@ -24,6 +24,11 @@ import java.util.Objects;
  * @param logSizeMax size at which conmon truncates a chamber's log
  * @param maxFunctionBytes largest function archive accepted
  * @param cgroupParent the cgroup chambers' cgroups are made under
+ * @param healthInterval how often running chambers' {@code /healthz} is probed
+ * @param unhealthyAfter probes in a row without an answer that make a chamber unhealthy
+ * @param restartBackoff the first wait before a restart (doubling with each one)
+ * @param maxRestartBackoff the longest wait before a restart
+ * @param eventsRetained how many events are kept for {@code GET /events}
  * @param binaries where runc, conmon and mmdebstrap are
  */
 public record DaemonConfig(
@@ -41,6 +46,11 @@ public record DaemonConfig(
     long logSizeMax,
     long maxFunctionBytes,
     String cgroupParent,
+    Duration healthInterval,
+    int unhealthyAfter,
+    Duration restartBackoff,
+    Duration maxRestartBackoff,
+    int eventsRetained,
     Binaries binaries) {
 
   /** The external programs. */
@@ -66,6 +76,12 @@ public record DaemonConfig(
               + cgroupParent
               + "'");
     }
+    requireAtLeast("--health-interval-ms", healthInterval.toMillis(), 100);
+    requireAtLeast("--unhealthy-after", unhealthyAfter, 1);
+    requireAtLeast("--restart-backoff-ms", restartBackoff.toMillis(), 10);
+    requireAtLeast(
+        "--max-restart-backoff-ms", maxRestartBackoff.toMillis(), restartBackoff.toMillis());
+    requireAtLeast("--events-retained", eventsRetained, 100);
     Objects.requireNonNull(binaries, "binaries");
   }
 

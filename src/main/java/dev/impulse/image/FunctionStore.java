@@ -1,7 +1,8 @@
 package dev.impulse.image;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.linux.FileTrees;
+import dev.impulse.store.FunctionRow;
+import dev.impulse.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,11 +27,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The uploaded functions: each version unpacked once into {@code <dir>/<app>/<version>/layer} (the
- * guest at {@link #GUEST_DIR} inside it, ready to be an overlay layer) with its metadata in {@code
- * function.json}. Versions are immutable: uploading the same archive again changes nothing,
- * different content is refused. Archives dropped into the drop-in directory as {@code
- * <app>-<version>.tar} (or {@code .tar.gz}, {@code .tgz}) are imported too. Uploads are spooled and
- * unpacked aside and appear atomically. Thread-safe.
+ * guest at {@link #GUEST_DIR} inside it, ready to be an overlay layer), with its metadata in the
+ * state store. A version exists when its row does: the row is written after the directory is in
+ * place and removed before the directory goes, and at start-up directories without a row (an upload
+ * or deletion cut short) are removed. Versions are immutable: uploading the same archive again
+ * changes nothing, different content is refused. Archives dropped into the drop-in directory as
+ * {@code <app>-<version>.tar} (or {@code .tar.gz}, {@code .tgz}) are imported too. Uploads are
+ * spooled and unpacked aside and appear atomically. Thread-safe.
  */
 public final class FunctionStore {
   private static final Logger log = LoggerFactory.getLogger(FunctionStore.class);
@@ -39,14 +42,13 @@ public final class FunctionStore {
   public static final String GUEST_DIR = "/opt/guest";
 
   static final List<String> DROP_IN_SUFFIXES = List.of(".tar", ".tar.gz", ".tgz");
-  private static final String METADATA = "function.json";
 
   private final Path dir;
   private final Path staging;
   private final Path dropIns;
   private final long maxArchiveBytes;
   private final long maxUnpackedBytes;
-  private final ObjectMapper json;
+  private final Store store;
   private final InstantSource clock;
   private final Map<FunctionRef, StoredFunction> index = new ConcurrentHashMap<>();
   private final Map<FunctionRef, Object> locks = new ConcurrentHashMap<>();
@@ -54,16 +56,13 @@ public final class FunctionStore {
   /** What {@link #put} did. */
   public record PutResult(StoredFunction function, boolean created) {}
 
-  /** The metadata file's content. */
-  record Metadata(
-      String app, String version, String digest, long archiveBytes, long createdTimeMillis) {}
-
   /**
    * @param dir where functions are stored
    * @param staging scratch space on the same file system as {@code dir}
    * @param dropIns the drop-in directory read as well
    * @param maxArchiveBytes the largest archive accepted
    * @param maxUnpackedBytes the most file content an archive may unpack to
+   * @param store where the versions are recorded
    */
   public FunctionStore(
       Path dir,
@@ -71,31 +70,50 @@ public final class FunctionStore {
       Path dropIns,
       long maxArchiveBytes,
       long maxUnpackedBytes,
-      ObjectMapper json,
+      Store store,
       InstantSource clock) {
     this.dir = dir;
     this.staging = staging;
     this.dropIns = dropIns;
     this.maxArchiveBytes = maxArchiveBytes;
     this.maxUnpackedBytes = maxUnpackedBytes;
-    this.json = json;
+    this.store = store;
     this.clock = clock;
   }
 
-  /** Loads the stored functions, removes unfinished uploads and imports the drop-ins. */
+  /**
+   * Loads the stored functions, removes what unfinished uploads and deletions left, forgets rows
+   * whose files are gone, and imports the drop-ins.
+   */
   public void open() {
     try {
       Files.createDirectories(dir);
-      Files.createDirectories(staging);
       FileTrees.deleteRecursively(staging);
       Files.createDirectories(staging);
+      for (FunctionRow row : store.functions()) {
+        FunctionRef ref = new FunctionRef(row.app(), row.version());
+        Path layer = home(ref).resolve("layer");
+        if (Files.isDirectory(layer.resolve(GUEST_DIR.substring(1)))) {
+          index.put(
+              ref,
+              new StoredFunction(
+                  ref, row.digest(), row.archiveBytes(), row.createdTimeMillis(), layer));
+        } else {
+          log.warn("function {}: its files are gone; forgetting it", ref);
+          store.deleteFunction(ref.app(), ref.version());
+        }
+      }
       try (Stream<Path> apps = Files.list(dir)) {
         for (Path app : apps.toList()) {
           try (Stream<Path> versions = Files.list(app)) {
             for (Path version : versions.toList()) {
-              load(version).ifPresent(f -> index.put(f.ref(), f));
+              if (!isIndexed(app, version)) {
+                log.info("removing {}: an upload or deletion that did not finish", version);
+                FileTrees.deleteRecursively(version);
+              }
             }
           }
+          removeIfEmpty(app);
         }
       }
     } catch (IOException e) {
@@ -104,20 +122,22 @@ public final class FunctionStore {
     importDropIns();
   }
 
-  private Optional<StoredFunction> load(Path versionDir) {
-    try {
-      Metadata m = json.readValue(versionDir.resolve(METADATA).toFile(), Metadata.class);
-      FunctionRef ref = new FunctionRef(m.app(), m.version());
-      return Optional.of(
-          new StoredFunction(
-              ref,
-              m.digest(),
-              m.archiveBytes(),
-              m.createdTimeMillis(),
-              versionDir.resolve("layer")));
-    } catch (IOException | RuntimeException e) {
-      log.warn("ignoring {}: it is not a complete stored function ({})", versionDir, e.toString());
-      return Optional.empty();
+  private boolean isIndexed(Path app, Path version) {
+    return index.keySet().stream()
+        .anyMatch(ref ->
+            ref.app().equals(app.getFileName().toString())
+                && ref.version().equals(version.getFileName().toString()));
+  }
+
+  private Path home(FunctionRef ref) {
+    return dir.resolve(ref.app()).resolve(ref.version());
+  }
+
+  private static void removeIfEmpty(Path app) throws IOException {
+    try (Stream<Path> rest = Files.list(app)) {
+      if (rest.findAny().isEmpty()) {
+        Files.deleteIfExists(app);
+      }
     }
   }
 
@@ -170,9 +190,6 @@ public final class FunctionStore {
       Files.createDirectories(target.getParent());
       Files.move(functionRoot(guest), target);
       long now = clock.millis();
-      json.writeValue(
-          work.resolve("version").resolve(METADATA).toFile(),
-          new Metadata(ref.app(), ref.version(), digest, size[0], now));
       synchronized (locks.computeIfAbsent(ref, r -> new Object())) {
         StoredFunction existing = index.get(ref);
         if (existing != null) {
@@ -181,9 +198,15 @@ public final class FunctionStore {
           }
           throw new FunctionConflictException(ref);
         }
-        Path home = dir.resolve(ref.app()).resolve(ref.version());
+        Path home = home(ref);
         Files.createDirectories(home.getParent());
         Files.move(work.resolve("version"), home, StandardCopyOption.ATOMIC_MOVE);
+        try {
+          store.saveFunction(new FunctionRow(ref.app(), ref.version(), digest, size[0], now));
+        } catch (RuntimeException e) {
+          Files.move(home, work.resolve("version"), StandardCopyOption.ATOMIC_MOVE);
+          throw e;
+        }
         StoredFunction stored =
             new StoredFunction(ref, digest, size[0], now, home.resolve("layer"));
         index.put(ref, stored);
@@ -203,19 +226,17 @@ public final class FunctionStore {
    */
   public boolean delete(FunctionRef ref) {
     synchronized (locks.computeIfAbsent(ref, r -> new Object())) {
-      if (index.remove(ref) == null) {
+      if (!index.containsKey(ref)) {
         return false;
       }
-      Path home = dir.resolve(ref.app()).resolve(ref.version());
+      store.deleteFunction(ref.app(), ref.version());
+      index.remove(ref);
+      Path home = home(ref);
       try {
         Path doomed = Files.createTempDirectory(staging, "deleted-");
         Files.move(home, doomed.resolve("version"), StandardCopyOption.ATOMIC_MOVE);
         deleteQuietly(doomed);
-        try (Stream<Path> rest = Files.list(home.getParent())) {
-          if (rest.findAny().isEmpty()) {
-            Files.deleteIfExists(home.getParent());
-          }
-        }
+        removeIfEmpty(home.getParent());
       } catch (IOException e) {
         throw new UncheckedIOException("deleting function " + ref + " failed", e);
       }

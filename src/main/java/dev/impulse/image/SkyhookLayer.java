@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -53,8 +51,12 @@ final class SkyhookLayer {
       Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
       try {
         Files.move(staging, layer, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
+      } catch (IOException raced) {
         FileTrees.deleteRecursively(staging);
+        if (!Files.isDirectory(layer)) {
+          throw raced;
+        }
+        // another writer put the same layer in place first
       }
       return layer;
     } catch (IOException e) {

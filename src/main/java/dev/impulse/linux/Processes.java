@@ -4,6 +4,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +101,20 @@ public final class Processes {
         return false;
       }
       throw e;
+    }
+  }
+
+  /** True while {@code pid} runs: it exists and is not a zombie waiting to be reaped. */
+  public static boolean isRunning(int pid) {
+    if (pid <= 0) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      int end = stat.lastIndexOf(')');
+      return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) != 'Z';
+    } catch (IOException e) {
+      return false;
     }
   }
 

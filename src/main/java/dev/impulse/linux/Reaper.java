@@ -49,7 +49,7 @@ public final class Reaper {
     try {
       int reaped = 0;
       for (int pid : children()) {
-        if (!jdkChildren.contains((long) pid) && isZombie(pid)) {
+        if (!jdkChildren.contains((long) pid) && isZombieChild(pid)) {
           if (Processes.reapIfEnded(pid).isPresent()) {
             reaped++;
           }
@@ -87,7 +87,7 @@ public final class Reaper {
     return pids;
   }
 
-  static boolean isZombie(int pid) {
+  static boolean isZombieChild(int pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
       int end = stat.lastIndexOf(')');

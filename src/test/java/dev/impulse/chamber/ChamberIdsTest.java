@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class ChamberIdsTest {
-  private final ChamberSpec spec = new ChamberSpec("sampleapp", "1.0.0", "python3.9");
+  private final ChamberSpec spec = ChamberSpec.of("sampleapp", "1.0.0", "python3.9");
 
   @Test
   void idsAreAppVersionAndFiveLowercaseLetters() {

@@ -40,7 +40,7 @@ class ChamberStatusTest {
   @Test
   void aChamberRefusesAnIllegalMove() {
     Chamber running =
-        Chamber.starting("a-1-abcde", new ChamberSpec("a", "1", "python3"), 6000, 1)
+        Chamber.starting("a-1-abcde", ChamberSpec.of("a", "1", "python3"), 6000, 1)
             .moveTo(RUNNING, Optional.empty(), Optional.empty());
     assertThatThrownBy(() -> running.moveTo(RUNNING, Optional.empty(), Optional.empty()))
         .isInstanceOf(IllegalStateException.class)

@@ -4,7 +4,7 @@ import static dev.impulse.testing.Tars.tar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.store.Store;
 import dev.impulse.testing.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,10 +23,18 @@ class FunctionStoreTest {
   private FunctionStore store;
   private final FunctionRef sample = new FunctionRef("sampleapp", "1.0.0");
 
+  private Store db;
+
   @BeforeEach
   void open() {
+    db = Store.open(data.resolve("impulse.db"));
     store = newStore(1 << 20);
     store.open();
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
   }
 
   private FunctionStore newStore(long maxArchive) {
@@ -35,7 +44,7 @@ class FunctionStoreTest {
         data.resolve("guests"),
         maxArchive,
         maxArchive * 8,
-        new ObjectMapper(),
+        db,
         InstantSource.fixed(Instant.ofEpochMilli(1234)));
   }
 
@@ -116,6 +125,27 @@ class FunctionStoreTest {
     FunctionStore reopened = newStore(1 << 20);
     reopened.open();
     assertThat(reopened.find(sample)).isPresent();
+  }
+
+  @Test
+  void anUploadWhoseRowWasNeverWrittenIsRemovedAtOpen() throws IOException {
+    Path orphan = data.resolve("functions/ghost/1/layer/opt/guest");
+    Files.createDirectories(orphan);
+    Files.writeString(orphan.resolve("main.py"), "x = 1");
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    assertThat(reopened.list()).isEmpty();
+    assertThat(data.resolve("functions/ghost")).doesNotExist();
+  }
+
+  @Test
+  void aRowWhoseFilesAreGoneIsForgottenAtOpen() throws IOException {
+    store.put(sample, in(Tars.function("x = 1")));
+    dev.impulse.linux.FileTrees.deleteRecursively(data.resolve("functions/sampleapp"));
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    assertThat(reopened.list()).isEmpty();
+    assertThat(db.functions()).isEmpty();
   }
 
   @Test

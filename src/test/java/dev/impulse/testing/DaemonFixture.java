@@ -46,17 +46,23 @@ public final class DaemonFixture implements AutoCloseable {
   private final Leaks leaks;
 
   /** Settings a test may change. */
-  public record Options(int portCount, Duration startupTimeout, Duration stopGrace, long memoryMb) {
+  public record Options(
+      int portCount,
+      Duration startupTimeout,
+      Duration stopGrace,
+      long memoryMb,
+      Duration healthInterval) {
     public static Options defaults() {
-      return new Options(100, Duration.ofSeconds(30), Duration.ofSeconds(5), 256);
+      return new Options(
+          100, Duration.ofSeconds(30), Duration.ofSeconds(5), 256, Duration.ofMillis(500));
     }
 
     public Options withPortCount(int count) {
-      return new Options(count, startupTimeout, stopGrace, memoryMb);
+      return new Options(count, startupTimeout, stopGrace, memoryMb, healthInterval);
     }
 
     public Options withStartupTimeout(Duration timeout) {
-      return new Options(portCount, timeout, stopGrace, memoryMb);
+      return new Options(portCount, timeout, stopGrace, memoryMb, healthInterval);
     }
   }
 
@@ -83,6 +89,11 @@ public final class DaemonFixture implements AutoCloseable {
             1 << 20,
             16 << 20,
             cgroupParent,
+            options.healthInterval(),
+            3,
+            Duration.ofMillis(200),
+            Duration.ofSeconds(2),
+            1000,
             new DaemonConfig.Binaries(
                 Path.of("/usr/sbin/runc"),
                 Path.of("/usr/bin/conmon"),

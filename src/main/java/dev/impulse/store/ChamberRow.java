@@ -1,0 +1,27 @@
+package dev.impulse.store;
+
+/**
+ * A chamber as stored.
+ *
+ * @param id the chamber id
+ * @param spec the spec as the client gave it, as JSON
+ * @param port its port
+ * @param createdTimeMillis when it was created
+ * @param status its status name
+ * @param exitCode its exit code, or null
+ * @param reason why it is in its status, or null
+ * @param restarts how often it was restarted
+ * @param health its health name
+ * @param lastHealthyMillis when a probe last succeeded, or 0
+ */
+public record ChamberRow(
+    String id,
+    String spec,
+    int port,
+    long createdTimeMillis,
+    String status,
+    Integer exitCode,
+    String reason,
+    int restarts,
+    String health,
+    long lastHealthyMillis) {}
