@@ -31,7 +31,7 @@ public final class ApiServer implements AutoCloseable {
     ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies);
     FunctionRoutes functionRoutes = new FunctionRoutes(functions, chambers);
     RuntimeRoutes runtimeRoutes = new RuntimeRoutes(catalog, baseimages);
-    EventRoutes eventRoutes = new EventRoutes(chambers.events());
+    EventRoutes eventRoutes = new EventRoutes(chambers.events(), json);
     this.app =
         Javalin.create(config -> {
           config.concurrency.useVirtualThreads = true;

@@ -40,8 +40,11 @@ public final class DaemonFixture implements AutoCloseable {
   private final Path runDir;
   private final PortRange ports;
   private final String cgroupParent;
-  private final Daemon daemon;
-  private final URI api;
+  private final Options options;
+  private final DaemonConfig config;
+  private Daemon daemon;
+  private Process process;
+  private URI api;
   private final Http http = new Http();
   private final Leaks leaks;
 
@@ -66,17 +69,18 @@ public final class DaemonFixture implements AutoCloseable {
     }
   }
 
-  private DaemonFixture(Options options) {
+  private DaemonFixture(Options options, boolean asProcess) {
+    this.options = options;
     this.name = "it-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     this.dataDir = Path.of("/var/tmp/impulse-it", name);
     this.runDir = Path.of("/run/impulse-" + name);
     this.ports = freeRange(options.portCount());
     this.cgroupParent = "impulse-" + name;
     this.leaks = new Leaks(dataDir, runDir, ports, cgroupParent);
-    DaemonConfig config =
+    this.config =
         new DaemonConfig(
             "127.0.0.1",
-            0,
+            asProcess ? freePort() : 0,
             dataDir,
             runDir,
             BASEIMAGES,
@@ -98,8 +102,13 @@ public final class DaemonFixture implements AutoCloseable {
                 Path.of("/usr/sbin/runc"),
                 Path.of("/usr/bin/conmon"),
                 Path.of("/usr/bin/mmdebstrap")));
-    this.daemon = Daemon.start(config);
-    this.api = URI.create("http://127.0.0.1:" + daemon.apiPort());
+    if (asProcess) {
+      REAPER.start();
+      startProcess();
+    } else {
+      this.daemon = Daemon.start(config);
+      this.api = URI.create("http://127.0.0.1:" + daemon.apiPort());
+    }
   }
 
   /** Starts a daemon with default options; both Python baseimages are built first if needed. */
@@ -109,7 +118,131 @@ public final class DaemonFixture implements AutoCloseable {
 
   public static DaemonFixture start(Options options) {
     buildBaseimages();
-    return new DaemonFixture(options);
+    return new DaemonFixture(options, false);
+  }
+
+  /**
+   * Starts the daemon as a process of its own ({@code java -jar target/impulse.jar daemon}), so a
+   * test can kill it and start it again on the same directories.
+   */
+  public static DaemonFixture startProcess(Options options) {
+    buildBaseimages();
+    return new DaemonFixture(options, true);
+  }
+
+  /** The test JVM adopts the conmon processes of a killed daemon: it must reap them. */
+  private static final OrphanReaper REAPER = new OrphanReaper();
+
+  private void startProcess() {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(
+        List.of("-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-jar", jar()));
+    command.addAll(List.of("daemon", "--listen", "127.0.0.1:" + config.listenPort()));
+    command.addAll(List.of("--data-dir", dataDir.toString(), "--run-dir", runDir.toString()));
+    command.addAll(
+        List.of("--baseimage-dir", BASEIMAGES.toString(), "--port-range", ports.toString()));
+    command.addAll(List.of("--cgroup-parent", cgroupParent));
+    command.addAll(
+        List.of("--startup-timeout-ms", Long.toString(options.startupTimeout().toMillis())));
+    command.addAll(List.of("--stop-grace-ms", Long.toString(options.stopGrace().toMillis())));
+    command.addAll(
+        List.of("--health-interval-ms", Long.toString(options.healthInterval().toMillis())));
+    command.addAll(List.of("--restart-backoff-ms", "200", "--max-restart-backoff-ms", "2000"));
+    command.addAll(
+        List.of(
+            "--memory-mb",
+            Long.toString(options.memoryMb()),
+            "--max-function-bytes",
+            Long.toString(16 << 20)));
+    try {
+      Files.createDirectories(dataDir);
+      Files.createDirectories(log().getParent());
+      process =
+          REAPER.start(
+              new ProcessBuilder(command)
+                  .redirectErrorStream(true)
+                  .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the daemon process", e);
+    }
+    api = URI.create("http://127.0.0.1:" + config.listenPort());
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try {
+        if (http.get(uri("/healthz")).status() == 200) {
+          return;
+        }
+      } catch (UncheckedIOException notYet) {
+        // not listening yet
+      }
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("the daemon did not come up; see " + log());
+      }
+      sleep(100);
+    }
+  }
+
+  private static String jar() {
+    String jar = System.getProperty("impulse.jar", "target/impulse.jar");
+    if (!Files.isRegularFile(Path.of(jar))) {
+      throw new IllegalStateException(
+          jar + " is missing: run the integration tests with mvn verify");
+    }
+    return jar;
+  }
+
+  /** The daemon process's output, kept with the build's other test reports. */
+  public Path log() {
+    return Path.of("target", "it-daemon-logs", name + ".log").toAbsolutePath();
+  }
+
+  /** Kills the daemon process with SIGKILL; chambers keep running. Returns its exit code. */
+  public int kill() {
+    process.destroyForcibly();
+    return waitForExit();
+  }
+
+  /** Stops the daemon process with SIGTERM; chambers keep running. Returns its exit code. */
+  public int terminate() {
+    process.destroy();
+    return waitForExit();
+  }
+
+  private int waitForExit() {
+    try {
+      if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the daemon did not stop within 30 s");
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Starts the daemon process again on the same directories and ports. */
+  public void restart() {
+    startProcess();
+  }
+
+  /** True while the daemon process runs. */
+  public boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** The run directory (runc's root is under it). */
+  public Path runDir() {
+    return runDir;
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Builds every runtime's baseimage, one after the other, unless it is built. */
@@ -137,7 +270,11 @@ public final class DaemonFixture implements AutoCloseable {
     throw new IllegalStateException("no block of " + count + " free ports found");
   }
 
+  /** The in-process daemon (not for process fixtures). */
   public Daemon daemon() {
+    if (daemon == null) {
+      throw new IllegalStateException("this fixture runs the daemon as a process");
+    }
     return daemon;
   }
 
@@ -230,6 +367,11 @@ public final class DaemonFixture implements AutoCloseable {
     return http.postJson(URI.create("http://127.0.0.1:" + port + "/"), json);
   }
 
+  /** Connects to {@code GET /events}, after event {@code lastEventId} (-1: only new ones). */
+  public EventStream events(long lastEventId) {
+    return new EventStream(uri("/events"), lastEventId);
+  }
+
   /** Destroys every chamber through the API. */
   public void destroyAll() {
     for (JsonNode chamber : chambers()) {
@@ -241,10 +383,12 @@ public final class DaemonFixture implements AutoCloseable {
   /** Waits (zombies are reaped each second) until nothing is left behind; fails otherwise. */
   public void assertNothingLeaked() {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    List<String> found = leaks.find();
+    java.util.Set<Long> daemonPid =
+        process != null && process.isAlive() ? java.util.Set.of(process.pid()) : java.util.Set.of();
+    List<String> found = leaks.find(daemonPid);
     while (!found.isEmpty() && System.nanoTime() < deadline) {
       sleep(200);
-      found = leaks.find();
+      found = leaks.find(daemonPid);
     }
     assertThat(found).as("left behind").isEmpty();
   }
@@ -252,10 +396,18 @@ public final class DaemonFixture implements AutoCloseable {
   @Override
   public void close() {
     try {
+      if (process != null && !process.isAlive()) {
+        restart();
+      }
       destroyAll();
       assertNothingLeaked();
     } finally {
-      daemon.close();
+      if (daemon != null) {
+        daemon.close();
+      }
+      if (process != null && process.isAlive()) {
+        terminate();
+      }
       leaks.removeCgroupParents();
       try {
         FileTrees.deleteRecursively(dataDir);

@@ -26,6 +26,7 @@ public final class Functions {
 
         def skyhook(request, meta):
             code = int(request.get("exit", 7))
+            print("exiting with %d" % code, flush=True)
             threading.Thread(target=lambda: (time.sleep(0.05), os._exit(code))).start()
             return {"exiting": code}
         """);
@@ -58,6 +59,51 @@ public final class Functions {
             if request.get("hang"):
                 time.sleep(3600)
             return {"ok": True}
+        """);
+  }
+
+  /** Allocates {"mb": N} megabytes on a call, and keeps them. */
+  public static byte[] memoryHog() {
+    return Tars.function(
+        """
+        kept = []
+
+        def skyhook(request, meta):
+            for _ in range(int(request.get("mb", 10))):
+                kept.append(bytearray(1024 * 1024))
+            return {"held_mb": len(kept)}
+        """);
+  }
+
+  /** Forks without end on a call with {"bomb": true}; answers other calls. */
+  public static byte[] forkBomb() {
+    return Tars.function(
+        """
+        import os, threading
+
+        def bomb():
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    pass
+
+        def skyhook(request, meta):
+            if request.get("bomb"):
+                threading.Thread(target=bomb, daemon=True).start()
+                return {"bombing": True}
+            return {"ok": True}
+        """);
+  }
+
+  /** Reports its environment and the limits it sees. */
+  public static byte[] introspect() {
+    return Tars.function(
+        """
+        import os
+
+        def skyhook(request, meta):
+            return {"env": dict(os.environ), "pid": os.getpid(), "uid": os.getuid()}
         """);
   }
 }

@@ -31,6 +31,11 @@ public final class Leaks {
 
   /** Everything left behind now; empty when the machine is clean. */
   public List<String> find() {
+    return find(java.util.Set.of());
+  }
+
+  /** Everything left behind now but the processes {@code allowed} (a daemon still running). */
+  public List<String> find(java.util.Set<Long> allowed) {
     List<String> found = new ArrayList<>();
     containers().forEach(id -> found.add("runc container " + id));
     for (Path mount : Mounts.mountPoints()) {
@@ -38,7 +43,7 @@ public final class Leaks {
         found.add("mount " + mount);
       }
     }
-    processes().forEach(p -> found.add("process " + p));
+    processes(allowed).forEach(p -> found.add("process " + p));
     HostPorts host = new HostPorts(InetAddress.getLoopbackAddress());
     for (int port = ports.first(); port <= ports.last(); port++) {
       if (!host.isFree(port)) {
@@ -76,13 +81,14 @@ public final class Leaks {
   }
 
   /** Processes whose command line names the run or data directory, and zombies of any kind. */
-  private List<String> processes() {
+  private List<String> processes(java.util.Set<Long> allowed) {
     List<String> found = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path proc : procs.toList()) {
         String pid = proc.getFileName().toString();
         if (!pid.chars().allMatch(Character::isDigit)
-            || pid.equals(Long.toString(ProcessHandle.current().pid()))) {
+            || pid.equals(Long.toString(ProcessHandle.current().pid()))
+            || allowed.contains(Long.parseLong(pid))) {
           continue;
         }
         try {

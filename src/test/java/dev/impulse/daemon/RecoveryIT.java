@@ -1,0 +1,296 @@
+package dev.impulse.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.impulse.linux.Mounts;
+import dev.impulse.linux.Processes;
+import dev.impulse.testing.DaemonFixture;
+import dev.impulse.testing.EventStream;
+import dev.impulse.testing.Functions;
+import dev.impulse.testing.Http;
+import dev.impulse.testing.Runc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon is killed or stopped and started again: chambers outlive it, nothing about them is
+ * forgotten, and nothing half-made is left behind.
+ */
+class RecoveryIT {
+  private static DaemonFixture.Options options(int ports) {
+    return DaemonFixture.Options.defaults()
+        .withPortCount(ports)
+        .withStartupTimeout(Duration.ofSeconds(120));
+  }
+
+  /** What must not change across a restart. */
+  private record Identity(int port, long created, String spec) {
+    static Identity of(JsonNode chamber) {
+      return new Identity(
+          chamber.get("port").asInt(),
+          chamber.get("createdTimeMillis").asLong(),
+          chamber.get("spec").toString());
+    }
+  }
+
+  @Test
+  void chambersOutliveADaemonKilledWithCreatesInFlight() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(40))) {
+      impulse.upload("sampleapp", "1.0.0", Functions.sample());
+      Map<String, Identity> survivors = new HashMap<>();
+      for (int i = 0; i < 20; i++) {
+        JsonNode chamber =
+            impulse.create("sampleapp", "1.0.0", i % 2 == 0 ? "python3.9" : "python3");
+        survivors.put(chamber.get("id").asText(), Identity.of(chamber));
+      }
+      for (String id : survivors.keySet()) {
+        impulse.awaitStatus(id, "RUNNING");
+      }
+
+      List<CompletableFuture<Http.Response>> inFlight = new ArrayList<>();
+      try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+        for (int i = 0; i < 5; i++) {
+          inFlight.add(
+              CompletableFuture.supplyAsync(
+                  () ->
+                      impulse.post(
+                          "/chambers",
+                          "{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3.11\"}"),
+                  clients));
+        }
+        Thread.sleep(40);
+        assertThat(impulse.kill()).as("SIGKILL").isEqualTo(137);
+      }
+
+      // A chamber dies while nobody watches; conmon still records how.
+      String victim = survivors.keySet().iterator().next();
+      new Runc(impulse.runDir()).run("kill", victim, "KILL");
+      awaitFile(impulse.runDir().resolve("exits").resolve(victim));
+
+      impulse.restart();
+
+      Set<Integer> ports = new HashSet<>();
+      for (Map.Entry<String, Identity> survivor : survivors.entrySet()) {
+        JsonNode chamber = impulse.chamber(survivor.getKey());
+        assertThat(Identity.of(chamber)).isEqualTo(survivor.getValue());
+        assertThat(ports.add(chamber.get("port").asInt())).isTrue();
+        if (survivor.getKey().equals(victim)) {
+          assertThat(chamber.get("status").asText()).isEqualTo("FAILED");
+          assertThat(chamber.get("exitCode").asInt()).isEqualTo(137);
+          assertThat(chamber.get("reason").asText()).isEqualTo("killed by signal 9 (SIGKILL)");
+        } else {
+          assertThat(chamber.get("status").asText()).isEqualTo("RUNNING");
+          Http.Response answer = impulse.call(chamber.get("port").asInt(), "{}");
+          assertThat(answer.json().get("chamber").asText()).isEqualTo(survivor.getKey());
+        }
+      }
+
+      // Creates the kill cut short: each one the API acknowledged exists; every one recorded runs.
+      Set<String> acknowledged = new HashSet<>();
+      for (CompletableFuture<Http.Response> create : inFlight) {
+        Http.Response response = create.handle((r, e) -> r).get();
+        if (response != null && response.status() == 201) {
+          acknowledged.add(response.json().get("id").asText());
+        }
+      }
+      List<String> interrupted =
+          impulse.chambers().stream()
+              .map(c -> c.get("id").asText())
+              .filter(id -> !survivors.containsKey(id))
+              .toList();
+      assertThat(interrupted).containsAll(acknowledged).hasSizeLessThanOrEqualTo(5);
+      for (String id : interrupted) {
+        JsonNode running = impulse.awaitStatus(id, "RUNNING"::equals, Duration.ofSeconds(120));
+        assertThat(ports.add(running.get("port").asInt())).as("ports stay unique").isTrue();
+        assertThat(impulse.call(running.get("port").asInt(), "{}").json().get("chamber").asText())
+            .isEqualTo(id);
+      }
+
+      // A restart never hands out a port a live chamber holds (the victim's port is free again).
+      ports.remove(survivors.get(victim).port());
+      JsonNode fresh = impulse.create("sampleapp", "1.0.0", "python3");
+      assertThat(ports).doesNotContain(fresh.get("port").asInt());
+    }
+  }
+
+  @Test
+  void chambersOutliveADaemonStoppedWithSigterm() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(20))) {
+      impulse.upload("sampleapp", "1.0.0", Functions.sample());
+      Map<String, Identity> survivors = new HashMap<>();
+      for (int i = 0; i < 4; i++) {
+        JsonNode chamber = impulse.create("sampleapp", "1.0.0", "python3");
+        survivors.put(chamber.get("id").asText(), Identity.of(chamber));
+        impulse.awaitStatus(chamber.get("id").asText(), "RUNNING");
+      }
+      int code = impulse.terminate();
+      assertThat(code).as("a JVM ended by SIGTERM exits 143").isIn(0, 143);
+      assertThat(Files.readString(impulse.log()))
+          .contains("impulse daemon stopping; chambers keep running");
+      for (Identity chamber : survivors.values()) {
+        assertThat(impulse.call(chamber.port(), "{}").status())
+            .as("answers while the daemon is down")
+            .isEqualTo(200);
+      }
+      String victim = survivors.keySet().iterator().next();
+      new Runc(impulse.runDir()).run("kill", victim, "TERM");
+      awaitFile(impulse.runDir().resolve("exits").resolve(victim));
+
+      impulse.restart();
+      for (Map.Entry<String, Identity> survivor : survivors.entrySet()) {
+        JsonNode chamber = impulse.chamber(survivor.getKey());
+        assertThat(Identity.of(chamber)).isEqualTo(survivor.getValue());
+        if (survivor.getKey().equals(victim)) {
+          assertThat(chamber.get("status").asText())
+              .as("skyhook exits 0 on SIGTERM")
+              .isEqualTo("STOPPED");
+          assertThat(chamber.get("exitCode").asInt()).isZero();
+        } else {
+          assertThat(chamber.get("status").asText()).isEqualTo("RUNNING");
+          assertThat(impulse.call(chamber.get("port").asInt(), "{}").status()).isEqualTo(200);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aDestroyCutShortByAKillIsFinishedAtStartUp() throws Exception {
+    DaemonFixture.Options slowStop =
+        new DaemonFixture.Options(
+            10, Duration.ofSeconds(60), Duration.ofSeconds(30), 256, Duration.ofMillis(500));
+    try (DaemonFixture impulse = DaemonFixture.startProcess(slowStop)) {
+      impulse.upload("hanging", "1", Functions.hanging());
+      String id = impulse.create("hanging", "1", "python3").get("id").asText();
+      int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+      CompletableFuture.runAsync(() -> impulse.call(port, "{\"hang\":true}"));
+      CompletableFuture.runAsync(() -> impulse.delete("/chambers/" + id));
+      impulse.awaitStatus(id, "STOPPING"::equals, Duration.ofSeconds(10));
+      impulse.kill();
+
+      impulse.restart();
+      assertThat(impulse.get("/chambers/" + id).status()).isEqualTo(404);
+      try (EventStream events = impulse.events(0)) {
+        JsonNode deleted =
+            events.until(EventStream.to(id, "DELETED"), Duration.ofSeconds(10)).getLast();
+        assertThat(deleted.get("reason").asText()).startsWith("destroy finished at start-up");
+      }
+      impulse.assertNothingLeaked();
+    }
+  }
+
+  @Test
+  void aRebootThatTookEveryContainerIsRecoveredFrom() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(10))) {
+      impulse.upload("sampleapp", "1.0.0", Functions.sample());
+      String plain = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
+      JsonNode restarting =
+          impulse
+              .post(
+                  "/chambers",
+                  "{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3\",\"restart\":\"on-failure\"}")
+              .json();
+      String resilient = restarting.get("id").asText();
+      impulse.awaitStatus(plain, "RUNNING");
+      impulse.awaitStatus(resilient, "RUNNING");
+      impulse.terminate();
+
+      // What a reboot does: every process and mount gone, /run empty, the data directory intact.
+      for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+        String line = p.info().commandLine().orElse("");
+        if (line.contains("conmon") && line.contains(impulse.runDir().toString())) {
+          Processes.signal((int) p.pid(), 9);
+        }
+      }
+      Runc runc = new Runc(impulse.runDir());
+      for (String id : List.of(plain, resilient)) {
+        runc.run("kill", id, "KILL");
+        runc.run("delete", "--force", id);
+      }
+      for (Path mount : Mounts.mountPoints()) {
+        if (mount.startsWith(impulse.dataDir())) {
+          Mounts.unmount(mount);
+        }
+      }
+      dev.impulse.linux.FileTrees.deleteRecursively(impulse.runDir());
+
+      impulse.restart();
+      JsonNode lost = impulse.chamber(plain);
+      assertThat(lost.get("status").asText()).isEqualTo("FAILED");
+      assertThat(lost.has("exitCode")).isFalse();
+      assertThat(lost.get("reason").asText()).contains("no exit code was recorded");
+      JsonNode back = impulse.awaitStatus(resilient, "RUNNING"::equals, Duration.ofSeconds(60));
+      assertThat(back.get("restarts").asInt()).isEqualTo(1);
+      assertThat(back.get("port").asInt()).isEqualTo(restarting.get("port").asInt());
+      assertThat(impulse.call(back.get("port").asInt(), "{}").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aRunningContainerTheStoreForgotIsAdopted() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(10))) {
+      impulse.upload("sampleapp", "1.0.0", Functions.sample());
+      JsonNode created =
+          impulse
+              .post(
+                  "/chambers",
+                  "{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3\",\"memoryMb\":128}")
+              .json();
+      String id = created.get("id").asText();
+      impulse.awaitStatus(id, "RUNNING");
+      impulse.terminate();
+      try (Connection db =
+              DriverManager.getConnection(
+                  "jdbc:sqlite:" + impulse.dataDir().resolve("impulse.db"));
+          PreparedStatement delete = db.prepareStatement("DELETE FROM chambers WHERE id = ?")) {
+        delete.setString(1, id);
+        assertThat(delete.executeUpdate()).isEqualTo(1);
+      }
+
+      impulse.restart();
+      JsonNode adopted = impulse.chamber(id);
+      assertThat(adopted.get("status").asText()).isEqualTo("RUNNING");
+      assertThat(adopted.get("reason").asText()).startsWith("adopted at start-up");
+      assertThat(Identity.of(adopted)).isEqualTo(Identity.of(created));
+      assertThat(impulse.call(adopted.get("port").asInt(), "{}").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void leftoversNoRecordOwnsAreRemovedAtStartUp() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(10))) {
+      impulse.terminate();
+      Path stray = impulse.dataDir().resolve("chambers/ghost-1-abcde");
+      Files.createDirectories(stray.resolve("upper"));
+      Files.writeString(impulse.runDir().resolve("exits/ghost-1-abcde"), "0");
+      impulse.restart();
+      assertThat(stray).doesNotExist();
+      try (Stream<Path> exits = Files.list(impulse.runDir().resolve("exits"))) {
+        assertThat(exits).isEmpty();
+      }
+    }
+  }
+
+  private static void awaitFile(Path file) throws InterruptedException, IOException {
+    for (int i = 0; i < 100 && !Files.exists(file); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(file).exists();
+  }
+}
