@@ -15,7 +15,7 @@ final class Migrations {
           List.of(
               """
               CREATE TABLE chambers (
-                id TEXT PRIMARY KEY,
+                id TEXT PRIMARY KEY NOT NULL,
                 spec TEXT NOT NULL,
                 port INTEGER NOT NULL,
                 created_ms INTEGER NOT NULL,
@@ -48,7 +48,7 @@ final class Migrations {
                 reason TEXT
               )\
               """,
-              "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
+              "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"));
 
   /** The schema version this code writes. */
   static int latest() {

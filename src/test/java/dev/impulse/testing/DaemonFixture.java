@@ -54,18 +54,33 @@ public final class DaemonFixture implements AutoCloseable {
       Duration startupTimeout,
       Duration stopGrace,
       long memoryMb,
-      Duration healthInterval) {
+      Duration healthInterval,
+      Path baseimages) {
+    public Options(
+        int portCount,
+        Duration startupTimeout,
+        Duration stopGrace,
+        long memoryMb,
+        Duration healthInterval) {
+      this(portCount, startupTimeout, stopGrace, memoryMb, healthInterval, BASEIMAGES);
+    }
+
     public static Options defaults() {
       return new Options(
           100, Duration.ofSeconds(30), Duration.ofSeconds(5), 256, Duration.ofMillis(500));
     }
 
     public Options withPortCount(int count) {
-      return new Options(count, startupTimeout, stopGrace, memoryMb, healthInterval);
+      return new Options(count, startupTimeout, stopGrace, memoryMb, healthInterval, baseimages);
     }
 
     public Options withStartupTimeout(Duration timeout) {
-      return new Options(portCount, timeout, stopGrace, memoryMb, healthInterval);
+      return new Options(portCount, timeout, stopGrace, memoryMb, healthInterval, baseimages);
+    }
+
+    /** Baseimages in {@code dir} instead of the shared ones (they are built there on first use). */
+    public Options withBaseimages(Path dir) {
+      return new Options(portCount, startupTimeout, stopGrace, memoryMb, healthInterval, dir);
     }
   }
 
@@ -83,7 +98,7 @@ public final class DaemonFixture implements AutoCloseable {
             asProcess ? freePort() : 0,
             dataDir,
             runDir,
-            BASEIMAGES,
+            options.baseimages(),
             ports,
             InetAddress.getLoopbackAddress(),
             options.memoryMb(),
@@ -117,7 +132,9 @@ public final class DaemonFixture implements AutoCloseable {
   }
 
   public static DaemonFixture start(Options options) {
-    buildBaseimages();
+    if (options.baseimages().equals(BASEIMAGES)) {
+      buildBaseimages();
+    }
     return new DaemonFixture(options, false);
   }
 
@@ -141,7 +158,8 @@ public final class DaemonFixture implements AutoCloseable {
     command.addAll(List.of("daemon", "--listen", "127.0.0.1:" + config.listenPort()));
     command.addAll(List.of("--data-dir", dataDir.toString(), "--run-dir", runDir.toString()));
     command.addAll(
-        List.of("--baseimage-dir", BASEIMAGES.toString(), "--port-range", ports.toString()));
+        List.of(
+            "--baseimage-dir", options.baseimages().toString(), "--port-range", ports.toString()));
     command.addAll(List.of("--cgroup-parent", cgroupParent));
     command.addAll(
         List.of("--startup-timeout-ms", Long.toString(options.startupTimeout().toMillis())));
