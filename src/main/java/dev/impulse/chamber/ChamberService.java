@@ -316,6 +316,7 @@ public final class ChamberService implements AutoCloseable {
   /** Stops background work; chambers keep running. */
   @Override
   public void close() {
+    supervisor.close();
     ticker.shutdownNow();
     try {
       if (exitWatcher != null) {

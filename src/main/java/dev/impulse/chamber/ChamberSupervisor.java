@@ -41,6 +41,7 @@ final class ChamberSupervisor {
   private final ScheduledExecutorService timer;
   private final Executor work;
   private final Semaphore probes = new Semaphore(PROBES_AT_ONCE);
+  private volatile boolean closing;
 
   ChamberSupervisor(
       ChamberRegistry registry,
@@ -85,10 +86,21 @@ final class ChamberSupervisor {
       log.info("chamber {}: container started on port {}", id, chamber.port());
       awaitReady(chamber);
     } catch (RuntimeException e) {
+      if (closing) {
+        // The daemon is stopping; the chamber stays STARTING and the next daemon finishes its
+        // start.
+        log.info("chamber {}: start left to the next daemon ({})", id, e.getMessage());
+        return;
+      }
       String reason = describe(e);
       log.warn("chamber {}: start failed: {}", id, reason);
       failStart(id, reason);
     }
+  }
+
+  /** The daemon is stopping: work cut short now is left as recorded for the next daemon. */
+  void close() {
+    closing = true;
   }
 
   /**
@@ -145,7 +157,7 @@ final class ChamberSupervisor {
    */
   void failStart(String id, String reason) {
     ChamberHandle handle = handles.get(id);
-    if (handle == null) {
+    if (handle == null || closing) {
       return;
     }
     handle.lock.lock();
