@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** {@code /chambers}: create, list, inspect, destroy chambers; read their logs and stats. */
 final class ChamberRoutes {
@@ -33,6 +34,9 @@ final class ChamberRoutes {
     routes.delete("/chambers/{id}", this::destroy);
     routes.get("/chambers/{id}/logs", this::logs);
     routes.get("/chambers/{id}/stats", this::stats);
+    routes.get(
+        "/chambers/{id}/startup",
+        ctx -> ctx.json(Map.of("steps", chambers.startup(ctx.pathParam("id")))));
   }
 
   private void create(Context ctx) {

@@ -1,5 +1,6 @@
 package dev.impulse.chamber;
 
+import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -11,6 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class ChamberHandle {
   final ReentrantLock lock = new ReentrantLock();
+
+  ChamberHandle(InstantSource clock) {
+    this.startup = new StartupMarks(clock);
+  }
 
   /** Completed with the exit code when the current run's end was handled (-1: it never ran). */
   volatile CompletableFuture<Integer> ended = new CompletableFuture<>();
@@ -27,11 +32,15 @@ final class ChamberHandle {
   /** Probes in a row that got no 200 from {@code /healthz}. */
   volatile int failedProbes;
 
+  /** When each step of the current run's start happened. */
+  volatile StartupMarks startup;
+
   /** True while the chamber holds its port; released exactly once. */
   final AtomicBoolean holdsPort = new AtomicBoolean(true);
 
   /** Starts a new run (a restart): nothing is set up for it yet. Call with the lock held. */
   void beginRun() {
+    startup = new StartupMarks(startup.clock());
     ended = new CompletableFuture<>();
     containerCreated = false;
     conmonPid = 0;

@@ -74,12 +74,19 @@ final class ChamberLauncher {
   void launch(Chamber chamber, StoredFunction function, Baseimage base, ChamberHandle handle) {
     ChamberPaths paths = paths(chamber.id());
     prepareDirectories(paths);
-    overlay(chamber.id(), function, base).mount();
-    writeConfig(chamber, base, paths);
-    Conmon.Created created = conmon.create(chamber.id(), paths.container());
-    handle.containerCreated = true;
-    handle.conmonPid = created.conmonPid();
+    // conmon starts up while the root file system is mounted and config.json written.
+    try (Conmon.Pending pending = conmon.spawn(chamber.id(), paths.container())) {
+      overlay(chamber.id(), function, base).mount();
+      handle.startup.mark("mounted");
+      writeConfig(chamber, base, paths);
+      handle.startup.mark("configured");
+      Conmon.Created created = pending.create();
+      handle.containerCreated = true;
+      handle.conmonPid = created.conmonPid();
+    }
+    handle.startup.mark("created");
     runc.start(chamber.id());
+    handle.startup.mark("started");
   }
 
   private static void prepareDirectories(ChamberPaths paths) {

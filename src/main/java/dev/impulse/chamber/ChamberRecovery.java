@@ -79,7 +79,7 @@ final class ChamberRecovery {
         .forEach(row -> {
           Chamber chamber = registry.fromRow(row);
           registry.restore(chamber);
-          handles.put(chamber.id(), new ChamberHandle());
+          handles.put(chamber.id(), new ChamberHandle(deps.clock()));
         });
     Map<String, ContainerState> containers = new HashMap<>();
     deps.runc().list().forEach(c -> containers.put(c.id(), c));
@@ -236,7 +236,7 @@ final class ChamberRecovery {
         && container.status().equals("running")
         && deps.ports().reserve(adoptable.get().port())) {
       Chamber chamber = adoptable.get();
-      ChamberHandle handle = new ChamberHandle();
+      ChamberHandle handle = new ChamberHandle(deps.clock());
       handles.put(chamber.id(), handle);
       registry.add(chamber);
       adopt(chamber, handle);

@@ -10,6 +10,7 @@ import dev.impulse.runtime.ExitWatcher;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -123,6 +124,7 @@ public final class ChamberService implements AutoCloseable {
    * dev.impulse.network.PortsExhaustedException}; none of them leaves anything behind.
    */
   public Chamber create(ChamberSpec spec) {
+    Instant received = deps.clock().instant();
     RuntimeDefinition runtime = deps.catalog().resolve(spec.runtime());
     Chamber chamber;
     functionUse.lock();
@@ -132,8 +134,11 @@ public final class ChamberService implements AutoCloseable {
       try {
         String id = ids.next(spec, registry::contains);
         chamber = Chamber.starting(id, spec, port, deps.clock().millis());
-        handles.put(id, new ChamberHandle());
+        ChamberHandle handle = new ChamberHandle(deps.clock());
+        handle.startup.mark("received", received);
+        handles.put(id, handle);
         registry.add(chamber);
+        handle.startup.mark("recorded");
         log.info(
             "chamber {}: created ({} on {}, port {}, function {})",
             id,
@@ -166,6 +171,13 @@ public final class ChamberService implements AutoCloseable {
   /** The chamber with this id, if there is one. */
   public Optional<Chamber> find(String id) {
     return registry.get(id);
+  }
+
+  /** When each step of the chamber's latest start happened. */
+  public List<StartupStep> startup(String id) {
+    get(id);
+    ChamberHandle handle = handles.get(id);
+    return handle == null ? List.of() : handle.startup.steps();
   }
 
   /** The event log. */

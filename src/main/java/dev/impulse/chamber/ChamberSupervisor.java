@@ -70,10 +70,12 @@ final class ChamberSupervisor {
       return;
     }
     Chamber chamber = found.get();
+    handle.startup.mark("launching");
     try {
       Baseimage base =
           deps.baseimages().ensureBuilt(deps.catalog().resolve(chamber.spec().runtime()));
       StoredFunction function = deps.functions().require(chamber.spec().function());
+      handle.startup.mark("images");
       handle.lock.lock();
       try {
         if (handle.destroyRequested || !isStarting(id)) {
@@ -121,6 +123,10 @@ final class ChamberSupervisor {
                 Optional.empty(),
                 ChamberStatus.STARTING)
             .ifPresent(running -> {
+              ChamberHandle handle = handles.get(chamber.id());
+              if (handle != null) {
+                handle.startup.mark("ready");
+              }
               registry.touch(chamber.id(), c -> c.withHealth(Health.HEALTHY, now));
               log.info("chamber {}: RUNNING", chamber.id());
             });

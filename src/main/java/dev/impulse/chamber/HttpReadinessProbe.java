@@ -18,6 +18,8 @@ public final class HttpReadinessProbe implements ReadinessProbe {
   private static final byte[] REQUEST =
       "GET /healthz HTTP/1.0\r\nHost: skyhook\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
+  private static final long MAX_RESPONSE = 4096;
+
   private final InetAddress address;
   private final int timeoutMillis;
 
@@ -35,7 +37,12 @@ public final class HttpReadinessProbe implements ReadinessProbe {
       OutputStream out = socket.getOutputStream();
       out.write(REQUEST);
       out.flush();
-      return statusLine(socket.getInputStream()).matches("HTTP/1\\.[01] 200( .*)?");
+      InputStream in = socket.getInputStream();
+      boolean ok = statusLine(in).matches("HTTP/1\\.[01] 200( .*)?");
+      // Read the rest (a few bytes): hanging up first would leave the wrapper writing to a closed
+      // socket.
+      in.skip(MAX_RESPONSE);
+      return ok;
     } catch (IOException e) {
       return false;
     }

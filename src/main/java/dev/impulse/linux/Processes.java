@@ -1,11 +1,15 @@
 package dev.impulse.linux;
 
+import java.io.Closeable;
 import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -19,54 +23,72 @@ public final class Processes {
   private Processes() {}
 
   /**
-   * A process started by {@link #spawnWithPipe}: its pid and the read end of a pipe whose write end
-   * it holds as a numbered descriptor. The stream ends when every holder of the write end closed
-   * it.
+   * A process started by {@link #spawn}: its pid, the read end of the pipe it writes to ({@code
+   * fromChild}) and the write end of the pipe it reads from ({@code toChild}). A stream ends when
+   * every holder of the other end closed it.
    */
-  public record Spawned(int pid, InputStream pipe) {}
+  public record Spawned(int pid, InputStream fromChild, OutputStream toChild) {}
 
   /**
    * Starts {@code argv} (argv[0] an absolute path) with exactly {@code env}. The child gets the
-   * write end of a new pipe as descriptor {@code childFd}, /dev/null as stdin and stdout, {@code
-   * stderr} (appended to) as stderr, and no other descriptor of this JVM.
+   * write end of a new pipe as descriptor {@code writeFd}, the read end of another as {@code
+   * readFd} (unless it is negative), /dev/null as stdin and stdout, {@code stderr} (appended to) as
+   * stderr, and no other descriptor of this JVM.
    */
-  public static Spawned spawnWithPipe(
-      List<String> argv, Map<String, String> env, int childFd, Path stderr) {
-    if (childFd < 3) {
-      throw new IllegalArgumentException("the pipe must use a descriptor above 2, not " + childFd);
+  public static Spawned spawn(
+      List<String> argv, Map<String, String> env, int writeFd, int readFd, Path stderr) {
+    if (writeFd < 3 || (readFd >= 0 && readFd < 3) || writeFd == readFd) {
+      throw new IllegalArgumentException("pipes need two distinct descriptors above 2");
     }
-    int[] pipe = Libc.pipe();
-    InputStream reader;
+    List<int[]> opened = new ArrayList<>();
+    Closeable cleanup =
+        () -> {
+          for (int[] pipe : opened) {
+            closeQuietly(pipe[0]);
+            closeQuietly(pipe[1]);
+          }
+        };
+    InputStream fromChild = null;
+    OutputStream toChild = null;
     try {
-      // Reopening through /proc gives the JDK its own descriptor, so ordinary (and, on virtual
-      // threads, non-pinning) blocking reads work on it.
-      reader = new FileInputStream("/proc/self/fd/" + pipe[0]);
-    } catch (IOException e) {
-      Libc.close(pipe[1]);
-      throw new UncheckedIOException("cannot open the read end of a pipe", e);
-    } finally {
-      Libc.close(pipe[0]);
-    }
-    if (pipe[1] == childFd) {
-      closeQuietly(reader);
-      Libc.close(pipe[1]);
-      throw new IllegalStateException("pipe write end landed on descriptor " + childFd);
-    }
-    try {
+      int[] up = Libc.pipe();
+      opened.add(up);
+      fromChild = new FileInputStream("/proc/self/fd/" + up[0]);
+      List<int[]> map = new ArrayList<>();
+      map.add(new int[] {up[1], writeFd});
+      if (readFd >= 0) {
+        int[] down = Libc.pipe();
+        opened.add(down);
+        toChild = new FileOutputStream("/proc/self/fd/" + down[1]);
+        map.add(new int[] {down[0], readFd});
+      }
+      for (int[] pair : map) {
+        if (pair[0] == pair[1]) {
+          throw new IllegalStateException("a pipe landed on descriptor " + pair[1]);
+        }
+      }
       String[] environment =
           env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
       int pid =
           Libc.spawn(
               argv.toArray(String[]::new),
               environment,
-              new int[][] {{pipe[1], childFd}},
+              map.toArray(int[][]::new),
               stderr.toString());
-      return new Spawned(pid, reader);
-    } catch (RuntimeException e) {
-      closeQuietly(reader);
-      throw e;
+      return new Spawned(pid, fromChild, toChild);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(fromChild);
+      closeQuietly(toChild);
+      throw e instanceof RuntimeException r
+          ? r
+          : new UncheckedIOException("cannot open a pipe", (IOException) e);
     } finally {
-      Libc.close(pipe[1]);
+      // Our copies of the child's ends, and the originals of the ends reopened through /proc.
+      try {
+        cleanup.close();
+      } catch (IOException ignored) {
+        // closeQuietly does not throw
+      }
     }
   }
 
@@ -147,11 +169,22 @@ public final class Processes {
     return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
   }
 
-  private static void closeQuietly(InputStream in) {
+  private static void closeQuietly(Closeable stream) {
+    if (stream == null) {
+      return;
+    }
     try {
-      in.close();
+      stream.close();
     } catch (IOException ignored) {
-      // nothing was read from it; the descriptor is gone either way
+      // nothing was exchanged through it; the descriptor is gone either way
+    }
+  }
+
+  private static void closeQuietly(int fd) {
+    try {
+      Libc.close(fd);
+    } catch (LinuxException ignored) {
+      // already closed
     }
   }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Conmon {
   static final int SYNC_PIPE_FD = 3;
+  static final int START_PIPE_FD = 4;
   static final Duration CREATE_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path binary;
@@ -72,20 +73,79 @@ public final class Conmon {
    * message when it failed.
    */
   public Created create(String id, ContainerFiles files) {
+    try (Pending pending = spawn(id, files)) {
+      return pending.create();
+    }
+  }
+
+  /**
+   * Starts conmon for container {@code id} and leaves it waiting on its start pipe ({@code
+   * _OCI_STARTPIPE}) until {@link Pending#create} is called: conmon's own start-up (about 20 ms
+   * here) then overlaps with mounting the root file system and writing config.json. The bundle
+   * directory must exist; config.json need not yet.
+   */
+  public Pending spawn(String id, ContainerFiles files) {
     List<String> argv = command(id, files);
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("_OCI_SYNCPIPE", Integer.toString(SYNC_PIPE_FD));
-    Processes.Spawned spawned = Processes.spawnWithPipe(argv, env, SYNC_PIPE_FD, files.conmonLog());
-    String reply;
-    try {
-      reply = readReply(id, files, spawned);
-    } finally {
-      // conmon's first process only forks the monitor and exits; collect it now, or the reaper's
-      // next sweep will.
-      Processes.reapIfEnded(spawned.pid());
+    env.put("_OCI_STARTPIPE", Integer.toString(START_PIPE_FD));
+    return new Pending(
+        id, files, Processes.spawn(argv, env, SYNC_PIPE_FD, START_PIPE_FD, files.conmonLog()));
+  }
+
+  /**
+   * A conmon waiting to create its container. Closing one that was never told to create kills it,
+   * so no container appears.
+   */
+  public final class Pending implements AutoCloseable {
+    private final String id;
+    private final ContainerFiles files;
+    private final Processes.Spawned spawned;
+    private boolean told;
+
+    private Pending(String id, ContainerFiles files, Processes.Spawned spawned) {
+      this.id = id;
+      this.files = files;
+      this.spawned = spawned;
     }
-    return parseReply(id, files, reply);
+
+    /** Lets conmon run runc create and waits for its report. */
+    public Created create() {
+      told = true;
+      try {
+        spawned.toChild().write(0);
+        spawned.toChild().close();
+      } catch (IOException e) {
+        throw new ContainerCreateException(
+            id,
+            "conmon ended before it could be told to create; " + lastLines(files.conmonLog()),
+            e);
+      }
+      String reply;
+      try {
+        reply = readReply(id, files, spawned);
+      } finally {
+        // conmon's first process only forks the monitor and exits; collect it now, or the reaper's
+        // next sweep will.
+        Processes.reapIfEnded(spawned.pid());
+      }
+      return parseReply(id, files, reply);
+    }
+
+    @Override
+    public void close() {
+      if (!told) {
+        Processes.signal(spawned.pid(), 9);
+        Processes.waitFor(spawned.pid());
+      }
+      try {
+        spawned.fromChild().close();
+        spawned.toChild().close();
+      } catch (IOException ignored) {
+        // the pipes are gone with the process either way
+      }
+    }
   }
 
   List<String> command(String id, ContainerFiles files) {
@@ -136,7 +196,7 @@ public final class Conmon {
             () -> {
               try (BufferedReader reader =
                   new BufferedReader(
-                      new InputStreamReader(spawned.pipe(), StandardCharsets.UTF_8))) {
+                      new InputStreamReader(spawned.fromChild(), StandardCharsets.UTF_8))) {
                 return Optional.ofNullable(reader.readLine()).orElse("");
               } catch (IOException e) {
                 return "";

@@ -6,7 +6,8 @@ POST with a JSON body into a call of skyhook(request, meta), answering with the 
   POST <any path>  -> 200 and the result as JSON
                       400 when the body is not JSON
                       500 {"error": <type>, "message": <text>} when the function raises
-  GET /healthz     -> 200 once the guest is imported (the port is bound only after the import)
+  GET /healthz     -> 200 once the guest is imported (the port is bound only after the import),
+                      with the wrapper's start-up times (epoch seconds) under "timings"
 
 A guest that cannot be imported ends the process with status 3, after writing the reason to the
 termination log (SKYHOOK_TERMINATION_LOG), which the daemon reports as the chamber's reason.
@@ -14,6 +15,10 @@ SIGTERM stops accepting, lets requests in flight finish and exits with status 0.
 
 Standard library only: it runs on every Python baseimage unchanged.
 """
+
+import time
+
+STARTED = time.time()  # the interpreter is up; what follows is the wrapper's own start
 
 import http.server
 import importlib
@@ -25,6 +30,7 @@ import threading
 import traceback
 
 GUEST_IMPORT_FAILED = 3
+TIMINGS = {"started": STARTED}
 
 
 def env(name, default=None):
@@ -84,7 +90,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path.split("?", 1)[0] == "/healthz":
-            self.answer(200, {"status": "ok"})
+            self.answer(200, {"status": "ok", "timings": TIMINGS})
         else:
             self.answer(405, {"error": "MethodNotAllowed", "message": "call the function with POST"},
                         {"Allow": "POST"})
@@ -186,10 +192,19 @@ class Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # A client that hangs up early is not the function's problem: keep it out of its log.
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
 
 def main():
+    TIMINGS["imports_done"] = time.time()
     Handler.function = staticmethod(import_guest())
+    TIMINGS["guest_imported"] = time.time()
     server = Server((HOST, PORT), Handler)
+    TIMINGS["listening"] = time.time()
     # As PID 1 of its namespace this process gets no default signal handling: without a handler
     # SIGTERM would be ignored and every stop would wait for SIGKILL. The handler runs on the main
     # thread, which is in serve_forever: raising there stops accepting at once, with no polling.

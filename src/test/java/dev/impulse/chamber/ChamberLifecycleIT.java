@@ -72,6 +72,40 @@ class ChamberLifecycleIT {
   }
 
   @Test
+  void theStartupStepsOfARunningChamberAreInOrderAndTheWrapperReportsItsOwn() {
+    String id = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+
+    JsonNode steps = impulse.get("/chambers/" + id + "/startup").json().get("steps");
+    assertThat(steps.findValuesAsText("step"))
+        .containsExactly(
+            "received",
+            "recorded",
+            "launching",
+            "images",
+            "mounted",
+            "configured",
+            "created",
+            "started",
+            "ready");
+    assertThat(steps.findValues("epochMicros").stream().map(JsonNode::asLong))
+        .as("steps are marked as they happen")
+        .isSorted();
+
+    JsonNode timings =
+        impulse
+            .http()
+            .get(java.net.URI.create("http://127.0.0.1:" + port + "/healthz"))
+            .json()
+            .get("timings");
+    assertThat(timings.get("started").asDouble())
+        .isLessThanOrEqualTo(timings.get("imports_done").asDouble())
+        .isLessThanOrEqualTo(timings.get("guest_imported").asDouble())
+        .isLessThanOrEqualTo(timings.get("listening").asDouble());
+    assertThat(impulse.get("/chambers/nosuch-1-abcde/startup").status()).isEqualTo(404);
+  }
+
+  @Test
   void logsHoldWhatTheFunctionPrinted() {
     String id = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
     int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();

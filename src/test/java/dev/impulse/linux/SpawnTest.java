@@ -16,12 +16,13 @@ class SpawnTest {
   @Test
   void theChildWritesToItsExtraDescriptorAndTheStreamEndsWithIt() throws IOException {
     Processes.Spawned child =
-        Processes.spawnWithPipe(
+        Processes.spawn(
             List.of("/bin/sh", "-c", "echo \"{\\\"data\\\": $MARK}\" >&3; echo oops >&2"),
             Map.of("MARK", "42", "PATH", "/usr/bin:/bin"),
             3,
+            -1,
             dir.resolve("stderr"));
-    try (var in = child.pipe()) {
+    try (var in = child.fromChild()) {
       assertThat(new String(in.readAllBytes())).isEqualTo("{\"data\": 42}\n");
     }
     assertThat(Processes.waitFor(child.pid())).isZero();
@@ -31,9 +32,13 @@ class SpawnTest {
   @Test
   void theChildGetsNoOtherDescriptorOfThisJvm() throws IOException {
     Processes.Spawned child =
-        Processes.spawnWithPipe(
-            List.of("/bin/sh", "-c", "ls /proc/self/fd >&3"), Map.of(), 3, dir.resolve("stderr"));
-    try (var in = child.pipe()) {
+        Processes.spawn(
+            List.of("/bin/sh", "-c", "ls /proc/self/fd >&3"),
+            Map.of(),
+            3,
+            -1,
+            dir.resolve("stderr"));
+    try (var in = child.fromChild()) {
       // 0, 1, 2, 3 and the descriptor ls opens to read the directory
       assertThat(new String(in.readAllBytes()).trim().split("\\s+")).hasSizeLessThanOrEqualTo(5);
     }
@@ -43,21 +48,37 @@ class SpawnTest {
   @Test
   void exitCodesAndSignalsComeBackAsConmonWouldRecordThem() throws IOException {
     Processes.Spawned exits =
-        Processes.spawnWithPipe(List.of("/bin/sh", "-c", "exit 7"), Map.of(), 3, dir.resolve("e"));
-    exits.pipe().close();
+        Processes.spawn(List.of("/bin/sh", "-c", "exit 7"), Map.of(), 3, -1, dir.resolve("e"));
+    exits.fromChild().close();
     assertThat(Processes.waitFor(exits.pid())).isEqualTo(7);
     Processes.Spawned killed =
-        Processes.spawnWithPipe(
-            List.of("/bin/sh", "-c", "kill -9 $$"), Map.of(), 3, dir.resolve("e"));
-    killed.pipe().close();
+        Processes.spawn(List.of("/bin/sh", "-c", "kill -9 $$"), Map.of(), 3, -1, dir.resolve("e"));
+    killed.fromChild().close();
     assertThat(Processes.waitFor(killed.pid())).isEqualTo(137);
+  }
+
+  @Test
+  void theChildReadsWhatWeWriteOnItsOtherDescriptor() throws IOException {
+    Processes.Spawned child =
+        Processes.spawn(
+            List.of("/bin/sh", "-c", "read line <&4; echo \"got $line\" >&3"),
+            Map.of(),
+            3,
+            4,
+            dir.resolve("stderr"));
+    child.toChild().write("start\n".getBytes());
+    child.toChild().close();
+    try (var in = child.fromChild()) {
+      assertThat(new String(in.readAllBytes())).isEqualTo("got start\n");
+    }
+    assertThat(Processes.waitFor(child.pid())).isZero();
   }
 
   @Test
   void aSignalToAProcessThatIsGoneReportsFalse() throws IOException {
     Processes.Spawned child =
-        Processes.spawnWithPipe(List.of("/bin/true"), Map.of(), 3, dir.resolve("e"));
-    child.pipe().close();
+        Processes.spawn(List.of("/bin/true"), Map.of(), 3, -1, dir.resolve("e"));
+    child.fromChild().close();
     Processes.waitFor(child.pid());
     assertThat(Processes.signal(child.pid(), 0)).isFalse();
     assertThat(Processes.reapIfEnded(child.pid())).isEmpty();
