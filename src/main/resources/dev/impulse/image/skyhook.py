@@ -84,6 +84,9 @@ def to_json(value):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK (40 ms) on every call over a kept-alive connection.
+    disable_nagle_algorithm = True
     server_version = "skyhook"
     sys_version = ""
     function = None
@@ -218,8 +221,13 @@ def main():
     IN_FLIGHT.wait_idle()  # requests in flight finish; the daemon's grace period bounds this
 
 
-class Stop(Exception):
-    """Raised by the SIGTERM handler to leave serve_forever."""
+class Stop(BaseException):
+    """Raised by the SIGTERM handler to leave serve_forever.
+
+    A BaseException, like KeyboardInterrupt: socketserver catches Exception around the handling
+    of each new connection, so a SIGTERM arriving while the main thread accepted one was taken for
+    that connection's error and the server went on serving until the daemon's SIGKILL.
+    """
 
 
 def stop(signum, frame):

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# impulse's benchmarks. Run as root:  bench/run.sh [coldstart|api|churn|density|warm|all] [--quick]
+# Builds impulse, starts a daemon of its own on scratch directories (/var/tmp/impulse-bench/,
+# /run/impulse-bench-*), runs the scenarios with their baselines in the same run, prints tables and
+# writes bench/results/<time>.json, bench/results/latest.json and bench/results/cold-start.svg.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$root/scripts/install-deps" >/dev/null
+"$root/scripts/mvn" -q -B -DskipTests package
+. "$root/scripts/lib/jdk.sh"
+exec "$JAVA_HOME/bin/java" -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED \
+  -Dimpulse.repo="$root" -cp "$root/target/impulse.jar:$root/target/test-classes" \
+  dev.impulse.bench.Bench "$@"

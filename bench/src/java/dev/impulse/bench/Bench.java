@@ -1,0 +1,92 @@
+package dev.impulse.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * impulse's benchmark harness: {@code bench/run.sh [coldstart|api|churn|density|warm|all]
+ * [--quick]}, or {@code bench/run.sh chart [results.json]} to redraw the cold-start chart. Starts
+ * its own daemon on scratch directories, runs the scenarios with their baselines in the same run,
+ * prints tables, writes JSON (and the cold-start chart) to bench/results/, and checks that nothing
+ * was left behind.
+ */
+public final class Bench {
+  static final List<String> SCENARIOS = List.of("coldstart", "api", "churn", "density", "warm");
+
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path repo = Path.of(System.getProperty("impulse.repo", ".")).toAbsolutePath().normalize();
+    if (args.length > 0 && args[0].equals("chart")) {
+      // bench/run.sh chart [results.json]: draw the cold-start chart again from saved samples.
+      Path results = args.length > 1 ? Path.of(args[1]) : repo.resolve("bench/results/latest.json");
+      Path svg = repo.resolve("bench/results/cold-start.svg");
+      ColdStart.redraw(new ObjectMapper().readTree(results.toFile()), svg);
+      System.out.println("chart: " + svg + " (from " + results + ")");
+      return;
+    }
+    boolean quick = false;
+    List<String> chosen = new ArrayList<>();
+    for (String arg : args) {
+      switch (arg) {
+        case "--quick" -> quick = true;
+        case "all" -> chosen.addAll(SCENARIOS);
+        default -> {
+          if (!SCENARIOS.contains(arg)) {
+            System.err.println(
+                "unknown scenario '" + arg + "'; choose from " + SCENARIOS + " or all");
+            System.exit(2);
+          }
+          chosen.add(arg);
+        }
+      }
+    }
+    if (chosen.isEmpty()) {
+      chosen.addAll(SCENARIOS);
+    }
+    Report report = new Report(repo.resolve("bench/results"), ProcStats.machine());
+    List<String> leftovers;
+    try (BenchEnv env = new BenchEnv(repo)) {
+      // Ctrl-C still destroys the chambers and stops the daemon (close() runs once).
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(env)));
+      System.out.println(
+          "daemon pid " + env.daemonPid() + " on port " + env.apiPort + ", data " + env.dataDir);
+      for (String scenario : chosen) {
+        long t0 = System.nanoTime();
+        switch (scenario) {
+          case "coldstart" -> new ColdStart(env, "python3.11").run(report, quick ? 10 : 40);
+          case "api" ->
+              new ApiLatency(env).run(report, quick ? List.of(10, 50) : List.of(10, 100, 500));
+          case "churn" ->
+              new Churn(env, "python3.11").run(report, Duration.ofSeconds(quick ? 15 : 60));
+          case "density" ->
+              new Density(env, "python3.11").run(report, quick ? 100 : 1000, quick ? 20 : 100);
+          case "warm" ->
+              new WarmCalls(env, "python3.11").run(report, Duration.ofSeconds(quick ? 5 : 10));
+          default -> throw new IllegalStateException(scenario);
+        }
+        System.out.printf("(%s took %.0f s)%n", scenario, (System.nanoTime() - t0) / 1e9);
+      }
+      leftovers = env.awaitNoLeaks();
+    }
+    Path written = report.write();
+    System.out.println();
+    System.out.println("results: " + written);
+    if (!leftovers.isEmpty()) {
+      System.out.println("LEFT BEHIND: " + leftovers);
+      System.exit(1);
+    }
+    System.out.println("nothing was left behind");
+  }
+
+  private static void closeQuietly(BenchEnv env) {
+    try {
+      env.close();
+    } catch (Exception e) {
+      System.err.println("cleaning up after an interrupted run: " + e);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package dev.impulse.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.image.Baseimage;
+import dev.impulse.image.Overlay;
+import dev.impulse.linux.FileTrees;
+import dev.impulse.linux.Mounts;
+import dev.impulse.runtime.ContainerConfig;
+import dev.impulse.runtime.OciSpecs;
+import dev.impulse.runtime.ResourceLimits;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * The baselines: the same wrapper, guest and baseimage, with the same config.json impulse writes,
+ * started without impulse. {@link Kind#OVERLAY} is raw runc (overlay mount, {@code runc run -d});
+ * {@link Kind#EXTRACTED} is the proof of concept's method (extract the baseimage and guest tars
+ * into a fresh root file system, then {@code runc run -d}).
+ */
+final class RawContainer implements AutoCloseable {
+  enum Kind {
+    OVERLAY,
+    EXTRACTED
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final String id;
+  final int port;
+  final Instant began;
+  Instant rootReady;
+  Instant configured;
+  Instant runReturned;
+  private final BenchEnv env;
+  private final Kind kind;
+  private final Path dir;
+
+  private RawContainer(BenchEnv env, Kind kind, String id, int port) {
+    this.env = env;
+    this.kind = kind;
+    this.id = id;
+    this.port = port;
+    this.dir = env.root.resolve("raw").resolve(id);
+    this.began = Instant.now();
+  }
+
+  /** Starts one: the clock runs from before the root file system is made. */
+  static RawContainer start(BenchEnv env, Kind kind, String runtime, PocImages poc) {
+    String id = (kind == Kind.OVERLAY ? "raw-" : "poc-") + Long.toString(System.nanoTime(), 36);
+    RawContainer c = new RawContainer(env, kind, id, env.rawPort());
+    c.run(runtime, poc);
+    return c;
+  }
+
+  private void run(String runtime, PocImages poc) {
+    Baseimage base = env.baseimage(runtime);
+    try {
+      Files.createDirectories(dir.resolve("rootfs"));
+      if (kind == Kind.OVERLAY) {
+        Files.createDirectories(dir.resolve("upper"));
+        Files.createDirectories(dir.resolve("work"));
+        List<Path> layers = new ArrayList<>();
+        layers.add(env.functionLayer());
+        layers.addAll(base.layers());
+        new Overlay(layers, dir.resolve("upper"), dir.resolve("work"), dir.resolve("rootfs"))
+            .mount();
+      } else {
+        tar("-xf", poc.baseTar(runtime).toString(), "-C", dir.resolve("rootfs").toString());
+        Path guest = dir.resolve("rootfs/opt/guest");
+        Files.createDirectories(guest);
+        tar("-xf", poc.guestTar().toString(), "-C", guest.toString());
+      }
+      rootReady = Instant.now();
+      Files.createFile(dir.resolve("termination-log"));
+      JSON.writeValue(dir.resolve("config.json").toFile(), OciSpecs.toOciSpec(config(base)));
+      configured = Instant.now();
+      Process runc =
+          new ProcessBuilder(
+                  "/usr/sbin/runc",
+                  "--root=" + env.root.resolve("raw-run/runc"),
+                  "run",
+                  "-d",
+                  "--bundle",
+                  dir.toString(),
+                  "--pid-file",
+                  dir.resolve("pid").toString(),
+                  id)
+              .redirectInput(new File("/dev/null"))
+              .redirectOutput(dir.resolve("out.log").toFile())
+              .redirectErrorStream(true)
+              .start();
+      if (runc.waitFor() != 0) {
+        throw new IllegalStateException(
+            "runc run " + id + " failed: " + Files.readString(dir.resolve("out.log")));
+      }
+      runReturned = Instant.now();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** What impulse's launcher would ask for this chamber (ChamberLauncher.containerConfig). */
+  private ContainerConfig config(Baseimage base) {
+    Map<String, String> envVars = new LinkedHashMap<>();
+    envVars.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    envVars.put("HOME", "/root");
+    envVars.put("LANG", "C.UTF-8");
+    envVars.put("PYTHONUNBUFFERED", "1");
+    envVars.put("PYTHONDONTWRITEBYTECODE", "1");
+    envVars.put("SKYHOOK_PORT", Integer.toString(port));
+    envVars.put("SKYHOOK_HOST", "127.0.0.1");
+    envVars.put("SKYHOOK_CHAMBER_ID", id);
+    envVars.put("SKYHOOK_APP", BenchEnv.APP);
+    envVars.put("SKYHOOK_VERSION", BenchEnv.VERSION);
+    envVars.put("SKYHOOK_GUEST_DIR", "/opt/guest");
+    envVars.put("SKYHOOK_TERMINATION_LOG", "/dev/termination-log");
+    List<ContainerConfig.BindMount> binds = new ArrayList<>();
+    binds.add(
+        new ContainerConfig.BindMount(
+            dir.resolve("termination-log"), "/dev/termination-log", false));
+    for (String file : List.of("/etc/resolv.conf", "/etc/hosts")) {
+      if (Files.isRegularFile(Path.of(file))) {
+        binds.add(new ContainerConfig.BindMount(Path.of(file), file, true));
+      }
+    }
+    return new ContainerConfig(
+        id,
+        dir.resolve("rootfs"),
+        id,
+        List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
+        envVars,
+        binds,
+        new ResourceLimits(256L << 20, 512, OptionalDouble.empty()),
+        "/" + env.cgroupParent + "-raw/" + id,
+        Map.of());
+  }
+
+  static void tar(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("tar"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      String root = "--root=" + env.root.resolve("raw-run/runc");
+      new ProcessBuilder("/usr/sbin/runc", root, "delete", "--force", id)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor();
+      if (kind == Kind.OVERLAY) {
+        Mounts.unmount(dir.resolve("rootfs"));
+      }
+      FileTrees.deleteRecursively(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
