@@ -1,7 +1,6 @@
 package dev.impulse.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -98,8 +97,7 @@ final class ApiLatency {
           path != null
               ? path
               : "/chambers/" + live.get(ThreadLocalRandom.current().nextInt(live.size()));
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create(env.api(target).toString())).GET().build();
+      HttpRequest request = env.request(target).GET().build();
       long t0 = System.nanoTime();
       HttpResponse<byte[]> response =
           env.http.send(request, HttpResponse.BodyHandlers.ofByteArray());

@@ -65,6 +65,7 @@ final class BenchEnv implements AutoCloseable {
   private final Reaper reaper = new Reaper();
   private final Thread sweeper;
   private final Process daemon;
+  private String token = "";
   private final Map<String, Baseimage> baseimages = new LinkedHashMap<>();
   private int nextRawPort = RAW_PORTS.first();
 
@@ -139,10 +140,11 @@ final class BenchEnv implements AutoCloseable {
       }
       sleep(100);
     }
+    token = Files.readString(dataDir.resolve("api-token")).strip();
     byte[] sample = Tars.function(Files.readString(repo.resolve("examples/sampleapp/main.py")));
     HttpResponse<String> upload =
         http.send(
-            HttpRequest.newBuilder(api("/functions/" + APP + "/" + VERSION))
+            request("/functions/" + APP + "/" + VERSION)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(sample))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -153,6 +155,11 @@ final class BenchEnv implements AutoCloseable {
 
   URI api(String path) {
     return URI.create("http://127.0.0.1:" + apiPort + path);
+  }
+
+  /** A request to the API carrying its token (read from the daemon's data directory). */
+  HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(api(path)).header("Authorization", "Bearer " + token);
   }
 
   long daemonPid() {
@@ -180,7 +187,7 @@ final class BenchEnv implements AutoCloseable {
 
   HttpResponse<String> send(String method, String path, String body) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(api(path))
+        request(path)
             .timeout(Duration.ofSeconds(120))
             .method(
                 method,

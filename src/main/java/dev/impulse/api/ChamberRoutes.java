@@ -2,29 +2,31 @@ package dev.impulse.api;
 
 import dev.impulse.chamber.Chamber;
 import dev.impulse.chamber.ChamberService;
+import dev.impulse.chamber.LogLine;
+import dev.impulse.chamber.LogSink;
 import dev.impulse.chamber.SpecJson;
-import dev.impulse.runtime.ContainerLog;
-import dev.impulse.runtime.LogFollower;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /** {@code /chambers}: create, list, inspect, destroy chambers; read their logs and stats. */
 final class ChamberRoutes {
-  static final Duration FOLLOW_POLL = Duration.ofMillis(200);
+  /** Bytes of log text gathered before they are written to the client. */
+  static final int LOG_BUFFER = 64 * 1024;
 
   private final ChamberService chambers;
   private final JsonBodies bodies;
+  private final StreamSlots streams;
 
-  ChamberRoutes(ChamberService chambers, JsonBodies bodies) {
+  ChamberRoutes(ChamberService chambers, JsonBodies bodies, StreamSlots streams) {
     this.chambers = chambers;
     this.bodies = bodies;
+    this.streams = streams;
   }
 
   void register(RoutesConfig routes) {
@@ -63,32 +65,24 @@ final class ChamberRoutes {
     ctx.json(chambers.stats(ctx.pathParam("id")));
   }
 
-  private void logs(Context ctx) throws IOException {
+  /** Streams the log: it is read and written a line at a time, never held whole. */
+  private void logs(Context ctx) throws Exception {
     String id = ctx.pathParam("id");
     int tail = Queries.intParam(ctx, "tail", -1, 0, Integer.MAX_VALUE);
     boolean timestamps = Queries.boolParam(ctx, "timestamps", false);
     boolean follow = Queries.boolParam(ctx, "follow", false);
-    if (!follow) {
+    chambers.get(id); // a 404 before the answer starts
+    try (AutoCloseable slot = follow ? streams.take() : () -> {}) {
+      ctx.status(HttpStatus.OK);
       ctx.contentType("text/plain; charset=utf-8");
-      ctx.result(render(chambers.logs(id, tail), timestamps));
-      return;
-    }
-    LogFollower follower = new LogFollower(chambers.logFile(id));
-    ctx.contentType("text/plain; charset=utf-8");
-    ctx.status(HttpStatus.OK);
-    OutputStream out = ctx.res().getOutputStream();
-    try {
-      write(out, render(follower.start(tail), timestamps));
-      // Until the chamber has ended and its log is read to the end, or the client leaves.
-      while (true) {
-        boolean ended = chambers.find(id).map(c -> c.status().isTerminal()).orElse(true);
-        List<ContainerLog.Line> lines = follower.poll();
-        write(out, render(lines, timestamps));
-        if (ended && lines.isEmpty()) {
-          return;
-        }
-        Thread.sleep(FOLLOW_POLL.toMillis());
+      OutputStream out = new BufferedOutputStream(ctx.res().getOutputStream(), LOG_BUFFER);
+      LogSink sink = new TextSink(out, timestamps);
+      if (follow) {
+        chambers.followLogs(id, tail, sink);
+      } else {
+        chambers.logs(id, tail, sink);
       }
+      out.flush();
     } catch (IOException clientLeft) {
       // nothing to answer to
     } catch (InterruptedException e) {
@@ -96,19 +90,20 @@ final class ChamberRoutes {
     }
   }
 
-  private static void write(OutputStream out, String text) throws IOException {
-    out.write(text.getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
-
-  private static String render(List<ContainerLog.Line> lines, boolean timestamps) {
-    StringBuilder text = new StringBuilder();
-    for (ContainerLog.Line line : lines) {
+  /** Writes lines as text, optionally with their time and stream. */
+  private record TextSink(OutputStream out, boolean timestamps) implements LogSink {
+    @Override
+    public void line(LogLine line) throws IOException {
       if (timestamps) {
-        text.append(line.time()).append(' ').append(line.stream()).append(' ');
+        out.write((line.time() + ' ' + line.stream() + ' ').getBytes(StandardCharsets.UTF_8));
       }
-      text.append(line.text()).append('\n');
+      out.write(line.text().getBytes(StandardCharsets.UTF_8));
+      out.write('\n');
     }
-    return text.toString();
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
   }
 }

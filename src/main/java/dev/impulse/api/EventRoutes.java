@@ -9,30 +9,31 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code GET /events}: lifecycle transitions as Server-Sent Events ({@code text/event-stream}).
  * Each event's SSE id is its sequence number; a client that reconnects with {@code Last-Event-ID}
  * (or asks {@code ?since=N}) gets every retained event after it first, then live ones; without
- * either, only new events. Written here rather than with Javalin's SSE support, which answers only
- * requests that send {@code Accept: text/event-stream} (plain curl does not).
+ * either, only new events. Each stream reads the log at its own pace, a page at a time, so a slow
+ * reader costs one page of memory and a blocked one is cut by the connection's idle timeout.
+ * Written here rather than with Javalin's SSE support, which answers only requests that send {@code
+ * Accept: text/event-stream} (plain curl does not).
  */
 final class EventRoutes {
-  static final int QUEUE = 10_000;
-  static final long KEEP_ALIVE_SECONDS = 15;
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
   private final ChamberEvents events;
   private final ObjectMapper json;
+  private final StreamSlots streams;
 
-  EventRoutes(ChamberEvents events, ObjectMapper json) {
+  EventRoutes(ChamberEvents events, ObjectMapper json, StreamSlots streams) {
     this.events = events;
     this.json = json;
+    this.streams = streams;
   }
 
   void register(RoutesConfig routes) {
@@ -41,46 +42,40 @@ final class EventRoutes {
 
   private void stream(Context ctx) throws Exception {
     long since = since(ctx);
-    BlockingQueue<ChamberEvent> queue = new LinkedBlockingQueue<>(QUEUE);
-    AtomicBoolean overflowed = new AtomicBoolean();
-    ctx.status(200);
-    ctx.contentType("text/event-stream; charset=utf-8");
-    ctx.header("Cache-Control", "no-cache");
-    ctx.header("X-Accel-Buffering", "no");
-    OutputStream out = ctx.res().getOutputStream();
-    try (AutoCloseable subscription =
-        events.subscribe(e -> {
-          if (!queue.offer(e)) {
-            overflowed.set(true);
-          }
-        })) {
+    try (AutoCloseable slot = streams.take()) {
+      ctx.status(200);
+      ctx.contentType("text/event-stream; charset=utf-8");
+      ctx.header("Cache-Control", "no-cache");
+      ctx.header("X-Accel-Buffering", "no");
+      OutputStream out = ctx.res().getOutputStream();
       write(out, ": impulse events\n\n");
-      long sent = since;
+      long sent = since >= 0 ? since : events.latest();
       if (since >= 0) {
         long oldest = events.oldestSeq();
         if (oldest > since + 1) {
           write(
               out,
               ": events " + (since + 1) + " to " + (oldest - 1) + " are no longer retained\n\n");
-        }
-        for (ChamberEvent event : events.after(since)) {
-          write(out, frame(event));
-          sent = event.seq();
+          sent = oldest - 1;
         }
       }
-      while (!overflowed.get()) {
-        ChamberEvent event = queue.poll(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
-        if (event == null) {
+      while (true) {
+        List<ChamberEvent> page = events.after(sent);
+        if (!page.isEmpty()) {
+          StringBuilder frames = new StringBuilder();
+          for (ChamberEvent event : page) {
+            frames.append(frame(event));
+          }
+          write(out, frames.toString());
+          sent = page.getLast().seq();
+        } else if (!events.awaitAfter(sent, KEEP_ALIVE)) {
           write(out, ": keep-alive\n\n");
-        } else if (event.seq() > sent) {
-          write(out, frame(event));
-          sent = event.seq();
         }
       }
-      // A reader too slow to keep up is cut off; it reconnects with Last-Event-ID and misses
-      // nothing that is retained.
     } catch (IOException clientLeft) {
       // nothing to answer to
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -5,6 +5,7 @@ import dev.impulse.image.FunctionRef;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.image.UnknownFunctionException;
+import dev.impulse.store.SpaceCheck;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -13,10 +14,12 @@ import io.javalin.http.HttpStatus;
 final class FunctionRoutes {
   private final FunctionStore functions;
   private final ChamberService chambers;
+  private final SpaceCheck space;
 
-  FunctionRoutes(FunctionStore functions, ChamberService chambers) {
+  FunctionRoutes(FunctionStore functions, ChamberService chambers, SpaceCheck space) {
     this.functions = functions;
     this.chambers = chambers;
+    this.space = space;
   }
 
   /** A stored function as the API shows it. */
@@ -42,6 +45,7 @@ final class FunctionRoutes {
 
   private void put(Context ctx) {
     FunctionRef ref = ref(ctx);
+    space.require("storing function " + ref);
     FunctionStore.PutResult result = functions.put(ref, ctx.bodyInputStream());
     ctx.status(result.created() ? HttpStatus.CREATED : HttpStatus.OK);
     ctx.header("Location", "/functions/" + ref.app() + "/" + ref.version());

@@ -4,6 +4,8 @@ import dev.impulse.chamber.ChamberNotFoundException;
 import dev.impulse.chamber.ChamberNotRunningException;
 import dev.impulse.chamber.FunctionInUseException;
 import dev.impulse.chamber.InvalidSpecException;
+import dev.impulse.chamber.OverLimitException;
+import dev.impulse.chamber.TeardownIncompleteException;
 import dev.impulse.image.FunctionConflictException;
 import dev.impulse.image.FunctionTooLargeException;
 import dev.impulse.image.InvalidArchiveException;
@@ -11,6 +13,7 @@ import dev.impulse.image.InvalidNameException;
 import dev.impulse.image.UnknownFunctionException;
 import dev.impulse.image.UnknownRuntimeException;
 import dev.impulse.network.PortsExhaustedException;
+import dev.impulse.store.DiskFullException;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.Map;
@@ -38,6 +41,12 @@ final class ProblemMapper {
 
   static void handle(Exception e, Context ctx) {
     Problem problem = toProblem(e, ctx.path(), ctx.method().name());
+    if (problem.status() == 401) {
+      ctx.header("WWW-Authenticate", "Bearer realm=\"impulse\"");
+    }
+    if (problem.status() == 429 || problem.status() == 503 || problem.status() == 507) {
+      ctx.header("Retry-After", "1");
+    }
     send(ctx, problem);
   }
 
@@ -51,7 +60,20 @@ final class ProblemMapper {
 
   static Problem toProblem(Exception e, String path, String method) {
     return switch (e) {
+      case AccessDeniedException x ->
+          problem(x.status(), x.type(), x.status() == 401 ? "Unauthorized" : "Forbidden", x, path);
       case InvalidRequestException x -> problem(400, "invalid-request", "Invalid request", x, path);
+      case OverLimitException x ->
+          new Problem(
+              TYPE_PREFIX + "over-limit",
+              "Over this node's limit",
+              422,
+              x.getMessage(),
+              path,
+              Map.of("field", x.field(), "limit", x.limit()));
+      case DiskFullException x -> problem(507, "disk-full", "Insufficient storage", x, path);
+      case StreamSlots.TooManyStreamsException x ->
+          problem(429, "too-many-streams", "Too many streams", x, path);
       case InvalidNameException x -> problem(400, "invalid-name", "Invalid name", x, path);
       case InvalidSpecException x -> problem(400, "invalid-request", "Invalid request", x, path);
       case ChamberNotRunningException x ->
@@ -81,6 +103,8 @@ final class ProblemMapper {
       case FunctionConflictException x ->
           problem(409, "function-exists", "Function version exists", x, path);
       case PortsExhaustedException x -> problem(503, "no-free-port", "No free port", x, path);
+      case TeardownIncompleteException x ->
+          problem(503, "destroy-incomplete", "Destroy incomplete", x, path);
       case HttpResponseException x -> fromJavalin(x, path, method);
       default -> internal(e, path, method);
     };

@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param createdTimeMillis when it was created (epoch milliseconds)
  * @param status where it is in its life
  * @param exitCode the exit status conmon recorded (128+N when killed by signal N), once it exited
- * @param reason why it is in its status, when there is something to say
+ * @param reason why it is in its status, when there is something to say (at most 4.5 KiB, control
+ *     characters escaped)
  * @param restarts how often its restart policy started it again
  * @param health what probes of a running chamber found
  * @param lastHealthyMillis when a probe last succeeded (0: never)
@@ -34,8 +35,8 @@ public record Chamber(
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(exitCode, "exitCode");
-    Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(health, "health");
+    reason = reason.map(Reasons::bound); // a function's words: bounded and escaped
   }
 
   /** A new chamber, STARTING. */

@@ -6,9 +6,11 @@ import dev.impulse.image.FunctionStore;
 import dev.impulse.image.RuntimeCatalog;
 import dev.impulse.linux.Reaper;
 import dev.impulse.network.PortAllocator;
+import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ExitFiles;
 import dev.impulse.runtime.Runc;
+import dev.impulse.store.SpaceCheck;
 import dev.impulse.store.Store;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -22,12 +24,14 @@ import java.time.InstantSource;
  * @param ports the port range
  * @param runc the OCI runtime
  * @param conmon the container monitor
+ * @param cgroups each chamber's cgroup, holding its container's and its monitor's
  * @param exits conmon's exit files
  * @param reaper reaps orphaned conmon processes
  * @param probe checks wrappers' readiness and health
  * @param settings limits, timeouts and defaults
  * @param chambersDir where each chamber's directory is made
  * @param store where chamber records and events are made durable
+ * @param space refuses creates while the data file system is (nearly) full
  * @param json writes config.json and specs
  * @param clock wall-clock time for records
  */
@@ -38,11 +42,13 @@ public record ChamberDependencies(
     PortAllocator ports,
     Runc runc,
     Conmon conmon,
+    ChamberCgroups cgroups,
     ExitFiles exits,
     Reaper reaper,
     ReadinessProbe probe,
     ChamberSettings settings,
     Path chambersDir,
     Store store,
+    SpaceCheck space,
     ObjectMapper json,
     InstantSource clock) {}

@@ -5,6 +5,8 @@ import dev.impulse.image.Baseimage;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.Overlay;
 import dev.impulse.image.StoredFunction;
+import dev.impulse.linux.Mounts;
+import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ContainerConfig;
 import dev.impulse.runtime.ContainerConfig.BindMount;
@@ -38,16 +40,19 @@ final class ChamberLauncher {
   private final ObjectMapper json;
 
   private final SpecJson specs;
+  private final ChamberCgroups cgroups;
 
   ChamberLauncher(
       Runc runc,
       Conmon conmon,
+      ChamberCgroups cgroups,
       Path chambersDir,
       ChamberSettings settings,
       ObjectMapper json,
       SpecJson specs) {
     this.runc = runc;
     this.conmon = conmon;
+    this.cgroups = cgroups;
     this.chambersDir = chambersDir;
     this.settings = settings;
     this.json = json;
@@ -56,6 +61,11 @@ final class ChamberLauncher {
 
   ChamberPaths paths(String id) {
     return ChamberPaths.of(chambersDir, id);
+  }
+
+  /** The chamber's cgroup (its container's and its monitor's are below it). */
+  String cgroup(String id) {
+    return "/" + settings.cgroupParent() + "/" + id;
   }
 
   /** The overlay of {@code chamber}'s root file system. */
@@ -74,8 +84,19 @@ final class ChamberLauncher {
   void launch(Chamber chamber, StoredFunction function, Baseimage base, ChamberHandle handle) {
     ChamberPaths paths = paths(chamber.id());
     prepareDirectories(paths);
+    String cgroup = cgroup(chamber.id());
+    try {
+      cgroups.create(cgroup, limits(chamber.spec()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make the chamber's cgroup " + cgroup, e);
+    }
     // conmon starts up while the root file system is mounted and config.json written.
     try (Conmon.Pending pending = conmon.spawn(chamber.id(), paths.container())) {
+      try {
+        cgroups.adoptMonitor(cgroup, pending.pid());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot move conmon into " + cgroup, e);
+      }
       overlay(chamber.id(), function, base).mount();
       handle.startup.mark("mounted");
       writeConfig(chamber, base, paths);
@@ -89,11 +110,18 @@ final class ChamberLauncher {
     handle.startup.mark("started");
   }
 
+  /** The size of a chamber's termination-log file system: 4 pages; what is read of it is less. */
+  static final long TERM_FS_BYTES = 16 * 1024;
+
   private static void prepareDirectories(ChamberPaths paths) {
     try {
       Files.createDirectories(paths.rootfs());
       Files.createDirectories(paths.upper());
       Files.createDirectories(paths.work());
+      Files.createDirectories(paths.term());
+      if (!Mounts.isMountPoint(paths.term())) {
+        Mounts.mountSmallTmpfs(paths.term(), TERM_FS_BYTES);
+      }
       Files.deleteIfExists(paths.terminationLog());
       Files.createFile(paths.terminationLog());
       // A restart starts from a clean slate: no exit code or OOM mark of the previous run.
@@ -162,7 +190,7 @@ final class ChamberLauncher {
         env,
         binds,
         limits(spec),
-        "/" + settings.cgroupParent() + "/" + chamber.id(),
+        ChamberCgroups.containerPath(cgroup(chamber.id())),
         labels);
   }
 
@@ -173,7 +201,7 @@ final class ChamberLauncher {
             ? spec.memoryMb().getAsLong() * 1024 * 1024
             : settings.memoryBytes(),
         spec.pids().orElse(settings.pids()),
-        spec.cpus());
+        java.util.OptionalDouble.of(spec.cpus().orElse(settings.cpus())));
   }
 
   /** The spec's startup timeout, or the daemon's default. */

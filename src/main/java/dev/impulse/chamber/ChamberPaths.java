@@ -5,8 +5,8 @@ import java.nio.file.Path;
 
 /**
  * The files of one chamber, all under {@code <chambers>/<id>}: the OCI bundle and conmon's files
- * ({@link ContainerFiles}), the overlay's mount point, upper and work directories, and the
- * termination log the wrapper writes its last words to.
+ * ({@link ContainerFiles}), the overlay's mount point, upper and work directories, and the small
+ * tmpfs holding the termination log the wrapper writes its last words to.
  */
 record ChamberPaths(Path dir) {
   static ChamberPaths of(Path chambersDir, String id) {
@@ -29,7 +29,15 @@ record ChamberPaths(Path dir) {
     return dir.resolve("work");
   }
 
+  /**
+   * A small tmpfs of the chamber's own holding its termination log: the function can write to that
+   * file, so its size must be bounded by more than good manners.
+   */
+  Path term() {
+    return dir.resolve("term");
+  }
+
   Path terminationLog() {
-    return dir.resolve("termination-log");
+    return term().resolve("termination-log");
   }
 }

@@ -73,6 +73,7 @@ final class ChamberRecovery {
   }
 
   Plan recover() {
+    new RunDirCheck(deps.store(), deps.runc(), deps.exits().dir()).check();
     boolean rebooted = checkBoot();
     deps.store()
         .chambers()
@@ -114,6 +115,8 @@ final class ChamberRecovery {
               if (chamber.status() == ChamberStatus.STARTING) {
                 awaitReady.add(chamber.id());
               }
+            } else if (monitorStillRuns(chamber)) {
+              unreachable(chamber);
             } else if (chamber.status() == ChamberStatus.STARTING) {
               resetInterruptedStart(chamber, handle);
               launch.add(chamber.id());
@@ -159,9 +162,29 @@ final class ChamberRecovery {
     log.info("chamber {}: still running on port {}; adopted", chamber.id(), chamber.port());
   }
 
+  /** Its conmon still monitors it: the container lives on, wherever runc keeps it. */
+  private boolean monitorStillRuns(Chamber chamber) {
+    return Conmon.readPid(launcher.paths(chamber.id()).container().conmonPid())
+        .map(pid -> Conmon.monitors(pid, chamber.id()))
+        .orElse(false);
+  }
+
+  /**
+   * runc does not list the container, but its conmon still runs: it runs where this daemon cannot
+   * see it. Nothing of it is touched (its mount, files and port stay); the record says so.
+   */
+  private void unreachable(Chamber chamber) {
+    String why =
+        "its container is not in this daemon's runc root ("
+            + deps.runc().root()
+            + ") but its conmon still runs: it runs where this daemon cannot see it; left alone."
+            + " Restart the daemon with the --run-dir it ran under, or stop its conmon by hand";
+    registry.note(chamber.id(), why);
+    log.error("chamber {}: {}", chamber.id(), why);
+  }
+
   private void resetInterruptedStart(Chamber chamber, ChamberHandle handle) {
     teardown.release(chamber, handle, false);
-    supervisor.awaitMonitorGone(chamber.id(), handle);
     deps.exits().forget(chamber.id());
     registry.note(chamber.id(), "starting again: a daemon restart interrupted its start");
     log.info("chamber {}: its start was interrupted; starting it again", chamber.id());
@@ -193,7 +216,6 @@ final class ChamberRecovery {
     handle.destroyRequested = true;
     deps.runc().kill(chamber.id(), "KILL");
     teardown.release(chamber, handle, true);
-    supervisor.awaitMonitorGone(chamber.id(), handle);
     try {
       teardown.deleteFiles(chamber.id());
     } catch (IOException e) {

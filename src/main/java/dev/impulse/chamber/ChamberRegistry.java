@@ -186,7 +186,9 @@ final class ChamberRegistry {
 
   private Optional<EventRow> event(
       String id, String kind, String from, String to, Optional<String> reason) {
-    return Optional.of(new EventRow(0, id, kind, from, to, clock.millis(), reason.orElse(null)));
+    return Optional.of(
+        new EventRow(
+            0, id, kind, from, to, clock.millis(), reason.map(Reasons::bound).orElse(null)));
   }
 
   private static boolean allowed(ChamberStatus status, ChamberStatus[] from) {

@@ -7,6 +7,8 @@ import dev.impulse.image.UnknownFunctionException;
 import dev.impulse.runtime.CgroupStats;
 import dev.impulse.runtime.ContainerLog;
 import dev.impulse.runtime.ExitWatcher;
+import dev.impulse.runtime.LogFollower;
+import dev.impulse.store.SpaceCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +40,7 @@ public final class ChamberService implements AutoCloseable {
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final Duration HOUSEKEEPING_PERIOD = Duration.ofSeconds(1);
   static final Duration EVENT_TRIM_PERIOD = Duration.ofMinutes(1);
+  static final Duration FOLLOW_POLL = Duration.ofMillis(200);
 
   private final ChamberDependencies deps;
   private final SpecJson specs;
@@ -45,6 +48,7 @@ public final class ChamberService implements AutoCloseable {
   private final ChamberEvents events;
   private final Map<String, ChamberHandle> handles = new ConcurrentHashMap<>();
   private final ChamberIds ids = new ChamberIds();
+  private final Admission admission;
   private final ChamberLauncher launcher;
   private final ChamberTeardown teardown;
   private final ChamberSupervisor supervisor;
@@ -61,12 +65,20 @@ public final class ChamberService implements AutoCloseable {
   public ChamberService(ChamberDependencies deps) {
     this.deps = deps;
     this.specs = new SpecJson(deps.json());
-    this.events = new ChamberEvents(deps.settings().eventsRetained());
+    this.admission = new Admission(deps.settings());
+    this.events = new ChamberEvents(deps.settings().eventsRetained(), deps.store()::eventsAfter);
     this.registry = new ChamberRegistry(deps.store(), specs, deps.clock());
     this.launcher =
         new ChamberLauncher(
-            deps.runc(), deps.conmon(), deps.chambersDir(), deps.settings(), deps.json(), specs);
-    this.teardown = new ChamberTeardown(deps.runc(), deps.conmon(), deps.ports(), launcher);
+            deps.runc(),
+            deps.conmon(),
+            deps.cgroups(),
+            deps.chambersDir(),
+            deps.settings(),
+            deps.json(),
+            specs);
+    this.teardown =
+        new ChamberTeardown(deps.runc(), deps.conmon(), deps.ports(), launcher, deps.cgroups());
     this.supervisor =
         new ChamberSupervisor(registry, handles, deps, launcher, teardown, ticker, work);
   }
@@ -90,7 +102,12 @@ public final class ChamberService implements AutoCloseable {
             id -> registry.get(id).ifPresent(c -> work.execute(() -> supervisor.awaitReady(c))));
     every(HOUSEKEEPING_PERIOD, this::housekeeping);
     every(deps.settings().healthInterval(), this::watchHealth);
-    every(EVENT_TRIM_PERIOD, () -> deps.store().trimEvents(events.retained()));
+    every(
+        EVENT_TRIM_PERIOD,
+        () -> {
+          deps.store().trimEvents(events.retained());
+          events.trimmed();
+        });
   }
 
   private void every(Duration period, Runnable task) {
@@ -110,6 +127,55 @@ public final class ChamberService implements AutoCloseable {
   private void housekeeping() {
     deps.reaper().sweep();
     supervisor.checkExits();
+    forgetOldEnded();
+  }
+
+  /**
+   * Ended chambers keep their record and log until deleted, which a client may never do: beyond
+   * {@code --ended-retained} of them the oldest are forgotten (files, record; a DELETED event says
+   * why), so records and log files stay bounded.
+   */
+  void forgetOldEnded() {
+    List<Chamber> ended =
+        registry.find(c -> c.status().isTerminal() && !ChamberSupervisor.willRestart(c));
+    int excess = ended.size() - deps.settings().endedRetained();
+    if (excess <= 0) {
+      return;
+    }
+    ended.stream()
+        .sorted(
+            java.util.Comparator.comparingLong(Chamber::createdTimeMillis)
+                .thenComparing(Chamber::id))
+        .limit(excess)
+        .forEach(c -> forget(c.id()));
+  }
+
+  private void forget(String id) {
+    ChamberHandle handle = handles.get(id);
+    if (handle == null) {
+      return;
+    }
+    handle.lock.lock();
+    try {
+      Optional<Chamber> chamber = registry.get(id);
+      if (chamber.isEmpty() || !chamber.get().status().isTerminal() || handle.destroyRequested) {
+        return;
+      }
+      teardown.deleteFiles(id);
+      deps.exits().forget(id);
+      registry.remove(
+          id,
+          Optional.of(
+              "forgotten: more than "
+                  + deps.settings().endedRetained()
+                  + " ended chambers are kept (--ended-retained)"));
+      handles.remove(id);
+      log.info("chamber {}: forgotten (more than {} ended)", id, deps.settings().endedRetained());
+    } catch (IOException | RuntimeException e) {
+      log.warn("chamber {}: cannot forget it yet: {}", id, e.toString());
+    } finally {
+      handle.lock.unlock();
+    }
   }
 
   private void watchHealth() {
@@ -119,13 +185,16 @@ public final class ChamberService implements AutoCloseable {
 
   /**
    * Creates a chamber for {@code spec}: checks the runtime and the function, takes a port, records
-   * the chamber STARTING and starts it in the background. Throws {@link
-   * dev.impulse.image.UnknownRuntimeException}, {@link UnknownFunctionException} or {@link
-   * dev.impulse.network.PortsExhaustedException}; none of them leaves anything behind.
+   * the chamber STARTING and starts it in the background. Throws {@link OverLimitException}, {@link
+   * dev.impulse.image.UnknownRuntimeException}, {@link UnknownFunctionException}, {@link
+   * dev.impulse.store.DiskFullException} or {@link dev.impulse.network.PortsExhaustedException};
+   * none of them leaves anything behind.
    */
   public Chamber create(ChamberSpec spec) {
     Instant received = deps.clock().instant();
+    admission.check(spec);
     RuntimeDefinition runtime = deps.catalog().resolve(spec.runtime());
+    deps.space().require("creating a chamber");
     Chamber chamber;
     functionUse.lock();
     try {
@@ -180,6 +249,11 @@ public final class ChamberService implements AutoCloseable {
     return handle == null ? List.of() : handle.startup.steps();
   }
 
+  /** The check that refuses space-taking work while the data file system is full. */
+  public SpaceCheck space() {
+    return deps.space();
+  }
+
   /** The event log. */
   public ChamberEvents events() {
     return events;
@@ -227,16 +301,21 @@ public final class ChamberService implements AutoCloseable {
                       id, ChamberStatus.STOPPED, chamber.exitCode(), Optional.of("destroyed"))
                   .orElse(chamber);
         }
-        teardown.release(chamber, handle, true);
-        supervisor.awaitMonitorGone(id, handle);
+        List<String> problems = teardown.release(chamber, handle, true);
+        if (!problems.isEmpty()) {
+          String why = "destroy incomplete: " + String.join("; ", problems);
+          registry.note(id, why);
+          throw new TeardownIncompleteException(id, why);
+        }
         teardown.deleteFiles(id);
         deps.exits().forget(id);
         registry.remove(id, Optional.of("destroyed"));
         handles.remove(id);
         log.info("chamber {}: destroyed", id);
       } catch (IOException e) {
-        throw new IllegalStateException(
-            "chamber " + id + ": cannot remove its files: " + e.getMessage(), e);
+        String why = "destroy incomplete: cannot remove its files: " + e.getMessage();
+        registry.note(id, why);
+        throw new TeardownIncompleteException(id, why);
       } finally {
         handle.lock.unlock();
       }
@@ -275,14 +354,44 @@ public final class ChamberService implements AutoCloseable {
     }
   }
 
-  /** The chamber's stdout and stderr lines, the last {@code tail} of them (all when negative). */
-  public List<ContainerLog.Line> logs(String id, int tail) {
-    get(id);
-    return ContainerLog.read(logFile(id), tail);
+  /**
+   * Passes the chamber's stdout and stderr lines to {@code sink}: the last {@code tail} of them
+   * (all when negative). Reads the log as it goes: memory does not grow with the log.
+   */
+  public void logs(String id, int tail, LogSink sink) throws IOException {
+    ContainerLog.copy(logFile(id), tail, line -> sink.line(toLine(line)));
+    sink.flush();
   }
 
-  /** The chamber's log file (conmon's k8s-file), for following it. */
-  public Path logFile(String id) {
+  /**
+   * Passes the chamber's last {@code tail} lines (all when negative), then every new line as it is
+   * written, until the chamber has ended and its log is read to the end, or {@code sink} throws
+   * (its client left).
+   */
+  public void followLogs(String id, int tail, LogSink sink)
+      throws IOException, InterruptedException {
+    LogFollower follower = new LogFollower(logFile(id));
+    ContainerLog.Sink lines = line -> sink.line(toLine(line));
+    follower.start(tail, lines);
+    sink.flush();
+    while (true) {
+      boolean ended = registry.get(id).map(c -> c.status().isTerminal()).orElse(true);
+      boolean more = follower.poll(lines);
+      sink.flush();
+      if (!more && ended) {
+        return;
+      }
+      if (!more) {
+        Thread.sleep(FOLLOW_POLL.toMillis());
+      }
+    }
+  }
+
+  private static LogLine toLine(ContainerLog.Line line) {
+    return new LogLine(line.time(), line.stream(), line.text());
+  }
+
+  private Path logFile(String id) {
     get(id);
     return launcher.paths(id).container().log();
   }
@@ -297,7 +406,7 @@ public final class ChamberService implements AutoCloseable {
     if (!chamber.status().isLive() || handle == null || !handle.containerCreated) {
       throw new ChamberNotRunningException(chamber);
     }
-    return CgroupStats.read("/" + deps.settings().cgroupParent() + "/" + id)
+    return CgroupStats.read(launcher.cgroup(id))
         .orElseThrow(() -> new ChamberNotRunningException(chamber));
   }
 

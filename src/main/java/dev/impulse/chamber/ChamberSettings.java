@@ -10,6 +10,10 @@ import java.util.Objects;
  * @param bindAddress the address each wrapper binds its port on
  * @param memoryBytes the default memory limit
  * @param pids the default limit of processes and threads
+ * @param cpus the default CPU limit (cores)
+ * @param maxMemoryBytes the most memory a chamber may ask for
+ * @param maxCpus the most CPU a chamber may ask for (cores)
+ * @param maxPids the most processes and threads a chamber may ask for
  * @param startupTimeout the default time from container start to readiness
  * @param stopGrace how long a destroyed chamber gets between SIGTERM and SIGKILL
  * @param cgroupParent the cgroup every chamber's cgroup is made under
@@ -19,11 +23,16 @@ import java.util.Objects;
  * @param restartBackoff the first wait before a restart; it doubles with each restart
  * @param maxRestartBackoff the longest wait before a restart
  * @param eventsRetained how many events {@code GET /events} can replay
+ * @param endedRetained how many ended chambers are kept before the oldest are forgotten
  */
 public record ChamberSettings(
     InetAddress bindAddress,
     long memoryBytes,
     long pids,
+    double cpus,
+    long maxMemoryBytes,
+    double maxCpus,
+    long maxPids,
     Duration startupTimeout,
     Duration stopGrace,
     String cgroupParent,
@@ -32,7 +41,8 @@ public record ChamberSettings(
     int unhealthyAfter,
     Duration restartBackoff,
     Duration maxRestartBackoff,
-    int eventsRetained) {
+    int eventsRetained,
+    int endedRetained) {
   public ChamberSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(startupTimeout, "startupTimeout");
@@ -42,6 +52,12 @@ public record ChamberSettings(
     Objects.requireNonNull(maxRestartBackoff, "maxRestartBackoff");
     if (!cgroupParent.matches("[a-zA-Z0-9._-]+")) {
       throw new IllegalArgumentException("cgroup parent must be a plain name: " + cgroupParent);
+    }
+    if (memoryBytes > maxMemoryBytes || cpus > maxCpus || pids > maxPids) {
+      throw new IllegalArgumentException("a default limit is over its maximum");
+    }
+    if (endedRetained < 1) {
+      throw new IllegalArgumentException("endedRetained must be at least 1");
     }
     if (unhealthyAfter < 1) {
       throw new IllegalArgumentException("unhealthyAfter must be at least 1");

@@ -3,13 +3,17 @@ package dev.impulse.chamber;
 import dev.impulse.image.Baseimage;
 import dev.impulse.image.BaseimageBuildException;
 import dev.impulse.image.StoredFunction;
-import dev.impulse.linux.Processes;
 import dev.impulse.runtime.CommandFailedException;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ContainerCreateException;
 import dev.impulse.runtime.ContainerFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -296,7 +300,7 @@ final class ChamberSupervisor {
       if (chamber.isEmpty() || handle.destroyRequested || !willRestart(chamber.get())) {
         return;
       }
-      awaitMonitorGone(id, handle);
+      teardown.awaitMonitorGone(id, handle);
       handle.beginRun();
       deps.exits().forget(id);
       Chamber counted = registry.update(id, Chamber::restarted, Optional.empty()).orElseThrow();
@@ -321,26 +325,6 @@ final class ChamberSupervisor {
       handle.lock.unlock();
     }
     launch(id);
-  }
-
-  /**
-   * Waits (a little) for the previous run's conmon to end, so its exit file can never be taken for
-   * the next run's.
-   */
-  void awaitMonitorGone(String id, ChamberHandle handle) {
-    int pid =
-        handle.conmonPid > 0
-            ? handle.conmonPid
-            : Conmon.readPid(launcher.paths(id).container().conmonPid()).orElse(0);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (pid > 0 && Processes.isRunning(pid) && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 
   // ---- watching ----
@@ -372,7 +356,7 @@ final class ChamberSupervisor {
           handle.conmonPid > 0
               ? handle.conmonPid
               : Conmon.readPid(launcher.paths(id).container().conmonPid()).orElse(0);
-      if (pid <= 0 || Processes.isRunning(pid) || deps.exits().exitCode(id).isPresent()) {
+      if (pid <= 0 || Conmon.monitors(pid, id) || deps.exits().exitCode(id).isPresent()) {
         continue;
       }
       handle.lock.lock();
@@ -446,9 +430,21 @@ final class ChamberSupervisor {
     }
   }
 
+  /**
+   * What the wrapper (or the function) left in the termination log: its first 4 KiB, escaped. The
+   * file lives on the chamber's own 16 KiB tmpfs, so it can be no larger, but it is read with a
+   * bound all the same: a daemon must never load what a tenant wrote whole.
+   */
   private Optional<String> terminationMessage(String id) {
-    try {
-      String text = Files.readString(launcher.paths(id).terminationLog());
+    Path file = launcher.paths(id).terminationLog();
+    try (FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      long size = channel.size();
+      ByteBuffer buffer = ByteBuffer.allocate(Reasons.MESSAGE_BYTES);
+      while (buffer.hasRemaining() && channel.read(buffer) > 0) {
+        // read up to the bound
+      }
+      String text = Reasons.fromBytes(buffer.array(), buffer.position(), size);
       return text.isBlank() ? Optional.empty() : Optional.of(text.strip());
     } catch (IOException e) {
       return Optional.empty();

@@ -1,39 +1,98 @@
 package dev.impulse.cli;
 
 import dev.impulse.daemon.DaemonConfig;
-import dev.impulse.network.PortRange;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.impulse.daemon.DaemonConfig.Defaults;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
  * The daemon's settings as command-line options, each with an environment variable of the same name
- * ({@code --data-dir} and {@code IMPULSE_DATA_DIR}) and an embedded default.
+ * ({@code --data-dir} and {@code IMPULSE_DATA_DIR}) and the default of {@link Defaults}.
  */
 final class DaemonOptions {
   @Option(
       names = "--listen",
-      defaultValue = "${env:IMPULSE_LISTEN:-127.0.0.1:5000}",
-      description = "HOST:PORT the API listens on (default: ${DEFAULT-VALUE})")
+      defaultValue = "${env:IMPULSE_LISTEN:-" + Defaults.LISTEN + "}",
+      description = "HOST:PORT or unix:PATH the API listens on (default: ${DEFAULT-VALUE})")
   String listen;
 
   @Option(
+      names = "--auth",
+      defaultValue = "${env:IMPULSE_AUTH:-token}",
+      description =
+          "token (every request but GET /healthz needs the API token) or none (local development only) (default: ${DEFAULT-VALUE})")
+  String auth;
+
+  @Option(
+      names = "--api-token-file",
+      defaultValue = "${env:IMPULSE_API_TOKEN_FILE:-}",
+      description = "File holding the API token (default: DATA-DIR/api-token, made at first start)")
+  String apiTokenFile;
+
+  @Option(
+      names = "--allowed-host",
+      defaultValue = "${env:IMPULSE_ALLOWED_HOST:-}",
+      description =
+          "Comma-separated extra names a request's Host header may give (besides the listen address and localhost)")
+  String allowedHosts;
+
+  @Option(
+      names = "--max-connections",
+      defaultValue = "${env:IMPULSE_MAX_CONNECTIONS:-" + Defaults.MAX_CONNECTIONS + "}",
+      description = "API connections at once, in all (default: ${DEFAULT-VALUE})")
+  int maxConnections;
+
+  @Option(
+      names = "--max-connections-per-client",
+      defaultValue =
+          "${env:IMPULSE_MAX_CONNECTIONS_PER_CLIENT:-" + Defaults.MAX_CONNECTIONS_PER_CLIENT + "}",
+      description = "API connections at once from one client address (default: ${DEFAULT-VALUE})")
+  int maxConnectionsPerClient;
+
+  @Option(
+      names = "--header-timeout-ms",
+      defaultValue = "${env:IMPULSE_HEADER_TIMEOUT_MS:-" + Defaults.HEADER_TIMEOUT_MS + "}",
+      description =
+          "Time a connection has to send a whole request head (default: ${DEFAULT-VALUE})")
+  long headerTimeoutMs;
+
+  @Option(
+      names = "--idle-timeout-ms",
+      defaultValue = "${env:IMPULSE_IDLE_TIMEOUT_MS:-" + Defaults.IDLE_TIMEOUT_MS + "}",
+      description = "Time an idle API connection is kept open (default: ${DEFAULT-VALUE})")
+  long idleTimeoutMs;
+
+  @Option(
+      names = "--max-streams",
+      defaultValue = "${env:IMPULSE_MAX_STREAMS:-" + Defaults.MAX_STREAMS + "}",
+      description = "Event streams and log follows open at once (default: ${DEFAULT-VALUE})")
+  int maxStreams;
+
+  @Option(
+      names = "--max-uploads",
+      defaultValue = "${env:IMPULSE_MAX_UPLOADS:-" + Defaults.MAX_UPLOADS + "}",
+      description = "Function uploads in flight at once (default: ${DEFAULT-VALUE})")
+  int maxUploads;
+
+  @Option(
       names = "--data-dir",
-      defaultValue = "${env:IMPULSE_DATA_DIR:-/var/lib/impulse}",
+      defaultValue = "${env:IMPULSE_DATA_DIR:-" + Defaults.DATA_DIR + "}",
       description = "Functions, baseimages and chamber files (default: ${DEFAULT-VALUE})")
   Path dataDir;
 
   @Option(
       names = "--port-range",
-      defaultValue = "${env:IMPULSE_PORT_RANGE:-6000-9999}",
+      defaultValue = "${env:IMPULSE_PORT_RANGE:-" + Defaults.PORT_RANGE + "}",
       description = "Ports chambers are given, FIRST-LAST (default: ${DEFAULT-VALUE})")
   String portRange;
 
   @Option(
       names = "--run-dir",
-      defaultValue = "${env:IMPULSE_RUN_DIR:-/run/impulse}",
+      defaultValue = "${env:IMPULSE_RUN_DIR:-" + Defaults.RUN_DIR + "}",
       description = "runc state, conmon exit files and sockets (default: ${DEFAULT-VALUE})")
   Path runDir;
 
@@ -45,149 +104,233 @@ final class DaemonOptions {
 
   @Option(
       names = "--chamber-address",
-      defaultValue = "${env:IMPULSE_CHAMBER_ADDRESS:-127.0.0.1}",
+      defaultValue = "${env:IMPULSE_CHAMBER_ADDRESS:-" + Defaults.CHAMBER_ADDRESS + "}",
       description = "Address chambers bind their port on (default: ${DEFAULT-VALUE})")
   String chamberAddress;
 
   @Option(
       names = "--memory-mb",
-      defaultValue = "${env:IMPULSE_MEMORY_MB:-256}",
+      defaultValue = "${env:IMPULSE_MEMORY_MB:-" + Defaults.MEMORY_MB + "}",
       description = "Default memory limit per chamber, MiB (default: ${DEFAULT-VALUE})")
   long memoryMb;
 
   @Option(
       names = "--pids",
-      defaultValue = "${env:IMPULSE_PIDS:-512}",
+      defaultValue = "${env:IMPULSE_PIDS:-" + Defaults.PIDS + "}",
       description = "Default process and thread limit per chamber (default: ${DEFAULT-VALUE})")
   long pids;
 
   @Option(
+      names = "--cpus",
+      defaultValue = "${env:IMPULSE_CPUS:-" + Defaults.CPUS + "}",
+      description = "Default CPU limit per chamber, cores (default: ${DEFAULT-VALUE})")
+  double cpus;
+
+  @Option(
+      names = "--max-memory-mb",
+      defaultValue = "${env:IMPULSE_MAX_MEMORY_MB:-}",
+      description = "Most memory a chamber may ask for, MiB (default: 3/4 of the machine's)")
+  String maxMemoryMb;
+
+  @Option(
+      names = "--max-cpus",
+      defaultValue = "${env:IMPULSE_MAX_CPUS:-}",
+      description = "Most CPU a chamber may ask for, cores (default: the machine's CPUs)")
+  String maxCpus;
+
+  @Option(
+      names = "--max-pids",
+      defaultValue = "${env:IMPULSE_MAX_PIDS:-}",
+      description =
+          "Most processes and threads a chamber may ask for (default: min(32768, pid_max/4))")
+  String maxPids;
+
+  @Option(
       names = "--startup-timeout-ms",
-      defaultValue = "${env:IMPULSE_STARTUP_TIMEOUT_MS:-30000}",
+      defaultValue = "${env:IMPULSE_STARTUP_TIMEOUT_MS:-" + Defaults.STARTUP_TIMEOUT_MS + "}",
       description = "Default time from container start to readiness (default: ${DEFAULT-VALUE})")
   long startupTimeoutMs;
 
   @Option(
       names = "--stop-grace-ms",
-      defaultValue = "${env:IMPULSE_STOP_GRACE_MS:-5000}",
+      defaultValue = "${env:IMPULSE_STOP_GRACE_MS:-" + Defaults.STOP_GRACE_MS + "}",
       description = "Time between SIGTERM and SIGKILL on destroy (default: ${DEFAULT-VALUE})")
   long stopGraceMs;
 
   @Option(
       names = "--log-size-max",
-      defaultValue = "${env:IMPULSE_LOG_SIZE_MAX:-10485760}",
+      defaultValue = "${env:IMPULSE_LOG_SIZE_MAX:-" + Defaults.LOG_SIZE_MAX + "}",
       description = "Bytes at which a chamber's log is truncated (default: ${DEFAULT-VALUE})")
   long logSizeMax;
 
   @Option(
       names = "--max-function-bytes",
-      defaultValue = "${env:IMPULSE_MAX_FUNCTION_BYTES:-67108864}",
+      defaultValue = "${env:IMPULSE_MAX_FUNCTION_BYTES:-" + Defaults.MAX_FUNCTION_BYTES + "}",
       description = "Largest function archive accepted (default: ${DEFAULT-VALUE})")
   long maxFunctionBytes;
 
   @Option(
+      names = "--max-functions",
+      defaultValue = "${env:IMPULSE_MAX_FUNCTIONS:-" + Defaults.MAX_FUNCTIONS + "}",
+      description = "Function versions stored at most (default: ${DEFAULT-VALUE})")
+  int maxFunctions;
+
+  @Option(
       names = "--cgroup-parent",
-      defaultValue = "${env:IMPULSE_CGROUP_PARENT:-impulse}",
+      defaultValue = "${env:IMPULSE_CGROUP_PARENT:-" + Defaults.CGROUP_PARENT + "}",
       description = "cgroup that chambers' cgroups are made under (default: ${DEFAULT-VALUE})")
   String cgroupParent;
 
   @Option(
       names = "--health-interval-ms",
-      defaultValue = "${env:IMPULSE_HEALTH_INTERVAL_MS:-5000}",
+      defaultValue = "${env:IMPULSE_HEALTH_INTERVAL_MS:-" + Defaults.HEALTH_INTERVAL_MS + "}",
       description = "How often running chambers are probed (default: ${DEFAULT-VALUE})")
   long healthIntervalMs;
 
   @Option(
       names = "--unhealthy-after",
-      defaultValue = "${env:IMPULSE_UNHEALTHY_AFTER:-3}",
+      defaultValue = "${env:IMPULSE_UNHEALTHY_AFTER:-" + Defaults.UNHEALTHY_AFTER + "}",
       description =
           "Failed probes in a row that make a chamber unhealthy (default: ${DEFAULT-VALUE})")
   int unhealthyAfter;
 
   @Option(
       names = "--restart-backoff-ms",
-      defaultValue = "${env:IMPULSE_RESTART_BACKOFF_MS:-1000}",
+      defaultValue = "${env:IMPULSE_RESTART_BACKOFF_MS:-" + Defaults.RESTART_BACKOFF_MS + "}",
       description = "First wait before a restart, doubling each time (default: ${DEFAULT-VALUE})")
   long restartBackoffMs;
 
   @Option(
       names = "--max-restart-backoff-ms",
-      defaultValue = "${env:IMPULSE_MAX_RESTART_BACKOFF_MS:-60000}",
+      defaultValue =
+          "${env:IMPULSE_MAX_RESTART_BACKOFF_MS:-" + Defaults.MAX_RESTART_BACKOFF_MS + "}",
       description = "Longest wait before a restart (default: ${DEFAULT-VALUE})")
   long maxRestartBackoffMs;
 
   @Option(
       names = "--events-retained",
-      defaultValue = "${env:IMPULSE_EVENTS_RETAINED:-10000}",
+      defaultValue = "${env:IMPULSE_EVENTS_RETAINED:-" + Defaults.EVENTS_RETAINED + "}",
       description = "Events kept for GET /events replay (default: ${DEFAULT-VALUE})")
   int eventsRetained;
 
   @Option(
+      names = "--ended-retained",
+      defaultValue = "${env:IMPULSE_ENDED_RETAINED:-" + Defaults.ENDED_RETAINED + "}",
+      description =
+          "Ended chambers kept before the oldest are forgotten (default: ${DEFAULT-VALUE})")
+  int endedRetained;
+
+  @Option(
+      names = "--min-free-disk-mb",
+      defaultValue = "${env:IMPULSE_MIN_FREE_DISK_MB:-" + Defaults.MIN_FREE_DISK_MB + "}",
+      description =
+          "Free space on the data file system below which creates and uploads are refused (507) (default: ${DEFAULT-VALUE})")
+  long minFreeDiskMb;
+
+  @Option(
+      names = "--store-reserve-mb",
+      defaultValue = "${env:IMPULSE_STORE_RESERVE_MB:-" + Defaults.STORE_RESERVE_MB + "}",
+      description =
+          "Space the state store keeps in reserve so destroys work on a full disk (default: ${DEFAULT-VALUE})")
+  long storeReserveMb;
+
+  @Option(
       names = "--runc",
-      defaultValue = "${env:IMPULSE_RUNC:-/usr/sbin/runc}",
+      defaultValue = "${env:IMPULSE_RUNC:-" + Defaults.RUNC + "}",
       description = "The runc binary (default: ${DEFAULT-VALUE})")
   Path runc;
 
   @Option(
       names = "--conmon",
-      defaultValue = "${env:IMPULSE_CONMON:-/usr/bin/conmon}",
+      defaultValue = "${env:IMPULSE_CONMON:-" + Defaults.CONMON + "}",
       description = "The conmon binary (default: ${DEFAULT-VALUE})")
   Path conmon;
 
   @Option(
       names = "--mmdebstrap",
-      defaultValue = "${env:IMPULSE_MMDEBSTRAP:-/usr/bin/mmdebstrap}",
+      defaultValue = "${env:IMPULSE_MMDEBSTRAP:-" + Defaults.MMDEBSTRAP + "}",
       description = "The mmdebstrap binary (default: ${DEFAULT-VALUE})")
   Path mmdebstrap;
 
   /** Validates the options into a configuration; throws with the option's name on a bad value. */
   DaemonConfig toConfig() {
-    int colon = listen.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("--listen must be HOST:PORT, not '" + listen + "'");
+    DaemonConfig.Builder builder =
+        DaemonConfig.builder()
+            .listen(listen)
+            .auth(auth())
+            .apiTokenFile(
+                apiTokenFile.isBlank() ? Optional.empty() : Optional.of(Path.of(apiTokenFile)))
+            .allowedHosts(
+                Arrays.stream(allowedHosts.split(","))
+                    .map(String::trim)
+                    .filter(h -> !h.isEmpty())
+                    .toList())
+            .maxConnections(maxConnections)
+            .maxConnectionsPerClient(maxConnectionsPerClient)
+            .headerTimeout(Duration.ofMillis(headerTimeoutMs))
+            .idleTimeout(Duration.ofMillis(idleTimeoutMs))
+            .maxStreams(maxStreams)
+            .maxUploads(maxUploads)
+            .dataDir(dataDir)
+            .runDir(runDir)
+            .portRange(portRange)
+            .chamberAddress(chamberAddress)
+            .memoryMb(memoryMb)
+            .pids(pids)
+            .cpus(cpus)
+            .startupTimeout(Duration.ofMillis(startupTimeoutMs))
+            .stopGrace(Duration.ofMillis(stopGraceMs))
+            .logSizeMax(logSizeMax)
+            .maxFunctionBytes(maxFunctionBytes)
+            .maxFunctions(maxFunctions)
+            .cgroupParent(cgroupParent)
+            .healthInterval(Duration.ofMillis(healthIntervalMs))
+            .unhealthyAfter(unhealthyAfter)
+            .restartBackoff(
+                Duration.ofMillis(restartBackoffMs), Duration.ofMillis(maxRestartBackoffMs))
+            .eventsRetained(eventsRetained)
+            .endedRetained(endedRetained)
+            .minFreeDiskMb(minFreeDiskMb)
+            .storeReserveMb(storeReserveMb)
+            .binaries(new DaemonConfig.Binaries(runc, conmon, mmdebstrap));
+    if (!baseimageDir.isBlank()) {
+      builder.baseimageDir(Path.of(baseimageDir));
     }
-    int port;
-    try {
-      port = Integer.parseInt(listen.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--listen must be HOST:PORT, not '" + listen + "'");
+    if (!maxMemoryMb.isBlank()) {
+      builder.maxMemoryMb(parseLong("--max-memory-mb", maxMemoryMb));
     }
-    InetAddress address;
-    try {
-      address = InetAddress.getByName(chamberAddress);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException(
-          "--chamber-address '" + chamberAddress + "' is not an address");
+    if (!maxCpus.isBlank()) {
+      builder.maxCpus(parseDouble("--max-cpus", maxCpus));
     }
-    Path data = dataDir.toAbsolutePath();
-    return new DaemonConfig(
-        listen.substring(0, colon),
-        port,
-        data,
-        runDir,
-        baseimageDir.isBlank() ? data.resolve("baseimages") : Path.of(baseimageDir),
-        parseRange(),
-        address,
-        memoryMb,
-        pids,
-        Duration.ofMillis(startupTimeoutMs),
-        Duration.ofMillis(stopGraceMs),
-        logSizeMax,
-        maxFunctionBytes,
-        cgroupParent,
-        Duration.ofMillis(healthIntervalMs),
-        unhealthyAfter,
-        Duration.ofMillis(restartBackoffMs),
-        Duration.ofMillis(maxRestartBackoffMs),
-        eventsRetained,
-        new DaemonConfig.Binaries(runc, conmon, mmdebstrap));
+    if (!maxPids.isBlank()) {
+      builder.maxPids(parseLong("--max-pids", maxPids));
+    }
+    return builder.build();
   }
 
-  private PortRange parseRange() {
+  private DaemonConfig.Auth auth() {
+    return switch (auth.toLowerCase(Locale.ROOT)) {
+      case "token" -> DaemonConfig.Auth.TOKEN;
+      case "none" -> DaemonConfig.Auth.NONE;
+      default ->
+          throw new IllegalArgumentException(
+              "--auth must be 'token' or 'none', not '" + auth + "'");
+    };
+  }
+
+  private static long parseLong(String option, String text) {
     try {
-      return PortRange.parse(portRange);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--port-range: " + e.getMessage());
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " must be a whole number, not '" + text + "'");
+    }
+  }
+
+  private static double parseDouble(String option, String text) {
+    try {
+      return Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " must be a number, not '" + text + "'");
     }
   }
 }

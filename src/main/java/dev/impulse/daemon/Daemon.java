@@ -2,6 +2,7 @@ package dev.impulse.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.api.ApiServer;
+import dev.impulse.api.ApiSettings;
 import dev.impulse.chamber.ChamberDependencies;
 import dev.impulse.chamber.ChamberService;
 import dev.impulse.chamber.ChamberSettings;
@@ -14,10 +15,12 @@ import dev.impulse.linux.Processes;
 import dev.impulse.linux.Reaper;
 import dev.impulse.network.HostPorts;
 import dev.impulse.network.PortAllocator;
+import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ExitFiles;
 import dev.impulse.runtime.ProcessCommandRunner;
 import dev.impulse.runtime.Runc;
+import dev.impulse.store.SpaceCheck;
 import dev.impulse.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +31,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +94,8 @@ public final class Daemon implements AutoCloseable {
             json);
 
     this.store = Store.open(config.dataDir().resolve("impulse.db"));
+    SpaceCheck space =
+        new SpaceCheck(config.dataDir(), config.minFreeDiskMb() * 1024 * 1024, () -> false);
     RuntimeCatalog catalog = RuntimeCatalog.standard();
     Baseimages baseimages =
         new Baseimages(
@@ -113,6 +119,10 @@ public final class Daemon implements AutoCloseable {
             config.chamberAddress(),
             config.memoryMb() * 1024 * 1024,
             config.pids(),
+            config.cpus(),
+            config.maxMemoryMb() * 1024 * 1024,
+            config.maxCpus(),
+            config.maxPids(),
             config.startupTimeout(),
             config.stopGrace(),
             config.cgroupParent(),
@@ -121,7 +131,8 @@ public final class Daemon implements AutoCloseable {
             config.unhealthyAfter(),
             config.restartBackoff(),
             config.maxRestartBackoff(),
-            config.eventsRetained());
+            config.eventsRetained(),
+            config.endedRetained());
     ChamberDependencies deps =
         new ChamberDependencies(
             catalog,
@@ -130,30 +141,59 @@ public final class Daemon implements AutoCloseable {
             ports,
             runc,
             conmon,
+            new ChamberCgroups(Path.of("/sys/fs/cgroup")),
             new ExitFiles(config.exitDir()),
             reaper,
             new HttpReadinessProbe(config.chamberAddress(), Duration.ofSeconds(2)),
             settings,
             config.chambersDir(),
             store,
+            space,
             json,
             clock);
     this.chambers = new ChamberService(deps);
     chambers.start();
-    this.api = new ApiServer(chambers, functions, catalog, baseimages, json);
+    this.api = new ApiServer(apiSettings(config), chambers, functions, catalog, baseimages, json);
+  }
+
+  private static ApiSettings apiSettings(DaemonConfig config) {
+    Optional<String> token =
+        config.auth() == DaemonConfig.Auth.TOKEN
+            ? Optional.of(
+                ApiToken.loadOrCreate(config.tokenFile(), config.apiTokenFile().isPresent()))
+            : Optional.empty();
+    if (token.isEmpty()) {
+      log.warn(
+          "--auth none: the API serves anyone who can reach {} without a token; use it only for"
+              + " local development",
+          config.listen());
+    }
+    return new ApiSettings(
+        config.listen().host(),
+        config.listen().port(),
+        config.listen().unixSocket(),
+        token,
+        config.allowedHosts(),
+        config.maxConnections(),
+        config.maxConnectionsPerClient(),
+        config.headerTimeout(),
+        config.idleTimeout(),
+        config.maxStreams());
   }
 
   /** Starts a daemon with {@code config} and serves its API. */
   public static Daemon start(DaemonConfig config) {
     try {
       Daemon daemon = new Daemon(config);
-      daemon.api.start(config.listenHost(), config.listenPort());
+      daemon.api.start();
       log.info(
-          "impulse daemon serving on http://{}:{} (data {}, ports {})",
-          config.listenHost(),
-          daemon.api.port(),
+          "impulse daemon serving on {} (data {}, ports {}{})",
+          config.listen().unixSocket().isPresent()
+              ? config.listen()
+              : "http://" + config.listen().host() + ":" + daemon.api.port(),
           config.dataDir(),
-          config.portRange());
+          config.portRange(),
+          config.auth() == DaemonConfig.Auth.TOKEN ? ", API token in " + config.tokenFile() : "");
       return daemon;
     } catch (IOException e) {
       throw new UncheckedIOException("the daemon could not start: " + e.getMessage(), e);

@@ -2,16 +2,28 @@ package dev.impulse.daemon;
 
 import dev.impulse.network.PortRange;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the daemon is configured with, validated once: the constructor refuses a bad value
- * with a message naming the setting and its bound. Immutable.
+ * with a message naming the setting (as its flag) and its bound. Immutable. Build one with {@link
+ * #builder()}, whose defaults are the documented ones ({@link Defaults}).
  *
- * @param listenHost the API's address
- * @param listenPort the API's port (0: any free port)
+ * @param listen where the API listens: {@code HOST:PORT} or {@code unix:PATH}
+ * @param auth whether API requests need the token
+ * @param apiTokenFile the token's file ({@code <data-dir>/api-token} when empty)
+ * @param allowedHosts extra names a request's {@code Host} may give
+ * @param maxConnections API connections at once, in all
+ * @param maxConnectionsPerClient API connections at once from one client address
+ * @param headerTimeout time a connection has to send a complete request head
+ * @param idleTimeout time an idle API connection is kept
+ * @param maxStreams event streams and log follows open at once
+ * @param maxUploads function uploads in flight at once
  * @param dataDir durable state: functions, baseimages, chamber directories
  * @param runDir runtime state: runc's root, conmon's exit files and sockets
  * @param baseimageDir where baseimages are built and kept
@@ -19,21 +31,37 @@ import java.util.Objects;
  * @param chamberAddress the address chambers bind their port on
  * @param memoryMb default memory limit per chamber
  * @param pids default process and thread limit per chamber
+ * @param cpus default CPU limit per chamber (cores)
+ * @param maxMemoryMb the most memory a chamber may ask for
+ * @param maxCpus the most CPU a chamber may ask for (cores)
+ * @param maxPids the most processes and threads a chamber may ask for
  * @param startupTimeout how long a chamber may take to become ready
  * @param stopGrace time between SIGTERM and SIGKILL when destroying
  * @param logSizeMax size at which conmon truncates a chamber's log
  * @param maxFunctionBytes largest function archive accepted
+ * @param maxFunctions function versions stored at most
  * @param cgroupParent the cgroup chambers' cgroups are made under
  * @param healthInterval how often running chambers' {@code /healthz} is probed
  * @param unhealthyAfter probes in a row without an answer that make a chamber unhealthy
  * @param restartBackoff the first wait before a restart (doubling with each one)
  * @param maxRestartBackoff the longest wait before a restart
  * @param eventsRetained how many events are kept for {@code GET /events}
+ * @param endedRetained how many ended chambers are kept before the oldest are forgotten
+ * @param minFreeDiskMb free space on the data file system below which creates and uploads wait
+ * @param storeReserveMb space the state store keeps in reserve for a full disk
  * @param binaries where runc, conmon and mmdebstrap are
  */
 public record DaemonConfig(
-    String listenHost,
-    int listenPort,
+    Listen listen,
+    Auth auth,
+    Optional<Path> apiTokenFile,
+    List<String> allowedHosts,
+    int maxConnections,
+    int maxConnectionsPerClient,
+    Duration headerTimeout,
+    Duration idleTimeout,
+    int maxStreams,
+    int maxUploads,
     Path dataDir,
     Path runDir,
     Path baseimageDir,
@@ -41,35 +69,172 @@ public record DaemonConfig(
     InetAddress chamberAddress,
     long memoryMb,
     long pids,
+    double cpus,
+    long maxMemoryMb,
+    double maxCpus,
+    long maxPids,
     Duration startupTimeout,
     Duration stopGrace,
     long logSizeMax,
     long maxFunctionBytes,
+    int maxFunctions,
     String cgroupParent,
     Duration healthInterval,
     int unhealthyAfter,
     Duration restartBackoff,
     Duration maxRestartBackoff,
     int eventsRetained,
+    int endedRetained,
+    long minFreeDiskMb,
+    long storeReserveMb,
     Binaries binaries) {
 
+  /** Whether API requests need the token. */
+  public enum Auth {
+    /** Every request but {@code GET /healthz} needs {@code Authorization: Bearer TOKEN}. */
+    TOKEN,
+    /** No token: for local development only (the daemon warns at start). */
+    NONE
+  }
+
+  /**
+   * Where the API listens: a TCP address, or a Unix socket (when {@code unixSocket} is present).
+   *
+   * @param host the TCP host (unused for a Unix socket)
+   * @param port the TCP port (0: any free one)
+   * @param unixSocket the socket's path
+   */
+  public record Listen(String host, int port, Optional<Path> unixSocket) {
+    public Listen {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(unixSocket, "unixSocket");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(
+            "--listen port must be between 0 and 65535, not " + port);
+      }
+    }
+
+    /** Parses {@code HOST:PORT} or {@code unix:PATH}. */
+    public static Listen parse(String text) {
+      if (text.startsWith("unix:")) {
+        String path = text.substring("unix:".length());
+        if (path.isEmpty() || !path.startsWith("/")) {
+          throw new IllegalArgumentException(
+              "--listen unix:PATH needs an absolute path, not '" + text + "'");
+        }
+        return new Listen("localhost", 0, Optional.of(Path.of(path)));
+      }
+      int colon = text.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException(
+            "--listen must be HOST:PORT or unix:PATH, not '" + text + "'");
+      }
+      String host = text.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      try {
+        return new Listen(host, Integer.parseInt(text.substring(colon + 1)), Optional.empty());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--listen must be HOST:PORT or unix:PATH, not '" + text + "'");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return unixSocket.map(p -> "unix:" + p).orElse(host + ":" + port);
+    }
+  }
+
   /** The external programs. */
-  public record Binaries(Path runc, Path conmon, Path mmdebstrap) {}
+  public record Binaries(Path runc, Path conmon, Path mmdebstrap) {
+    public Binaries {
+      Objects.requireNonNull(runc, "--runc");
+      Objects.requireNonNull(conmon, "--conmon");
+      Objects.requireNonNull(mmdebstrap, "--mmdebstrap");
+    }
+  }
+
+  /**
+   * The documented defaults, as text so that the command line's option annotations use the very
+   * same values.
+   */
+  public static final class Defaults {
+    private Defaults() {}
+
+    public static final String LISTEN = "127.0.0.1:5000";
+    public static final String DATA_DIR = "/var/lib/impulse";
+    public static final String RUN_DIR = "/run/impulse";
+    public static final String PORT_RANGE = "6000-9999";
+    public static final String CHAMBER_ADDRESS = "127.0.0.1";
+    public static final String MEMORY_MB = "256";
+    public static final String PIDS = "512";
+    public static final String CPUS = "1";
+    public static final String STARTUP_TIMEOUT_MS = "30000";
+    public static final String STOP_GRACE_MS = "5000";
+    public static final String LOG_SIZE_MAX = "10485760";
+    public static final String MAX_FUNCTION_BYTES = "67108864";
+    public static final String MAX_FUNCTIONS = "1000";
+    public static final String CGROUP_PARENT = "impulse";
+    public static final String HEALTH_INTERVAL_MS = "5000";
+    public static final String UNHEALTHY_AFTER = "3";
+    public static final String RESTART_BACKOFF_MS = "1000";
+    public static final String MAX_RESTART_BACKOFF_MS = "60000";
+    public static final String EVENTS_RETAINED = "10000";
+    public static final String ENDED_RETAINED = "1000";
+    public static final String MAX_CONNECTIONS = "1024";
+    public static final String MAX_CONNECTIONS_PER_CLIENT = "128";
+    public static final String HEADER_TIMEOUT_MS = "10000";
+    public static final String IDLE_TIMEOUT_MS = "30000";
+    public static final String MAX_STREAMS = "64";
+    public static final String MAX_UPLOADS = "2";
+    public static final String MIN_FREE_DISK_MB = "256";
+    public static final String STORE_RESERVE_MB = "16";
+    public static final String RUNC = "/usr/sbin/runc";
+    public static final String CONMON = "/usr/bin/conmon";
+    public static final String MMDEBSTRAP = "/usr/bin/mmdebstrap";
+  }
 
   public DaemonConfig {
-    Objects.requireNonNull(listenHost, "listen");
-    requirePort("--listen port", listenPort, 0);
+    Objects.requireNonNull(listen, "--listen");
+    Objects.requireNonNull(auth, "--auth");
+    Objects.requireNonNull(apiTokenFile, "--api-token-file");
+    allowedHosts = List.copyOf(allowedHosts);
+    for (String host : allowedHosts) {
+      if (!host.matches("[A-Za-z0-9.:_-]{1,253}")) {
+        throw new IllegalArgumentException(
+            "--allowed-host must be a host name or address, not '" + host + "'");
+      }
+    }
+    requireAtLeast("--max-connections", maxConnections, 8);
+    requireAtLeast("--max-connections-per-client", maxConnectionsPerClient, 2);
+    requireAtLeast("--header-timeout-ms", headerTimeout.toMillis(), 100);
+    requireAtLeast("--idle-timeout-ms", idleTimeout.toMillis(), 100);
+    requireAtLeast("--max-streams", maxStreams, 1);
+    requireAtLeast("--max-uploads", maxUploads, 1);
     dataDir = requirePath("--data-dir", dataDir);
     runDir = requirePath("--run-dir", runDir);
     baseimageDir = requirePath("--baseimage-dir", baseimageDir);
+    listen.unixSocket().ifPresent(p -> requirePath("--listen unix:", p));
     Objects.requireNonNull(portRange, "--port-range");
     Objects.requireNonNull(chamberAddress, "--chamber-address");
-    requireAtLeast("--memory-mb", memoryMb, 8);
-    requireAtLeast("--pids", pids, 8);
+    requireAtLeast("--memory-mb", memoryMb, 16);
+    requireAtLeast("--pids", pids, 16);
+    if (!(cpus >= 0.01)) {
+      throw new IllegalArgumentException("--cpus must be at least 0.01, not " + cpus);
+    }
+    requireAtLeast("--max-memory-mb", maxMemoryMb, memoryMb);
+    if (!(maxCpus >= cpus)) {
+      throw new IllegalArgumentException(
+          "--max-cpus must be at least --cpus (" + cpus + "), not " + maxCpus);
+    }
+    requireAtLeast("--max-pids", maxPids, pids);
     requireAtLeast("--startup-timeout-ms", startupTimeout.toMillis(), 100);
     requireAtLeast("--stop-grace-ms", stopGrace.toMillis(), 0);
     requireAtLeast("--log-size-max", logSizeMax, 8192);
     requireAtLeast("--max-function-bytes", maxFunctionBytes, 1024);
+    requireAtLeast("--max-functions", maxFunctions, 1);
     if (!cgroupParent.matches("[a-zA-Z0-9._-]{1,64}")) {
       throw new IllegalArgumentException(
           "--cgroup-parent must be 1 to 64 characters of letters, digits, '.', '_' and '-', not '"
@@ -82,7 +247,20 @@ public record DaemonConfig(
     requireAtLeast(
         "--max-restart-backoff-ms", maxRestartBackoff.toMillis(), restartBackoff.toMillis());
     requireAtLeast("--events-retained", eventsRetained, 100);
+    requireAtLeast("--ended-retained", endedRetained, 1);
+    requireAtLeast("--min-free-disk-mb", minFreeDiskMb, 0);
+    requireAtLeast("--store-reserve-mb", storeReserveMb, 0);
     Objects.requireNonNull(binaries, "binaries");
+  }
+
+  /** A builder holding the documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The API token's file. */
+  public Path tokenFile() {
+    return apiTokenFile.orElse(dataDir.resolve("api-token"));
   }
 
   /** Where uploaded functions are kept. */
@@ -120,13 +298,6 @@ public record DaemonConfig(
     return runDir.resolve("sockets");
   }
 
-  private static void requirePort(String name, int port, int min) {
-    if (port < min || port > 65535) {
-      throw new IllegalArgumentException(
-          name + " must be between " + min + " and 65535, not " + port);
-    }
-  }
-
   private static void requireAtLeast(String name, long value, long min) {
     if (value < min) {
       throw new IllegalArgumentException(name + " must be at least " + min + ", not " + value);
@@ -145,5 +316,299 @@ public record DaemonConfig(
       throw new IllegalArgumentException(name + " is longer than 200 characters: " + text);
     }
     return absolute;
+  }
+
+  /**
+   * Builds a {@link DaemonConfig}, starting from the documented defaults; the node-derived limits
+   * ({@code --max-memory-mb}, {@code --max-cpus}, {@code --max-pids}) come from {@link
+   * MachineLimits} unless set. Not thread-safe.
+   */
+  public static final class Builder {
+    private Listen listen = Listen.parse(Defaults.LISTEN);
+    private Auth auth = Auth.TOKEN;
+    private Optional<Path> apiTokenFile = Optional.empty();
+    private List<String> allowedHosts = List.of();
+    private int maxConnections = Integer.parseInt(Defaults.MAX_CONNECTIONS);
+    private int maxConnectionsPerClient = Integer.parseInt(Defaults.MAX_CONNECTIONS_PER_CLIENT);
+    private Duration headerTimeout = millis(Defaults.HEADER_TIMEOUT_MS);
+    private Duration idleTimeout = millis(Defaults.IDLE_TIMEOUT_MS);
+    private int maxStreams = Integer.parseInt(Defaults.MAX_STREAMS);
+    private int maxUploads = Integer.parseInt(Defaults.MAX_UPLOADS);
+    private Path dataDir = Path.of(Defaults.DATA_DIR);
+    private Path runDir = Path.of(Defaults.RUN_DIR);
+    private Optional<Path> baseimageDir = Optional.empty();
+    private PortRange portRange = PortRange.parse(Defaults.PORT_RANGE);
+    private InetAddress chamberAddress = address(Defaults.CHAMBER_ADDRESS);
+    private long memoryMb = Long.parseLong(Defaults.MEMORY_MB);
+    private long pids = Long.parseLong(Defaults.PIDS);
+    private double cpus = Double.parseDouble(Defaults.CPUS);
+    private Optional<Long> maxMemoryMb = Optional.empty();
+    private Optional<Double> maxCpus = Optional.empty();
+    private Optional<Long> maxPids = Optional.empty();
+    private Duration startupTimeout = millis(Defaults.STARTUP_TIMEOUT_MS);
+    private Duration stopGrace = millis(Defaults.STOP_GRACE_MS);
+    private long logSizeMax = Long.parseLong(Defaults.LOG_SIZE_MAX);
+    private long maxFunctionBytes = Long.parseLong(Defaults.MAX_FUNCTION_BYTES);
+    private int maxFunctions = Integer.parseInt(Defaults.MAX_FUNCTIONS);
+    private String cgroupParent = Defaults.CGROUP_PARENT;
+    private Duration healthInterval = millis(Defaults.HEALTH_INTERVAL_MS);
+    private int unhealthyAfter = Integer.parseInt(Defaults.UNHEALTHY_AFTER);
+    private Duration restartBackoff = millis(Defaults.RESTART_BACKOFF_MS);
+    private Duration maxRestartBackoff = millis(Defaults.MAX_RESTART_BACKOFF_MS);
+    private int eventsRetained = Integer.parseInt(Defaults.EVENTS_RETAINED);
+    private int endedRetained = Integer.parseInt(Defaults.ENDED_RETAINED);
+    private long minFreeDiskMb = Long.parseLong(Defaults.MIN_FREE_DISK_MB);
+    private long storeReserveMb = Long.parseLong(Defaults.STORE_RESERVE_MB);
+    private Binaries binaries =
+        new Binaries(
+            Path.of(Defaults.RUNC), Path.of(Defaults.CONMON), Path.of(Defaults.MMDEBSTRAP));
+
+    private Builder() {}
+
+    private static Duration millis(String text) {
+      return Duration.ofMillis(Long.parseLong(text));
+    }
+
+    private static InetAddress address(String text) {
+      try {
+        return InetAddress.getByName(text);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException("--chamber-address '" + text + "' is not an address");
+      }
+    }
+
+    public Builder listen(String text) {
+      this.listen = Listen.parse(text);
+      return this;
+    }
+
+    public Builder listen(Listen listen) {
+      this.listen = listen;
+      return this;
+    }
+
+    public Builder auth(Auth auth) {
+      this.auth = auth;
+      return this;
+    }
+
+    public Builder apiTokenFile(Optional<Path> file) {
+      this.apiTokenFile = file;
+      return this;
+    }
+
+    public Builder allowedHosts(List<String> hosts) {
+      this.allowedHosts = hosts;
+      return this;
+    }
+
+    public Builder maxConnections(int count) {
+      this.maxConnections = count;
+      return this;
+    }
+
+    public Builder maxConnectionsPerClient(int count) {
+      this.maxConnectionsPerClient = count;
+      return this;
+    }
+
+    public Builder headerTimeout(Duration timeout) {
+      this.headerTimeout = timeout;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = timeout;
+      return this;
+    }
+
+    public Builder maxStreams(int count) {
+      this.maxStreams = count;
+      return this;
+    }
+
+    public Builder maxUploads(int count) {
+      this.maxUploads = count;
+      return this;
+    }
+
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
+
+    public Builder runDir(Path dir) {
+      this.runDir = dir;
+      return this;
+    }
+
+    /** Where baseimages are; {@code <data-dir>/baseimages} when not set. */
+    public Builder baseimageDir(Path dir) {
+      this.baseimageDir = Optional.of(dir);
+      return this;
+    }
+
+    public Builder portRange(String text) {
+      try {
+        this.portRange = PortRange.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--port-range: " + e.getMessage());
+      }
+      return this;
+    }
+
+    public Builder portRange(PortRange range) {
+      this.portRange = range;
+      return this;
+    }
+
+    public Builder chamberAddress(String text) {
+      this.chamberAddress = address(text);
+      return this;
+    }
+
+    public Builder memoryMb(long mb) {
+      this.memoryMb = mb;
+      return this;
+    }
+
+    public Builder pids(long count) {
+      this.pids = count;
+      return this;
+    }
+
+    public Builder cpus(double cores) {
+      this.cpus = cores;
+      return this;
+    }
+
+    public Builder maxMemoryMb(long mb) {
+      this.maxMemoryMb = Optional.of(mb);
+      return this;
+    }
+
+    public Builder maxCpus(double cores) {
+      this.maxCpus = Optional.of(cores);
+      return this;
+    }
+
+    public Builder maxPids(long count) {
+      this.maxPids = Optional.of(count);
+      return this;
+    }
+
+    public Builder startupTimeout(Duration timeout) {
+      this.startupTimeout = timeout;
+      return this;
+    }
+
+    public Builder stopGrace(Duration grace) {
+      this.stopGrace = grace;
+      return this;
+    }
+
+    public Builder logSizeMax(long bytes) {
+      this.logSizeMax = bytes;
+      return this;
+    }
+
+    public Builder maxFunctionBytes(long bytes) {
+      this.maxFunctionBytes = bytes;
+      return this;
+    }
+
+    public Builder maxFunctions(int count) {
+      this.maxFunctions = count;
+      return this;
+    }
+
+    public Builder cgroupParent(String name) {
+      this.cgroupParent = name;
+      return this;
+    }
+
+    public Builder healthInterval(Duration interval) {
+      this.healthInterval = interval;
+      return this;
+    }
+
+    public Builder unhealthyAfter(int probes) {
+      this.unhealthyAfter = probes;
+      return this;
+    }
+
+    public Builder restartBackoff(Duration first, Duration max) {
+      this.restartBackoff = first;
+      this.maxRestartBackoff = max;
+      return this;
+    }
+
+    public Builder eventsRetained(int count) {
+      this.eventsRetained = count;
+      return this;
+    }
+
+    public Builder endedRetained(int count) {
+      this.endedRetained = count;
+      return this;
+    }
+
+    public Builder minFreeDiskMb(long mb) {
+      this.minFreeDiskMb = mb;
+      return this;
+    }
+
+    public Builder storeReserveMb(long mb) {
+      this.storeReserveMb = mb;
+      return this;
+    }
+
+    public Builder binaries(Binaries binaries) {
+      this.binaries = binaries;
+      return this;
+    }
+
+    /** Validates and builds; throws {@link IllegalArgumentException} naming the bad setting. */
+    public DaemonConfig build() {
+      MachineLimits machine = MachineLimits.read();
+      Path data = dataDir.toAbsolutePath().normalize();
+      return new DaemonConfig(
+          listen,
+          auth,
+          apiTokenFile,
+          allowedHosts,
+          maxConnections,
+          maxConnectionsPerClient,
+          headerTimeout,
+          idleTimeout,
+          maxStreams,
+          maxUploads,
+          data,
+          runDir,
+          baseimageDir.orElse(data.resolve("baseimages")),
+          portRange,
+          chamberAddress,
+          memoryMb,
+          pids,
+          cpus,
+          maxMemoryMb.orElse(Math.max(memoryMb, machine.memoryMb())),
+          maxCpus.orElse(Math.max(cpus, machine.cpus())),
+          maxPids.orElse(Math.max(pids, machine.pids())),
+          startupTimeout,
+          stopGrace,
+          logSizeMax,
+          maxFunctionBytes,
+          maxFunctions,
+          cgroupParent,
+          healthInterval,
+          unhealthyAfter,
+          restartBackoff,
+          maxRestartBackoff,
+          eventsRetained,
+          endedRetained,
+          minFreeDiskMb,
+          storeReserveMb,
+          binaries);
+    }
   }
 }

@@ -41,6 +41,7 @@ final class Libc {
   static final int MNT_DETACH = 2;
   static final long MS_NOSUID = 2;
   static final long MS_NODEV = 4;
+  static final long MS_NOEXEC = 8;
 
   /** glibc's sizes: posix_spawn_file_actions_t is 80 bytes, posix_spawnattr_t 336, sigset_t 128. */
   static final long FILE_ACTIONS_SIZE = 80;

@@ -22,6 +22,25 @@ public final class Mounts {
   }
 
   /**
+   * Mounts a tmpfs of at most {@code sizeBytes} (and 16 inodes) at {@code target}: a small file
+   * system of its own, so whatever is written into it can never fill another. No devices, set-uid
+   * bits or executables take effect in it.
+   */
+  public static void mountSmallTmpfs(Path target, long sizeBytes) {
+    Libc.mount(
+        "tmpfs",
+        target.toString(),
+        "tmpfs",
+        Libc.MS_NODEV | Libc.MS_NOSUID | Libc.MS_NOEXEC,
+        "size=" + sizeBytes + ",nr_inodes=16,mode=0755");
+  }
+
+  /** True when a file system is mounted exactly at {@code target}. */
+  public static boolean isMountPoint(Path target) {
+    return mountPoints().contains(target.toAbsolutePath().normalize());
+  }
+
+  /**
    * Unmounts {@code target}. Returns false when nothing was mounted there. A mount still busy is
    * detached lazily: it disappears from the tree now and is released when its last user goes.
    */

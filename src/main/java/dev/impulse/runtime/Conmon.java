@@ -110,6 +110,11 @@ public final class Conmon {
       this.spawned = spawned;
     }
 
+    /** conmon's pid (its first process: it forks the monitor when told to create). */
+    public int pid() {
+      return spawned.pid();
+    }
+
     /** Lets conmon run runc create and waits for its report. */
     public Created create() {
       told = true;
@@ -272,6 +277,22 @@ public final class Conmon {
 
   private static void killConmon(ContainerFiles files) {
     readPid(files.conmonPid()).ifPresent(pid -> Processes.signal(pid, 9));
+  }
+
+  /**
+   * True while {@code pid} is a live conmon monitoring container {@code id} (not a zombie, and not
+   * another process that reused the pid).
+   */
+  public static boolean monitors(int pid, String id) {
+    if (!Processes.isRunning(pid)) {
+      return false;
+    }
+    try {
+      String cmdline = Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"));
+      return cmdline.contains("\0--cid\0" + id + "\0");
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Reads a pid file; empty when it is missing or malformed. */

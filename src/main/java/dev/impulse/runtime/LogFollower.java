@@ -1,76 +1,77 @@
 package dev.impulse.runtime;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * Follows a conmon k8s-file log as it grows: each {@link #poll} returns the whole lines written
- * since the last one. conmon truncates the log when it reaches its size limit; the follower then
- * starts again from the top. Not thread-safe: one follower per reader.
+ * Follows a conmon k8s-file log as it grows: {@link #start} passes what is there (its last lines),
+ * each {@link #poll} the whole lines written since, reading at most {@link #CHUNK} bytes a time.
+ * conmon truncates the log when it reaches its size limit; the follower then starts again from the
+ * top. Not thread-safe: one follower per reader.
  */
 public final class LogFollower {
+  /** The most bytes read per poll. */
+  static final long CHUNK = 256 * 1024;
+
   private final Path file;
-  private final ContainerLog.LineJoiner joiner = new ContainerLog.LineJoiner();
-  private final StringBuilder unfinished = new StringBuilder();
+  private ContainerLog.LineJoiner joiner = new ContainerLog.LineJoiner();
   private long offset;
 
   public LogFollower(Path file) {
     this.file = file;
   }
 
-  /** Everything logged so far, the last {@code tail} lines of it (all when negative). */
-  public List<ContainerLog.Line> start(int tail) {
-    List<ContainerLog.Line> all = poll();
-    return tail < 0 || all.size() <= tail ? all : all.subList(all.size() - tail, all.size());
+  /** Passes the last {@code tail} lines logged so far (all when negative). */
+  public void start(int tail, ContainerLog.Sink sink) throws IOException {
+    long size = size();
+    long skip = 0;
+    if (tail >= 0) {
+      long[] count = new long[1];
+      ContainerLog.read(file, 0, size, new ContainerLog.LineJoiner(), l -> count[0]++, false);
+      skip = Math.max(0, count[0] - tail);
+    }
+    long[] seen = new long[1];
+    long toSkip = skip;
+    offset =
+        ContainerLog.read(
+            file,
+            0,
+            size,
+            joiner,
+            line -> {
+              if (seen[0]++ >= toSkip) {
+                sink.line(line);
+              }
+            },
+            false);
   }
 
-  /** The lines written since the last call. */
-  public List<ContainerLog.Line> poll() {
-    long size;
-    try {
-      size = Files.size(file);
-    } catch (NoSuchFileException e) {
-      return List.of();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read log " + file, e);
-    }
+  /** Passes the lines written since the last call; returns whether there were any bytes. */
+  public boolean poll(ContainerLog.Sink sink) throws IOException {
+    long size = size();
     if (size < offset) {
       offset = 0; // conmon truncated it
-      unfinished.setLength(0);
+      joiner = new ContainerLog.LineJoiner();
     }
     if (size == offset) {
-      return List.of();
+      return false;
     }
-    String text;
-    try (SeekableByteChannel channel = Files.newByteChannel(file)) {
-      channel.position(offset);
-      InputStream in = Channels.newInputStream(channel);
-      byte[] bytes = in.readNBytes((int) Math.min(size - offset, 8L << 20));
-      offset += bytes.length;
-      text = new String(bytes, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read log " + file, e);
+    long before = offset;
+    long to = Math.min(size, offset + CHUNK);
+    offset = ContainerLog.read(file, offset, to, joiner, sink, false);
+    if (offset == before && to - before >= ContainerLog.MAX_ENTRY) {
+      offset = to; // an entry longer than any conmon writes: skip it rather than stall
     }
-    unfinished.append(text);
-    List<ContainerLog.Line> lines = new ArrayList<>();
-    int start = 0;
-    int newline;
-    while ((newline = unfinished.indexOf("\n", start)) >= 0) {
-      ContainerLog.parse(unfinished.substring(start, newline))
-          .flatMap(joiner::add)
-          .ifPresent(lines::add);
-      start = newline + 1;
+    return offset != before;
+  }
+
+  private long size() throws IOException {
+    try {
+      return Files.size(file);
+    } catch (NoSuchFileException e) {
+      return 0;
     }
-    unfinished.delete(0, start);
-    return lines;
   }
 }

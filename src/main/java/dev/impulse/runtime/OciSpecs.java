@@ -110,10 +110,7 @@ public final class OciSpecs {
   private static Resources resources(ResourceLimits limits) {
     Cpu cpu = null;
     if (limits.cpus().isPresent()) {
-      long quota =
-          Math.max(
-              1000, Math.round(limits.cpus().getAsDouble() * ResourceLimits.CPU_PERIOD_MICROS));
-      cpu = new Cpu(quota, ResourceLimits.CPU_PERIOD_MICROS);
+      cpu = new Cpu(limits.cpuQuotaMicros(), ResourceLimits.CPU_PERIOD_MICROS);
     }
     return new Resources(
         List.of(new DeviceRule(false, "rwm")),

@@ -24,4 +24,11 @@ public record ResourceLimits(long memoryBytes, long pids, OptionalDouble cpus) {
       throw new IllegalArgumentException("cpus must be positive: " + cpus.getAsDouble());
     }
   }
+
+  /** The CFS quota per {@link #CPU_PERIOD_MICROS} for {@code cpus} (at least 1 ms); -1: none. */
+  public long cpuQuotaMicros() {
+    return cpus.isPresent()
+        ? Math.max(1000, Math.round(cpus.getAsDouble() * CPU_PERIOD_MICROS))
+        : -1;
+  }
 }

@@ -30,6 +30,11 @@ public final class Runc {
     this.json = json;
   }
 
+  /** The same runc on another state directory (to look at what an earlier root holds). */
+  public Runc withRoot(Path otherRoot) {
+    return new Runc(binary, otherRoot, runner, json);
+  }
+
   /** The runc binary. */
   public Path binary() {
     return binary;

@@ -25,6 +25,30 @@ public final class DiskFullException extends RuntimeException {
     this.path = path;
   }
 
+  private DiskFullException(Path path, String message) {
+    super(message);
+    this.path = path;
+  }
+
+  /**
+   * {@code what} was refused before it began: the file system holding {@code path} has less than
+   * {@code minFreeBytes} free (or the store's reserve is in use), and {@code what} would take more.
+   */
+  public static DiskFullException belowMinimum(Path path, String what, long minFreeBytes) {
+    long free = usableBytes(path).orElse(0L);
+    return new DiskFullException(
+        path,
+        what
+            + " was refused: the file system holding "
+            + path
+            + " has "
+            + free / (1024 * 1024)
+            + " MiB free, less than the "
+            + minFreeBytes / (1024 * 1024)
+            + " MiB kept free for running chambers and the state store (--min-free-disk-mb)."
+            + " Free space on it (delete chambers, functions or other files), then try again");
+  }
+
   /** A path on the full file system. */
   public Path path() {
     return path;

@@ -337,6 +337,34 @@ public final class Store implements AutoCloseable {
     });
   }
 
+  /** Up to {@code limit} events after {@code seq}, oldest first. */
+  public List<EventRow> eventsAfter(long seq, int limit) {
+    return submit(c -> {
+      List<EventRow> rows = new ArrayList<>();
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "SELECT seq, chamber, kind, from_state, to_state, time_ms, reason FROM events"
+                  + " WHERE seq > ? ORDER BY seq LIMIT ?")) {
+        s.setLong(1, seq);
+        s.setInt(2, limit);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            rows.add(
+                new EventRow(
+                    rs.getLong(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getLong(6),
+                    rs.getString(7)));
+          }
+        }
+      }
+      return rows;
+    });
+  }
+
   /** Forgets all but the newest {@code keep} events. */
   public void trimEvents(int keep) {
     submit(c -> {

@@ -166,6 +166,7 @@ class MonitoringIT {
         HttpClient.newHttpClient()
             .send(
                 HttpRequest.newBuilder(impulse.uri("/chambers/" + id + "/logs?follow=true&tail=1"))
+                    .header("Authorization", "Bearer " + impulse.token())
                     .build(),
                 HttpResponse.BodyHandlers.ofLines());
     Iterator<String> lines = follow.body().iterator();

@@ -18,8 +18,13 @@ class DaemonOptionsTest {
   @Test
   void embeddedDefaultsMatchTheReadme() {
     DaemonConfig config = parse();
-    assertThat(config.listenHost()).isEqualTo("127.0.0.1");
-    assertThat(config.listenPort()).isEqualTo(5000);
+    assertThat(config.listen().host()).isEqualTo("127.0.0.1");
+    assertThat(config.listen().port()).isEqualTo(5000);
+    assertThat(config.auth()).isEqualTo(DaemonConfig.Auth.TOKEN);
+    assertThat(config.tokenFile()).isEqualTo(Path.of("/var/lib/impulse/api-token"));
+    assertThat(config.cpus()).isEqualTo(1.0);
+    assertThat(config.maxCpus()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(config.maxMemoryMb()).isGreaterThanOrEqualTo(config.memoryMb());
     assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/impulse"));
     assertThat(config.runDir()).isEqualTo(Path.of("/run/impulse"));
     assertThat(config.baseimageDir()).isEqualTo(Path.of("/var/lib/impulse/baseimages"));
@@ -34,19 +39,44 @@ class DaemonOptionsTest {
     DaemonConfig config =
         parse(
             "--listen", "0.0.0.0:6500", "--data-dir", "/srv/impulse", "--port-range", "7000-7100");
-    assertThat(config.listenHost()).isEqualTo("0.0.0.0");
-    assertThat(config.listenPort()).isEqualTo(6500);
+    assertThat(config.listen().host()).isEqualTo("0.0.0.0");
+    assertThat(config.listen().port()).isEqualTo(6500);
     assertThat(config.baseimageDir()).isEqualTo(Path.of("/srv/impulse/baseimages"));
     assertThat(config.portRange().size()).isEqualTo(101);
+  }
+
+  @Test
+  void theApiCanListenOnAUnixSocketWithoutAuthentication() {
+    DaemonConfig config =
+        parse("--listen", "unix:/run/impulse/api.sock", "--auth", "none", "--allowed-host", "a,b");
+    assertThat(config.listen().unixSocket()).contains(Path.of("/run/impulse/api.sock"));
+    assertThat(config.auth()).isEqualTo(DaemonConfig.Auth.NONE);
+    assertThat(config.allowedHosts()).containsExactly("a", "b");
+  }
+
+  @Test
+  void nodeLimitsMayBeSetButNotBelowTheDefaults() {
+    DaemonConfig config =
+        parse("--max-memory-mb", "4096", "--max-cpus", "1.5", "--max-pids", "999");
+    assertThat(config.maxMemoryMb()).isEqualTo(4096);
+    assertThat(config.maxCpus()).isEqualTo(1.5);
+    assertThat(config.maxPids()).isEqualTo(999);
+    assertThatThrownBy(() -> parse("--max-memory-mb", "100"))
+        .hasMessageContaining("--max-memory-mb must be at least 256");
+    assertThatThrownBy(() -> parse("--cpus", "2", "--max-cpus", "1"))
+        .hasMessageContaining("--max-cpus must be at least --cpus");
   }
 
   @Test
   void badValuesNameTheirOption() {
     assertThatThrownBy(() -> parse("--listen", "5000"))
         .hasMessageContaining("--listen must be HOST:PORT");
+    assertThatThrownBy(() -> parse("--listen", "unix:relative"))
+        .hasMessageContaining("absolute path");
+    assertThatThrownBy(() -> parse("--auth", "maybe")).hasMessageContaining("--auth must be");
     assertThatThrownBy(() -> parse("--port-range", "9-1")).hasMessageContaining("--port-range");
     assertThatThrownBy(() -> parse("--memory-mb", "1"))
-        .hasMessageContaining("--memory-mb must be at least 8");
+        .hasMessageContaining("--memory-mb must be at least 16");
     assertThatThrownBy(() -> parse("--data-dir", "/a:b"))
         .hasMessageContaining("--data-dir must not contain");
     assertThatThrownBy(() -> parse("--cgroup-parent", "../x"))

@@ -48,21 +48,39 @@ public final class DaemonFixture implements AutoCloseable {
   private final Http http = new Http();
   private final Leaks leaks;
 
-  /** Settings a test may change. */
+  /**
+   * Settings a test may change.
+   *
+   * @param tweak changes an in-process daemon's configuration further
+   * @param extraArgs flags added to a daemon process's command line
+   * @param jvmArgs options for a daemon process's JVM
+   */
   public record Options(
       int portCount,
       Duration startupTimeout,
       Duration stopGrace,
       long memoryMb,
       Duration healthInterval,
-      Path baseimages) {
+      Path baseimages,
+      java.util.function.UnaryOperator<DaemonConfig.Builder> tweak,
+      List<String> extraArgs,
+      List<String> jvmArgs) {
     public Options(
         int portCount,
         Duration startupTimeout,
         Duration stopGrace,
         long memoryMb,
         Duration healthInterval) {
-      this(portCount, startupTimeout, stopGrace, memoryMb, healthInterval, BASEIMAGES);
+      this(
+          portCount,
+          startupTimeout,
+          stopGrace,
+          memoryMb,
+          healthInterval,
+          BASEIMAGES,
+          b -> b,
+          List.of(),
+          List.of());
     }
 
     public static Options defaults() {
@@ -71,16 +89,89 @@ public final class DaemonFixture implements AutoCloseable {
     }
 
     public Options withPortCount(int count) {
-      return new Options(count, startupTimeout, stopGrace, memoryMb, healthInterval, baseimages);
+      return new Options(
+          count,
+          startupTimeout,
+          stopGrace,
+          memoryMb,
+          healthInterval,
+          baseimages,
+          tweak,
+          extraArgs,
+          jvmArgs);
     }
 
     public Options withStartupTimeout(Duration timeout) {
-      return new Options(portCount, timeout, stopGrace, memoryMb, healthInterval, baseimages);
+      return new Options(
+          portCount,
+          timeout,
+          stopGrace,
+          memoryMb,
+          healthInterval,
+          baseimages,
+          tweak,
+          extraArgs,
+          jvmArgs);
     }
 
     /** Baseimages in {@code dir} instead of the shared ones (they are built there on first use). */
     public Options withBaseimages(Path dir) {
-      return new Options(portCount, startupTimeout, stopGrace, memoryMb, healthInterval, dir);
+      return new Options(
+          portCount,
+          startupTimeout,
+          stopGrace,
+          memoryMb,
+          healthInterval,
+          dir,
+          tweak,
+          extraArgs,
+          jvmArgs);
+    }
+
+    /** An in-process daemon's configuration changed by {@code change}. */
+    public Options withConfig(java.util.function.UnaryOperator<DaemonConfig.Builder> change) {
+      return new Options(
+          portCount,
+          startupTimeout,
+          stopGrace,
+          memoryMb,
+          healthInterval,
+          baseimages,
+          b -> change.apply(tweak.apply(b)),
+          extraArgs,
+          jvmArgs);
+    }
+
+    /** A daemon process started with these extra flags. */
+    public Options withArgs(String... args) {
+      List<String> all = new ArrayList<>(extraArgs);
+      all.addAll(List.of(args));
+      return new Options(
+          portCount,
+          startupTimeout,
+          stopGrace,
+          memoryMb,
+          healthInterval,
+          baseimages,
+          tweak,
+          all,
+          jvmArgs);
+    }
+
+    /** A daemon process whose JVM runs with these options. */
+    public Options withJvm(String... args) {
+      List<String> all = new ArrayList<>(jvmArgs);
+      all.addAll(List.of(args));
+      return new Options(
+          portCount,
+          startupTimeout,
+          stopGrace,
+          memoryMb,
+          healthInterval,
+          baseimages,
+          tweak,
+          extraArgs,
+          all);
     }
   }
 
@@ -92,37 +183,31 @@ public final class DaemonFixture implements AutoCloseable {
     this.ports = freeRange(options.portCount());
     this.cgroupParent = "impulse-" + name;
     this.leaks = new Leaks(dataDir, runDir, ports, cgroupParent);
-    this.config =
-        new DaemonConfig(
-            "127.0.0.1",
-            asProcess ? freePort() : 0,
-            dataDir,
-            runDir,
-            options.baseimages(),
-            ports,
-            InetAddress.getLoopbackAddress(),
-            options.memoryMb(),
-            512,
-            options.startupTimeout(),
-            options.stopGrace(),
-            1 << 20,
-            16 << 20,
-            cgroupParent,
-            options.healthInterval(),
-            3,
-            Duration.ofMillis(200),
-            Duration.ofSeconds(2),
-            1000,
-            new DaemonConfig.Binaries(
-                Path.of("/usr/sbin/runc"),
-                Path.of("/usr/bin/conmon"),
-                Path.of("/usr/bin/mmdebstrap")));
+    DaemonConfig.Builder builder =
+        DaemonConfig.builder()
+            .listen("127.0.0.1:" + (asProcess ? freePort() : 0))
+            .dataDir(dataDir)
+            .runDir(runDir)
+            .baseimageDir(options.baseimages())
+            .portRange(ports)
+            .memoryMb(options.memoryMb())
+            .startupTimeout(options.startupTimeout())
+            .stopGrace(options.stopGrace())
+            .logSizeMax(1 << 20)
+            .maxFunctionBytes(16 << 20)
+            .cgroupParent(cgroupParent)
+            .healthInterval(options.healthInterval())
+            .restartBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+            .eventsRetained(1000)
+            .minFreeDiskMb(64);
+    this.config = options.tweak().apply(builder).build();
     if (asProcess) {
       REAPER.start();
       startProcess();
     } else {
       this.daemon = Daemon.start(config);
       this.api = URI.create("http://127.0.0.1:" + daemon.apiPort());
+      http.authorize(api, token());
     }
   }
 
@@ -153,9 +238,10 @@ public final class DaemonFixture implements AutoCloseable {
   private void startProcess() {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(
-        List.of("-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-jar", jar()));
-    command.addAll(List.of("daemon", "--listen", "127.0.0.1:" + config.listenPort()));
+    command.addAll(List.of("-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
+    command.addAll(options.jvmArgs());
+    command.addAll(List.of("-jar", jar()));
+    command.addAll(List.of("daemon", "--listen", config.listen().toString()));
     command.addAll(List.of("--data-dir", dataDir.toString(), "--run-dir", runDir.toString()));
     command.addAll(
         List.of(
@@ -173,6 +259,7 @@ public final class DaemonFixture implements AutoCloseable {
             Long.toString(options.memoryMb()),
             "--max-function-bytes",
             Long.toString(16 << 20)));
+    command.addAll(options.extraArgs());
     try {
       Files.createDirectories(dataDir);
       Files.createDirectories(log().getParent());
@@ -184,11 +271,12 @@ public final class DaemonFixture implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the daemon process", e);
     }
-    api = URI.create("http://127.0.0.1:" + config.listenPort());
+    api = URI.create("http://127.0.0.1:" + config.listen().port());
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {
       try {
         if (http.get(uri("/healthz")).status() == 200) {
+          http.authorize(api, token());
           return;
         }
       } catch (UncheckedIOException notYet) {
@@ -208,6 +296,20 @@ public final class DaemonFixture implements AutoCloseable {
           jar + " is missing: run the integration tests with mvn verify");
     }
     return jar;
+  }
+
+  /** The API token the daemon made in its data directory, as the CLI reads it. */
+  public String token() {
+    try {
+      return Files.readString(config.tokenFile()).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("the daemon wrote no API token to " + config.tokenFile(), e);
+    }
+  }
+
+  /** The daemon's configuration. */
+  public DaemonConfig config() {
+    return config;
   }
 
   /** The daemon process's output, kept with the build's other test reports. */
@@ -387,7 +489,7 @@ public final class DaemonFixture implements AutoCloseable {
 
   /** Connects to {@code GET /events}, after event {@code lastEventId} (-1: only new ones). */
   public EventStream events(long lastEventId) {
-    return new EventStream(uri("/events"), lastEventId);
+    return new EventStream(uri("/events"), lastEventId, token());
   }
 
   /** Destroys every chamber through the API. */

@@ -24,8 +24,9 @@ public final class EventStream implements AutoCloseable {
   private volatile long lastId = -1;
 
   /** Connects; {@code lastEventId} (when not negative) is sent as Last-Event-ID. */
-  public EventStream(URI events, long lastEventId) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(events).GET();
+  public EventStream(URI events, long lastEventId, String token) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(events).GET().header("Authorization", "Bearer " + token);
     if (lastEventId >= 0) {
       request.header("Last-Event-ID", Long.toString(lastEventId));
     }

@@ -35,7 +35,29 @@ public final class Http {
     }
   }
 
+  private volatile URI authorizedBase;
+  private volatile String token;
+
+  /**
+   * Sends {@code token} as the API token with every request to {@code base} (and only there: a
+   * function's port must never see it).
+   */
+  public void authorize(URI base, String token) {
+    this.authorizedBase = base;
+    this.token = token;
+  }
+
   public Response send(String method, URI uri, byte[] body, String contentType) {
+    return send(method, uri, body, contentType, java.util.Map.of());
+  }
+
+  /** Sends a request with extra headers (they win over the token). */
+  public Response send(
+      String method,
+      URI uri,
+      byte[] body,
+      String contentType,
+      java.util.Map<String, String> headers) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             .timeout(Duration.ofSeconds(120))
@@ -47,6 +69,14 @@ public final class Http {
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
+    URI base = authorizedBase;
+    if (base != null
+        && token != null
+        && uri.getAuthority().equals(base.getAuthority())
+        && !headers.containsKey("Authorization")) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    headers.forEach(request::header);
     try {
       HttpResponse<String> response =
           client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
