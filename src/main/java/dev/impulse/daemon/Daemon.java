@@ -38,6 +38,12 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
+  /**
+   * Held back on the data file system for the writes that free space when it is full (a setting of
+   * its own is to come).
+   */
+  private static final long STORE_RESERVE_BYTES = 16L * 1024 * 1024;
+
   private final DaemonConfig config;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -89,7 +95,7 @@ public final class Daemon implements AutoCloseable {
             config.logSizeMax(),
             json);
 
-    this.store = Store.open(config.dataDir().resolve("impulse.db"));
+    this.store = Store.open(config.dataDir().resolve("impulse.db"), STORE_RESERVE_BYTES);
     RuntimeCatalog catalog = RuntimeCatalog.standard();
     Baseimages baseimages =
         new Baseimages(

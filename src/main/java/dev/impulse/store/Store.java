@@ -1,5 +1,6 @@
 package dev.impulse.store;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,7 +26,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A failed transaction is rolled back (or the connection replaced) before the next one starts,
  * so the store recovers by itself once the cause is gone. On a full file system a write fails with
- * {@link DiskFullException}, other failures with {@link StoreException}.
+ * {@link DiskFullException}, other failures with {@link StoreException}. A reserve file next to the
+ * database ({@code impulse.db-reserve}) is released the first time the disk is full, so the small
+ * writes that free space still succeed; {@link #maintainReserve()} makes it again when there is
+ * room, and {@link #reserveReleased()} tells callers to refuse work that takes space meanwhile.
  *
  * <p>Thread-safe.
  */
@@ -34,18 +38,23 @@ public final class Store implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
   private final StoreWriter writer;
+  private final Reserve reserve;
 
-  private Store(StoreWriter writer) {
+  private Store(StoreWriter writer, Reserve reserve) {
     this.writer = writer;
+    this.reserve = reserve;
   }
 
   /**
-   * Opens (or creates) the store at {@code file} and brings its schema up to date.
+   * Opens (or creates) the store at {@code file}, brings its schema up to date, and keeps a reserve
+   * of {@code reserveBytes} next to it ({@code <file>-reserve}; 0 keeps none and removes one left
+   * from before).
    *
    * @throws DiskFullException when the file system is too full to open the store
    * @throws StoreException when the store cannot be opened for another reason
    */
-  public static Store open(Path file) {
+  public static Store open(Path file, long reserveBytes) {
+    Reserve.checkSize(reserveBytes); // before anything is made on disk
     StoreConnection connection;
     try {
       connection = StoreConnection.open(file);
@@ -59,7 +68,22 @@ public final class Store implements AutoCloseable {
               + " (is the file damaged, or used by another program?)",
           e);
     }
-    return new Store(new StoreWriter(file, connection));
+    Reserve reserve;
+    try {
+      reserve = Reserve.open(file, reserveBytes);
+    } catch (IOException e) {
+      connection.close();
+      throw new StoreException(
+          "cannot make the state store's reserve "
+              + Reserve.fileFor(file)
+              + ": "
+              + e.getMessage()
+              + " (can impulse write to "
+              + file.toAbsolutePath().getParent()
+              + "?)",
+          e);
+    }
+    return new Store(new StoreWriter(file, connection, reserve), reserve);
   }
 
   /** Runs {@code work} on the writer's connection, in its own savepoint, and waits for it. */
@@ -85,6 +109,30 @@ public final class Store implements AutoCloseable {
    */
   public void onEvent(Consumer<EventRow> listener) {
     writer.onEvent(listener);
+  }
+
+  // ---- the reserve ----
+
+  /**
+   * Whether the reserve was released because the disk was full and is not back yet: until it is,
+   * callers should refuse work that takes space (so the writes that free it can go through). Always
+   * false without a reserve.
+   */
+  public boolean reserveReleased() {
+    return reserve.released();
+  }
+
+  /**
+   * Makes the reserve again once the file system has 4 times its size free, logging that the store
+   * has room again. For a periodic housekeeping task: cheap when there is nothing to do; never
+   * throws (it logs).
+   */
+  public void maintainReserve() {
+    try {
+      reserve.maintain();
+    } catch (RuntimeException e) {
+      log.warn("state store: maintaining the reserve {} failed", reserve.file(), e);
+    }
   }
 
   // ---- chambers ----

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A batch whose transaction fails (its commit, or a task on a full disk) is rolled back whole
  * and the connection put back into a known state, so the next batch starts clean. On a full disk
- * every task of it gets a {@link DiskFullException}.
+ * the reserve is released and the batch tried once more; if that fails too, every task of it gets a
+ * {@link DiskFullException}.
  *
  * <p>No task waits forever: once {@link #stop} has queued the stop mark nothing more is accepted,
  * everything queued before it is still run, and whatever is left when the thread ends is failed.
@@ -31,7 +32,10 @@ final class StoreWriter {
   private static final Logger log = LoggerFactory.getLogger(StoreWriter.class);
   private static final int MAX_BATCH = 256;
 
-  /** What a task does with the connection. */
+  /**
+   * What a task does with the connection. It may run twice (a batch is retried), so it must only
+   * touch the database.
+   */
   @FunctionalInterface
   interface Work<T> {
     T run(Connection connection) throws SQLException;
@@ -44,6 +48,7 @@ final class StoreWriter {
 
   private final Path file;
   private final StoreConnection connection;
+  private final Reserve reserve;
   private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
   private final Task<Void> stopMark = new Task<>("stop", c -> null, new CompletableFuture<>());
   private final Object gate = new Object(); // orders queueing against stopping
@@ -51,9 +56,10 @@ final class StoreWriter {
   private volatile Consumer<EventRow> eventListener = e -> {};
   private final Thread thread;
 
-  StoreWriter(Path file, StoreConnection connection) {
+  StoreWriter(Path file, StoreConnection connection, Reserve reserve) {
     this.file = file;
     this.connection = connection;
+    this.reserve = reserve;
     this.thread = Thread.ofPlatform().name("store-writer").daemon().start(this::run);
   }
 
@@ -172,9 +178,17 @@ final class StoreWriter {
     List<Outcome> outcomes;
     try {
       outcomes = attempt(batch);
-    } catch (SQLException | RuntimeException e) {
-      failAll(batch, e);
-      return;
+    } catch (SQLException | RuntimeException first) {
+      if (!DiskFullException.isDiskFull(first) || !reserve.release()) {
+        failAll(batch, first);
+        return;
+      }
+      try {
+        outcomes = attempt(batch);
+      } catch (SQLException | RuntimeException second) {
+        failAll(batch, second);
+        return;
+      }
     }
     for (int i = 0; i < batch.size(); i++) {
       Outcome outcome = outcomes.get(i);
@@ -215,7 +229,8 @@ final class StoreWriter {
         result = task.work().run(c);
       } catch (SQLException | RuntimeException e) {
         if (DiskFullException.isDiskFull(e)) {
-          // The others would most likely fail the same way: the batch fails as one.
+          // The others would most likely fail the same way; failing the transaction lets the
+          // batch be retried whole once the reserve is released.
           throw e;
         }
         try {

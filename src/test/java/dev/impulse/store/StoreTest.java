@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 // A store that fails to complete a task would hang the build instead of failing it.
 @Timeout(60)
 class StoreTest {
+  private static final String SQLITE_FULL =
+      "[SQLITE_FULL] Insertion failed because database is full (database or disk is full)";
+
   @TempDir Path dir;
 
   private static ChamberRow row(String id, String status) {
@@ -37,7 +42,7 @@ class StoreTest {
 
   @Test
   void aNewStoreIsMigratedToTheLatestSchemaInWalMode() throws Exception {
-    Store.open(dir.resolve("s.db")).close();
+    Store.open(dir.resolve("s.db"), 0).close();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("s.db"));
         Statement s = c.createStatement()) {
       try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
@@ -51,12 +56,12 @@ class StoreTest {
 
   @Test
   void aStoreFromANewerImpulseIsRefused() throws Exception {
-    Store.open(dir.resolve("s.db")).close();
+    Store.open(dir.resolve("s.db"), 0).close();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("s.db"));
         Statement s = c.createStatement()) {
       s.execute("PRAGMA user_version=" + (Migrations.latest() + 1));
     }
-    assertThatThrownBy(() -> Store.open(dir.resolve("s.db")))
+    assertThatThrownBy(() -> Store.open(dir.resolve("s.db"), 0))
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("newer than this impulse knows");
     assertThat(OpenFiles.under(dir)).isEmpty();
@@ -64,7 +69,7 @@ class StoreTest {
 
   @Test
   void whatWasWrittenIsThereAfterReopening() {
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       store.saveChamber(row("a-1-aaaaa", "STARTING"), event("a-1-aaaaa", "STARTING"));
       store.saveChamber(
           new ChamberRow(
@@ -73,7 +78,7 @@ class StoreTest {
       store.saveFunction(new FunctionRow("a", "1", "abc", 10, 3));
       store.putMeta("boot_id", "b1");
     }
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       assertThat(store.chambers())
           .containsExactly(
               new ChamberRow(
@@ -98,7 +103,7 @@ class StoreTest {
   @Test
   void eventsAreNumberedInCommitOrderAndToldInThatOrder() throws Exception {
     List<Long> told = new CopyOnWriteArrayList<>();
-    try (Store store = Store.open(dir.resolve("s.db"));
+    try (Store store = Store.open(dir.resolve("s.db"), 0);
         ExecutorService writers = Executors.newFixedThreadPool(8)) {
       store.onEvent(e -> told.add(e.seq()));
       List<Future<Optional<EventRow>>> written = new ArrayList<>();
@@ -119,7 +124,7 @@ class StoreTest {
 
   @Test
   void oneFailingWriteDoesNotUndoTheOthersCommittedWithIt() {
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       store.saveChamber(row("ok-1-aaaaa", "STARTING"), Optional.empty());
       assertThatThrownBy(() -> store.saveChamber(row(null, "STARTING"), Optional.empty()))
           .isInstanceOf(StoreException.class);
@@ -132,7 +137,7 @@ class StoreTest {
 
   @Test
   void deletingAChamberAndTrimmingEventsForget() {
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       for (int i = 0; i < 10; i++) {
         store.saveChamber(row("a-1-aaaaa", "STARTING"), event("a-1-aaaaa", "E" + i));
       }
@@ -147,7 +152,7 @@ class StoreTest {
 
   @Test
   void aClosedStoreRefusesWork() {
-    Store store = Store.open(dir.resolve("s.db"));
+    Store store = Store.open(dir.resolve("s.db"), 0);
     store.close();
     assertThatThrownBy(store::chambers)
         .isInstanceOf(StoreException.class)
@@ -159,7 +164,7 @@ class StoreTest {
   @Test
   void aFullDiskFailsEveryTaskOfItsBatchAndLaterBatchesSucceedOnceThereIsRoom() throws Exception {
     Path db = dir.resolve("s.db");
-    try (Store store = Store.open(db)) {
+    try (Store store = Store.open(db, 0)) {
       store.saveChamber(row("a-1-aaaaa", "RUNNING"), event("a-1-aaaaa", "RUNNING"));
       limitToCurrentSize(store);
 
@@ -190,7 +195,7 @@ class StoreTest {
 
   @Test
   void aChamberAndItsEventAreWrittenTogetherOrNotAtAll() throws Exception {
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       store.saveChamber(row("a-1-aaaaa", "RUNNING"), event("a-1-aaaaa", "RUNNING"));
       limitToCurrentSize(store);
       // a small row still fits: what fails below is the event that comes with it
@@ -209,7 +214,7 @@ class StoreTest {
   void aTransactionSqliteRolledBackByItselfDoesNotFailLaterCommits() throws Exception {
     // What SQLITE_FULL does to an open transaction: later commits used to fail with "cannot
     // commit - no transaction is active" until a restart.
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       store.saveChamber(row("a-1-aaaaa", "RUNNING"), event("a-1-aaaaa", "RUNNING"));
       CompletableFuture<Object> rolledBack =
           store.enqueue(
@@ -231,7 +236,7 @@ class StoreTest {
 
   @Test
   void aConnectionThatCannotBeRolledBackIsReplacedByOneWithTheSamePragmas() throws Exception {
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       store.saveChamber(row("a-1-aaaaa", "RUNNING"), event("a-1-aaaaa", "RUNNING"));
       pragma(store, "cache_size=123"); // set on this connection only
       CompletableFuture<Object> broken =
@@ -253,11 +258,63 @@ class StoreTest {
     assertThat(OpenFiles.under(dir)).isEmpty();
   }
 
+  // ---- the reserve ----
+
+  @Test
+  void aFullDiskReleasesTheReserveOnceAndRetriesTheBatch() throws Exception {
+    Path db = dir.resolve("s.db");
+    Path reserve = dir.resolve("s.db-reserve");
+    try (Store store = Store.open(db, 64 * 1024)) {
+      assertThat(reserve).hasSize(64 * 1024);
+      assertThat(store.reserveReleased()).isFalse();
+
+      AtomicInteger runs = new AtomicInteger();
+      CountDownLatch release = holdWriter(store);
+      CompletableFuture<Integer> fullOnce =
+          store.enqueue(
+              "destroying chamber a",
+              c -> {
+                if (runs.incrementAndGet() == 1) {
+                  throw new SQLException(SQLITE_FULL);
+                }
+                return insertMeta("destroyed", "a").run(c);
+              });
+      CompletableFuture<Integer> other = store.enqueue("other", insertMeta("other", "b"));
+      release.countDown();
+
+      assertThat(fullOnce.join()).isEqualTo(1);
+      assertThat(other.join()).isEqualTo(1);
+      assertThat(runs).hasValue(2);
+      assertThat(reserve).doesNotExist();
+      assertThat(store.reserveReleased()).isTrue();
+      assertThat(store.meta("destroyed")).contains("a");
+      assertThat(store.meta("other")).contains("b");
+
+      AtomicInteger laterRuns = new AtomicInteger();
+      CompletableFuture<Object> full =
+          store.enqueue(
+              "creating chamber b",
+              c -> {
+                laterRuns.incrementAndGet();
+                throw new SQLException(SQLITE_FULL);
+              });
+      assertThatThrownBy(full::join)
+          .cause()
+          .isInstanceOf(DiskFullException.class)
+          .hasMessageContaining("creating chamber b failed");
+      assertThat(laterRuns).as("no reserve left to retry with").hasValue(1);
+
+      store.maintainReserve();
+      assertThat(store.reserveReleased()).isFalse();
+      assertThat(reserve).hasSize(64 * 1024);
+    }
+  }
+
   // ---- closing ----
 
   @Test
   void closingWhileTasksAreSubmittedLeavesNoneWaiting() throws Exception {
-    Store store = Store.open(dir.resolve("s.db"));
+    Store store = Store.open(dir.resolve("s.db"), 0);
     CountDownLatch someWritten = new CountDownLatch(50);
     List<Throwable> endings = new CopyOnWriteArrayList<>();
     try (ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -286,7 +343,7 @@ class StoreTest {
 
   @Test
   void closeAfterAFailedCommitDoesNotThrowAndReleasesTheFile() throws Exception {
-    Store store = Store.open(dir.resolve("s.db"));
+    Store store = Store.open(dir.resolve("s.db"), 0);
     store.putMeta("k", "v");
     CompletableFuture<Object> broken =
         store.enqueue(
@@ -304,7 +361,7 @@ class StoreTest {
   @Test
   void aListenerCallingTheStoreFailsInsteadOfWaitingForever() {
     List<Throwable> refused = new CopyOnWriteArrayList<>();
-    try (Store store = Store.open(dir.resolve("s.db"))) {
+    try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       store.onEvent(e -> {
         try {
           store.meta("k");
