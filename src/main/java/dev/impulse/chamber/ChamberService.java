@@ -126,6 +126,7 @@ public final class ChamberService implements AutoCloseable {
 
   private void housekeeping() {
     deps.reaper().sweep();
+    deps.store().maintainReserve();
     supervisor.checkExits();
     forgetOldEnded();
   }

@@ -93,9 +93,11 @@ public final class Daemon implements AutoCloseable {
             config.logSizeMax(),
             json);
 
-    this.store = Store.open(config.dataDir().resolve("impulse.db"));
+    this.store =
+        Store.open(config.dataDir().resolve("impulse.db"), config.storeReserveMb() * 1024 * 1024);
     SpaceCheck space =
-        new SpaceCheck(config.dataDir(), config.minFreeDiskMb() * 1024 * 1024, () -> false);
+        new SpaceCheck(
+            config.dataDir(), config.minFreeDiskMb() * 1024 * 1024, store::reserveReleased);
     RuntimeCatalog catalog = RuntimeCatalog.standard();
     Baseimages baseimages =
         new Baseimages(

@@ -25,7 +25,7 @@ class ChamberRegistryTest {
 
   @BeforeEach
   void open() {
-    store = Store.open(dir.resolve("impulse.db"));
+    store = Store.open(dir.resolve("impulse.db"), 0);
     store.onEvent(events::add);
     registry = new ChamberRegistry(store, specs, InstantSource.fixed(Instant.ofEpochMilli(42)));
   }

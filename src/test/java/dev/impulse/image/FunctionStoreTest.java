@@ -27,7 +27,7 @@ class FunctionStoreTest {
 
   @BeforeEach
   void open() {
-    db = Store.open(data.resolve("impulse.db"));
+    db = Store.open(data.resolve("impulse.db"), 0);
     store = newStore(1 << 20);
     store.open();
   }
