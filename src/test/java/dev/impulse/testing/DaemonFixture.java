@@ -17,11 +17,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
@@ -47,6 +49,7 @@ public final class DaemonFixture implements AutoCloseable {
   private URI api;
   private final Http http = new Http();
   private final Leaks leaks;
+  private final long tmpfsMb;
 
   /**
    * Settings a test may change.
@@ -175,7 +178,15 @@ public final class DaemonFixture implements AutoCloseable {
     }
   }
 
-  private DaemonFixture(Options options, boolean asProcess) {
+  /** How the daemon runs: in this JVM, as a process of its own, or in this JVM on a Unix socket. */
+  private enum Mode {
+    IN_PROCESS,
+    PROCESS,
+    UNIX_SOCKET
+  }
+
+  private DaemonFixture(Options options, Mode mode, long tmpfsMb) {
+    boolean asProcess = mode == Mode.PROCESS;
     this.options = options;
     this.name = "it-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     this.dataDir = Path.of("/var/tmp/impulse-it", name);
@@ -200,8 +211,17 @@ public final class DaemonFixture implements AutoCloseable {
             .restartBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
             .eventsRetained(1000)
             .minFreeDiskMb(64);
+    if (mode == Mode.UNIX_SOCKET) {
+      builder.listen("unix:" + runDir.resolve("api.sock"));
+    }
     this.config = options.tweak().apply(builder).build();
-    if (asProcess) {
+    this.tmpfsMb = tmpfsMb;
+    if (tmpfsMb > 0) {
+      mountTmpfs(dataDir, tmpfsMb);
+    }
+    if (mode == Mode.UNIX_SOCKET) {
+      this.daemon = Daemon.start(config);
+    } else if (asProcess) {
       REAPER.start();
       startProcess();
     } else {
@@ -220,7 +240,7 @@ public final class DaemonFixture implements AutoCloseable {
     if (options.baseimages().equals(BASEIMAGES)) {
       buildBaseimages();
     }
-    return new DaemonFixture(options, false);
+    return new DaemonFixture(options, Mode.IN_PROCESS, 0);
   }
 
   /**
@@ -229,37 +249,113 @@ public final class DaemonFixture implements AutoCloseable {
    */
   public static DaemonFixture startProcess(Options options) {
     buildBaseimages();
-    return new DaemonFixture(options, true);
+    return new DaemonFixture(options, Mode.PROCESS, 0);
+  }
+
+  /**
+   * Starts an in-process daemon whose data directory is a tmpfs of {@code megabytes}: a file system
+   * small enough to fill in a test.
+   */
+  public static DaemonFixture startOnTmpfs(Options options, long megabytes) {
+    buildBaseimages();
+    return new DaemonFixture(options, Mode.IN_PROCESS, megabytes);
+  }
+
+  /**
+   * Starts an in-process daemon serving its API on a Unix socket ({@link #socket()}) only; the
+   * fixture's HTTP helpers do not work then.
+   */
+  public static DaemonFixture startOnUnixSocket() {
+    buildBaseimages();
+    return new DaemonFixture(Options.defaults(), Mode.UNIX_SOCKET, 0);
+  }
+
+  /** The API's Unix socket (for {@link #startOnUnixSocket} fixtures). */
+  public Path socket() {
+    return config.listen().unixSocket().orElseThrow();
+  }
+
+  private static void mountTmpfs(Path dir, long megabytes) {
+    try {
+      Files.createDirectories(dir);
+      Process mount =
+          new ProcessBuilder(
+                  "mount", "-t", "tmpfs", "-o", "size=" + megabytes + "m", "tmpfs", dir.toString())
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (mount.waitFor() != 0) {
+        throw new IllegalStateException("cannot mount a tmpfs at " + dir + ": " + output);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The test JVM adopts the conmon processes of a killed daemon: it must reap them. */
   private static final OrphanReaper REAPER = new OrphanReaper();
 
   private void startProcess() {
+    startProcess(Map.of());
+  }
+
+  /** The daemon's command line, with {@code overrides} replacing flags' values (or adding them). */
+  private List<String> command(Map<String, String> overrides) {
+    Map<String, String> flags = new java.util.LinkedHashMap<>();
+    flags.put("--listen", config.listen().toString());
+    flags.put("--data-dir", dataDir.toString());
+    flags.put("--run-dir", runDir.toString());
+    flags.put("--baseimage-dir", options.baseimages().toString());
+    flags.put("--port-range", ports.toString());
+    flags.put("--cgroup-parent", cgroupParent);
+    flags.put("--startup-timeout-ms", Long.toString(options.startupTimeout().toMillis()));
+    flags.put("--stop-grace-ms", Long.toString(options.stopGrace().toMillis()));
+    flags.put("--health-interval-ms", Long.toString(options.healthInterval().toMillis()));
+    flags.put("--restart-backoff-ms", "200");
+    flags.put("--max-restart-backoff-ms", "2000");
+    flags.put("--memory-mb", Long.toString(options.memoryMb()));
+    flags.put("--max-function-bytes", Long.toString(16 << 20));
+    flags.put("--min-free-disk-mb", "64");
+    for (int i = 0; i + 1 < options.extraArgs().size(); i += 2) {
+      flags.put(options.extraArgs().get(i), options.extraArgs().get(i + 1));
+    }
+    flags.putAll(overrides);
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(List.of("-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
     command.addAll(options.jvmArgs());
-    command.addAll(List.of("-jar", jar()));
-    command.addAll(List.of("daemon", "--listen", config.listen().toString()));
-    command.addAll(List.of("--data-dir", dataDir.toString(), "--run-dir", runDir.toString()));
-    command.addAll(
-        List.of(
-            "--baseimage-dir", options.baseimages().toString(), "--port-range", ports.toString()));
-    command.addAll(List.of("--cgroup-parent", cgroupParent));
-    command.addAll(
-        List.of("--startup-timeout-ms", Long.toString(options.startupTimeout().toMillis())));
-    command.addAll(List.of("--stop-grace-ms", Long.toString(options.stopGrace().toMillis())));
-    command.addAll(
-        List.of("--health-interval-ms", Long.toString(options.healthInterval().toMillis())));
-    command.addAll(List.of("--restart-backoff-ms", "200", "--max-restart-backoff-ms", "2000"));
-    command.addAll(
-        List.of(
-            "--memory-mb",
-            Long.toString(options.memoryMb()),
-            "--max-function-bytes",
-            Long.toString(16 << 20)));
-    command.addAll(options.extraArgs());
+    command.addAll(List.of("-jar", jar(), "daemon"));
+    flags.forEach((flag, value) -> command.addAll(List.of(flag, value)));
+    return command;
+  }
+
+  /**
+   * Runs the daemon once more with some flags changed, expecting it to refuse to start; returns its
+   * exit code and output.
+   */
+  public Map.Entry<Integer, String> startRefused(Map<String, String> overrides) {
+    try {
+      Process refused =
+          REAPER.start(new ProcessBuilder(command(overrides)).redirectErrorStream(true));
+      String output = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!refused.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        refused.destroyForcibly();
+        throw new AssertionError("the daemon did not refuse to start: " + output);
+      }
+      return Map.entry(refused.exitValue(), output);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void startProcess(Map<String, String> overrides) {
+    List<String> command = command(overrides);
     try {
       Files.createDirectories(dataDir);
       Files.createDirectories(log().getParent());
@@ -519,7 +615,11 @@ public final class DaemonFixture implements AutoCloseable {
       if (process != null && !process.isAlive()) {
         restart();
       }
-      destroyAll();
+      if (api != null) {
+        destroyAll();
+      } else {
+        daemon.chambers().list().forEach(c -> daemon.chambers().destroy(c.id()));
+      }
       assertNothingLeaked();
     } finally {
       if (daemon != null) {
@@ -530,10 +630,19 @@ public final class DaemonFixture implements AutoCloseable {
       }
       leaks.removeCgroupParents();
       try {
+        if (tmpfsMb > 0) {
+          Process umount = new ProcessBuilder("umount", dataDir.toString()).inheritIO().start();
+          if (umount.waitFor() != 0) {
+            throw new IllegalStateException("cannot unmount the tmpfs at " + dataDir);
+          }
+        }
         FileTrees.deleteRecursively(dataDir);
         FileTrees.deleteRecursively(runDir);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
       }
     }
   }

@@ -106,4 +106,47 @@ public final class Functions {
             return {"env": dict(os.environ), "pid": os.getpid(), "uid": os.getuid()}
         """);
   }
+
+  /**
+   * On a call, writes {"bytes": N} to /dev/termination-log (a first line that looks like one of the
+   * daemon's log lines, then filler) until it is full, answers how much it wrote, and exits 1.
+   */
+  public static byte[] terminationFlood() {
+    return Tars.function(
+        """
+        import os, threading, time
+
+        def skyhook(request, meta):
+            written = 0
+            try:
+                with open("/dev/termination-log", "w") as log:
+                    log.write("bye\\n2026-01-01T00:00:00.000Z INFO  ChamberService - FORGED line\\n")
+                    chunk = "x" * 65536
+                    while written < int(request.get("bytes", 1 << 26)):
+                        log.write(chunk)
+                        log.flush()
+                        written += len(chunk)
+            except OSError as error:
+                return_error = str(error)
+            else:
+                return_error = None
+            threading.Thread(target=lambda: (time.sleep(0.05), os._exit(1))).start()
+            return {"written": written, "error": return_error}
+        """);
+  }
+
+  /** On a call, prints {"lines": N} lines of 1000 characters, then "done". */
+  public static byte[] chatty() {
+    return Tars.function(
+        """
+        import sys
+
+        def skyhook(request, meta):
+            line = "y" * 1000 + "\\n"
+            for _ in range(int(request.get("lines", 1000))):
+                sys.stdout.write(line)
+            print("done", flush=True)
+            return {"printed": request.get("lines", 1000)}
+        """);
+  }
 }

@@ -1,0 +1,332 @@
+package dev.impulse.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.impulse.testing.DaemonFixture;
+import dev.impulse.testing.Functions;
+import dev.impulse.testing.Http;
+import dev.impulse.testing.RawHttp;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API serves only those holding its token, only under its own names, never a web page, and
+ * stays responsive while clients hold connections open without finishing a request.
+ */
+class ApiAccessIT {
+  static final int PER_CLIENT = 16;
+  static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
+
+  static DaemonFixture impulse;
+
+  @BeforeAll
+  static void start() {
+    impulse =
+        DaemonFixture.start(
+            DaemonFixture.Options.defaults()
+                .withPortCount(4)
+                .withConfig(b ->
+                    b.maxConnectionsPerClient(PER_CLIENT)
+                        .headerTimeout(HEADER_TIMEOUT)
+                        .maxMemoryMb(1024)
+                        .maxCpus(2)
+                        .maxPids(4096)));
+    impulse.upload("sampleapp", "1.0.0", Functions.sample());
+  }
+
+  @AfterAll
+  static void stop() {
+    impulse.close();
+  }
+
+  @AfterEach
+  void nothingWasLeftBehind() {
+    impulse.destroyAll();
+    impulse.assertNothingLeaked();
+  }
+
+  private static Http.Response withAuthorization(String method, String path, String value) {
+    return impulse
+        .http()
+        .send(method, impulse.uri(path), null, null, Map.of("Authorization", value));
+  }
+
+  private RawHttp raw() {
+    return new RawHttp(new InetSocketAddress("127.0.0.1", impulse.uri("/").getPort()));
+  }
+
+  @Test
+  void everyRequestButTheHealthCheckNeedsTheToken() {
+    Http.Response none = new Http().get(impulse.uri("/chambers"));
+    assertThat(none.status()).isEqualTo(401);
+    assertThat(none.contentType()).startsWith("application/problem+json");
+    assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
+    assertThat(none.json().get("detail").asText()).contains("Authorization: Bearer");
+
+    assertThat(withAuthorization("GET", "/chambers", "Bearer not-the-token").status())
+        .isEqualTo(401);
+    assertThat(withAuthorization("GET", "/chambers", "Basic " + impulse.token()).status())
+        .isEqualTo(401);
+    assertThat(withAuthorization("GET", "/chambers", "bearer " + impulse.token()).status())
+        .as("the scheme is case-insensitive")
+        .isEqualTo(200);
+    assertThat(new Http().get(impulse.uri("/healthz")).status()).isEqualTo(200);
+    assertThat(new Http().get(impulse.uri("/no/such/path")).status())
+        .as("unknown paths reveal nothing either")
+        .isEqualTo(401);
+  }
+
+  @Test
+  void theTokenIsMadeAtFirstStartReadableByRootOnly() throws Exception {
+    var file = impulse.config().tokenFile();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    assertThat(impulse.token()).hasSizeGreaterThanOrEqualTo(40);
+  }
+
+  @Test
+  void aBrowserPostFromAForeignPageCreatesNothing() {
+    // What a web page can send without a preflight: text/plain, with its Origin.
+    String body = "{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3\"}";
+    RawHttp.Response answer =
+        raw()
+            .request(
+                "POST /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+                    + "Content-Type: text/plain\r\nContent-Length: "
+                    + body.length()
+                    + "\r\nConnection: close\r\n\r\n"
+                    + body);
+    assertThat(answer.status()).isEqualTo(403);
+    assertThat(answer.body()).contains("foreign-origin");
+    assertThat(answer.headers()).doesNotContainIgnoringCase("Access-Control-Allow");
+    assertThat(impulse.chambers()).isEmpty();
+
+    // The same with the token still carries a foreign Origin: refused.
+    RawHttp.Response withToken =
+        raw()
+            .request(
+                "GET /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+                    + "Authorization: Bearer "
+                    + impulse.token()
+                    + "\r\nConnection: close\r\n\r\n");
+    assertThat(withToken.status()).isEqualTo(403);
+  }
+
+  @Test
+  void aRequestForAReboundNameIsRefused() {
+    // DNS rebinding: a page's own name now points at 127.0.0.1; the browser sends that name.
+    RawHttp.Response rebound =
+        raw()
+            .request(
+                "GET /chambers HTTP/1.1\r\nHost: rebound.attacker.example:"
+                    + impulse.uri("/").getPort()
+                    + "\r\nAuthorization: Bearer "
+                    + impulse.token()
+                    + "\r\nConnection: close\r\n\r\n");
+    assertThat(rebound.status()).isEqualTo(403);
+    assertThat(rebound.body()).contains("unknown-host").contains("--allowed-host");
+
+    for (String host : List.of("localhost", "127.0.0.1:" + impulse.uri("/").getPort())) {
+      RawHttp.Response own =
+          raw()
+              .request(
+                  "GET /chambers HTTP/1.1\r\nHost: "
+                      + host
+                      + "\r\nAuthorization: Bearer "
+                      + impulse.token()
+                      + "\r\nConnection: close\r\n\r\n");
+      assertThat(own.status()).as(host).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aJsonBodySentAsFormDataStillCreatesAChamber() {
+    // What `curl -d` sends, as in the proof of concept's examples.
+    Http.Response created =
+        impulse
+            .http()
+            .send(
+                "POST",
+                impulse.uri("/chambers"),
+                "{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3\"}"
+                    .getBytes(StandardCharsets.UTF_8),
+                "application/x-www-form-urlencoded");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+  }
+
+  @Test
+  void requestsOverTheNodesLimitsNameTheLimit() {
+    record Ask(String field, String value, String flag) {}
+    for (Ask ask :
+        List.of(
+            new Ask("memoryMb", "1048576", "--max-memory-mb"),
+            new Ask("cpus", "1024", "--max-cpus"),
+            new Ask("pids", "1048576", "--max-pids"))) {
+      Http.Response refused =
+          impulse.post(
+              "/chambers",
+              "{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3\",\""
+                  + ask.field()
+                  + "\":"
+                  + ask.value()
+                  + "}");
+      assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+      JsonNode problem = refused.json();
+      assertThat(problem.get("field").asText()).isEqualTo(ask.field());
+      assertThat(problem.get("detail").asText()).contains(ask.flag());
+    }
+    assertThat(impulse.chambers()).isEmpty();
+  }
+
+  @Test
+  void slowRequestHeadsAreCutAndOtherClientsAreServedMeanwhile() throws Exception {
+    List<Socket> slow = new ArrayList<>();
+    try {
+      // More than one client may hold: the extra ones are closed as they open.
+      for (int i = 0; i < PER_CLIENT + 4; i++) {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", impulse.uri("/").getPort()), 2000);
+        socket.getOutputStream().write("GET /chambers HTTP/1.1\r\nHo".getBytes());
+        slow.add(socket);
+      }
+      // Another client (another loopback address) is served at once.
+      assertThat(healthFrom(InetAddress.getByName("127.0.0.2"))).isEqualTo(200);
+
+      // Trickling a byte a while keeps no connection past the header timeout.
+      long deadline = System.nanoTime() + HEADER_TIMEOUT.multipliedBy(10).toNanos();
+      int open = slow.size();
+      while (open > 0 && System.nanoTime() < deadline) {
+        open = 0;
+        for (Socket socket : slow) {
+          if (!socket.isClosed() && trickle(socket)) {
+            open++;
+          }
+        }
+        Thread.sleep(100);
+      }
+      assertThat(open).as("slow connections still open").isZero();
+      assertThat(healthFrom(InetAddress.getByName("127.0.0.1"))).isEqualTo(200);
+    } finally {
+      for (Socket socket : slow) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void noClientHoldsMoreConnectionsThanItsShare() throws Exception {
+    try (DaemonFixture patient =
+        DaemonFixture.start(
+            DaemonFixture.Options.defaults()
+                .withPortCount(2)
+                .withConfig(b ->
+                    b.maxConnectionsPerClient(PER_CLIENT).headerTimeout(Duration.ofMinutes(5))))) {
+      List<Socket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < PER_CLIENT + 4; i++) {
+          Socket socket = new Socket();
+          socket.connect(new InetSocketAddress("127.0.0.1", patient.uri("/").getPort()), 2000);
+          held.add(socket);
+        }
+        int closedByServer = 0;
+        for (Socket socket : held.subList(PER_CLIENT, held.size())) {
+          socket.setSoTimeout(10_000);
+          try {
+            if (socket.getInputStream().read() == -1) {
+              closedByServer++;
+            }
+          } catch (SocketException reset) {
+            closedByServer++;
+          }
+        }
+        assertThat(closedByServer).as("connections over the client's share").isEqualTo(4);
+        for (Socket socket : held.subList(0, PER_CLIENT)) {
+          socket.setSoTimeout(200);
+          assertThatThrownBy(() -> socket.getInputStream().read())
+              .as("a connection within the share stays open")
+              .isInstanceOf(java.net.SocketTimeoutException.class);
+        }
+      } finally {
+        for (Socket socket : held) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  /** Sends one more byte of a request head; false once the server has closed the connection. */
+  private static boolean trickle(Socket socket) {
+    try {
+      socket.setSoTimeout(1);
+      try {
+        if (socket.getInputStream().read() == -1) {
+          socket.close();
+          return false;
+        }
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        // nothing to read: the server still holds it
+      }
+      socket.getOutputStream().write('s');
+      socket.getOutputStream().flush();
+      return true;
+    } catch (SocketException closed) {
+      try {
+        socket.close();
+      } catch (java.io.IOException ignored) {
+        // closed already
+      }
+      return false;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  private static int healthFrom(InetAddress local) throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.bind(new InetSocketAddress(local, 0));
+      socket.connect(new InetSocketAddress("127.0.0.1", impulse.uri("/").getPort()), 2000);
+      socket.setSoTimeout(5000);
+      return RawHttp.exchange(
+              socket, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+          .status();
+    }
+  }
+
+  @Test
+  void theApiCanBeServedOnAUnixSocketOnly() throws Exception {
+    java.nio.file.Path path;
+    try (DaemonFixture unix = DaemonFixture.startOnUnixSocket()) {
+      path = unix.socket();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(unix.socket())))
+          .isEqualTo("rw-rw----");
+      RawHttp socket = new RawHttp(unix.socket());
+      assertThat(socket.request("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").status())
+          .isEqualTo(200);
+      assertThat(socket.request("GET /chambers HTTP/1.1\r\nHost: localhost\r\n\r\n").status())
+          .isEqualTo(401);
+      RawHttp.Response listed =
+          socket.request(
+              "GET /chambers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                  + unix.token()
+                  + "\r\n\r\n");
+      assertThat(listed.status()).isEqualTo(200);
+      assertThat(listed.body()).isEqualTo("[]");
+    }
+    assertThat(path).as("the socket goes with the daemon").doesNotExist();
+  }
+}
