@@ -1,6 +1,9 @@
 package dev.impulse.image;
 
 import dev.impulse.linux.FileTrees;
+import dev.impulse.linux.RootedDir;
+import dev.impulse.linux.RootedDir.FileType;
+import dev.impulse.linux.RootedDir.Resolution;
 import dev.impulse.store.FunctionRow;
 import dev.impulse.store.Store;
 import java.io.IOException;
@@ -93,7 +96,7 @@ public final class FunctionStore {
       for (FunctionRow row : store.functions()) {
         FunctionRef ref = new FunctionRef(row.app(), row.version());
         Path layer = home(ref).resolve("layer");
-        if (Files.isDirectory(layer.resolve(GUEST_DIR.substring(1)))) {
+        if (Files.isDirectory(layer.resolve(GUEST_DIR.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
           index.put(
               ref,
               new StoredFunction(
@@ -305,18 +308,24 @@ public final class FunctionStore {
 
   /**
    * The guest's directory inside what was unpacked: the archive's root when it has {@code main.py},
-   * or its single top-level directory when that one has it ({@code tar czf f.tgz myfunc/}).
+   * or its single top-level directory when that one has it ({@code tar czf f.tgz myfunc/}). Asked
+   * through a {@link RootedDir}: {@code main.py} may be a link, but only to a file inside.
    */
-  private static Path functionRoot(Path unpacked) throws IOException {
-    if (Files.exists(unpacked.resolve("main.py"))) {
-      return unpacked;
-    }
-    try (Stream<Path> top = Files.list(unpacked)) {
-      List<Path> entries = top.toList();
-      if (entries.size() == 1
-          && Files.isDirectory(entries.getFirst(), LinkOption.NOFOLLOW_LINKS)
-          && Files.exists(entries.getFirst().resolve("main.py"))) {
-        return entries.getFirst();
+  private static Path functionRoot(Path unpacked) {
+    try (RootedDir root = RootedDir.open(unpacked)) {
+      if (root.follow("main.py") == Resolution.FILE) {
+        return unpacked;
+      }
+      List<String> top = root.list(".");
+      if (top.size() == 1
+          && root.stat(top.getFirst()).map(s -> s.type() == FileType.DIRECTORY).orElse(false)
+          && root.follow(top.getFirst() + "/main.py") == Resolution.FILE) {
+        Path guest = unpacked.resolve(top.getFirst());
+        // its links were checked against the archive's root; the guest's own root is one lower
+        try (RootedDir guestRoot = RootedDir.open(guest)) {
+          new LinkCheck(guestRoot, top.getFirst() + "/").requireAllInside();
+        }
+        return guest;
       }
     }
     throw new InvalidArchiveException(

@@ -74,6 +74,28 @@ class FunctionStoreTest {
   }
 
   @Test
+  void aLinkLeavingTheSingleTopLevelDirectoryIsRefused() throws IOException {
+    byte[] archive =
+        tar().dir("myfunc").file("myfunc/main.py", "x = 1").symlink("myfunc/up", "..").bytes();
+    assertThatThrownBy(() -> store.put(sample, in(archive)))
+        .isInstanceOf(InvalidArchiveException.class)
+        .hasMessageContaining("archive entry 'myfunc/up' is refused")
+        .hasMessageContaining("leaving the function's directory");
+    assertThat(entries(data.resolve("tmp"))).isZero();
+    assertThat(entries(data.resolve("functions"))).isZero();
+  }
+
+  @Test
+  void mainPyMayBeALinkOnlyToAFileInside() {
+    byte[] inside = tar().file("real.py", "x = 1").symlink("main.py", "real.py").bytes();
+    assertThat(store.put(sample, in(inside)).created()).isTrue();
+    byte[] aDirectory = tar().dir("main.py").file("main.py/x", "x").bytes();
+    assertThatThrownBy(() -> store.put(new FunctionRef("other", "1"), in(aDirectory)))
+        .isInstanceOf(InvalidArchiveException.class)
+        .hasMessageContaining("no main.py");
+  }
+
+  @Test
   void anArchiveWithoutMainPyIsRejectedAndLeavesNothing() throws IOException {
     assertThatThrownBy(() -> store.put(sample, in(tar().file("other.py", "x").bytes())))
         .isInstanceOf(InvalidArchiveException.class)
