@@ -3,13 +3,17 @@ package dev.impulse.image;
 import static dev.impulse.testing.Tars.tar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.impulse.store.FunctionRow;
 import dev.impulse.store.Store;
+import dev.impulse.store.StoreException;
 import dev.impulse.testing.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.stream.Stream;
@@ -149,15 +153,131 @@ class FunctionStoreTest {
     assertThat(reopened.find(sample)).isPresent();
   }
 
+  /** impulse.db gone, as after a lost disk or a restore without it. */
+  private FunctionStore reopenWithALostStateStore() throws IOException {
+    db.close();
+    for (String name : new String[] {"impulse.db", "impulse.db-wal", "impulse.db-shm"}) {
+      Files.deleteIfExists(data.resolve(name));
+    }
+    db = Store.open(data.resolve("impulse.db"));
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    return reopened;
+  }
+
+  private static void writeGuest(Path guest, String source) throws IOException {
+    Files.createDirectories(guest.resolve("lib"));
+    Files.writeString(guest.resolve("main.py"), source);
+    Files.writeString(guest.resolve("lib/util.py"), "X = 1");
+    Files.createSymbolicLink(guest.resolve("alias.py"), Path.of("lib/util.py"));
+  }
+
   @Test
-  void anUploadWhoseRowWasNeverWrittenIsRemovedAtOpen() throws IOException {
-    Path orphan = data.resolve("functions/ghost/1/layer/opt/guest");
-    Files.createDirectories(orphan);
-    Files.writeString(orphan.resolve("main.py"), "x = 1");
+  void aLostStateStoreBringsTheFunctionsBackWithTheirDigests() throws IOException {
+    byte[] archive = Tars.function("x = 1");
+    StoredFunction stored = store.put(sample, in(archive)).function();
+
+    FunctionStore reopened = reopenWithALostStateStore();
+
+    assertThat(reopened.list()).containsExactly(stored);
+    assertThat(db.functions())
+        .extracting(FunctionRow::digest, FunctionRow::archiveBytes, FunctionRow::createdTimeMillis)
+        .containsExactly(tuple(stored.digest(), stored.archiveBytes(), stored.createdTimeMillis()));
+    assertThat(reopened.put(sample, in(archive)).created())
+        .as("the same archive is recognised as the stored version")
+        .isFalse();
+  }
+
+  @Test
+  void aVersionWithoutMetadataIsReimportedWithADigestOfItsTree() throws IOException {
+    writeGuest(data.resolve("functions/ghost/1/layer/opt/guest"), "x = 1");
+    writeGuest(data.resolve("functions/twin/1/layer/opt/guest"), "x = 1");
+    writeGuest(data.resolve("functions/other/1/layer/opt/guest"), "x = 2");
+
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+
+    StoredFunction ghost = reopened.require(new FunctionRef("ghost", "1"));
+    assertThat(ghost.digest()).startsWith("tree-sha256:").hasSize(12 + 64);
+    assertThat(ghost.archiveBytes()).isZero();
+    assertThat(ghost.layer().resolve("opt/guest/main.py")).hasContent("x = 1");
+    assertThat(reopened.require(new FunctionRef("twin", "1")).digest())
+        .as("the same tree, the same digest")
+        .isEqualTo(ghost.digest());
+    assertThat(reopened.require(new FunctionRef("other", "1")).digest())
+        .isNotEqualTo(ghost.digest());
+    assertThat(db.functions()).hasSize(3);
+    assertThat(data.resolve("functions/ghost/1/function.json")).content().contains(ghost.digest());
+
+    assertThat(reopenWithALostStateStore().require(new FunctionRef("ghost", "1")).digest())
+        .as("kept through a second loss")
+        .isEqualTo(ghost.digest());
+  }
+
+  @Test
+  void aTreeDigestFollowsNoLinkAndSeesModes() throws IOException {
+    Path a = data.resolve("a");
+    Path b = data.resolve("b");
+    writeGuest(a, "x = 1");
+    writeGuest(b, "x = 1");
+    Files.createSymbolicLink(a.resolve("out"), Path.of("../../.."));
+    Files.createSymbolicLink(b.resolve("out"), Path.of("../../.."));
+    assertThat(TreeDigest.of(a)).isEqualTo(TreeDigest.of(b));
+    Files.setPosixFilePermissions(
+        b.resolve("main.py"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThat(TreeDigest.of(a)).isNotEqualTo(TreeDigest.of(b));
+  }
+
+  @Test
+  void aStrayDirectoryThatIsNoFunctionIsLeftInPlace() throws IOException {
+    Files.createDirectories(data.resolve("functions/ghost/1/notes"));
+    Files.createDirectories(data.resolve("functions/Not-A-Name/1/layer/opt/guest"));
     FunctionStore reopened = newStore(1 << 20);
     reopened.open();
     assertThat(reopened.list()).isEmpty();
-    assertThat(data.resolve("functions/ghost")).doesNotExist();
+    assertThat(data.resolve("functions/ghost/1/notes")).isDirectory();
+    assertThat(data.resolve("functions/Not-A-Name/1/layer/opt/guest")).isDirectory();
+  }
+
+  @Test
+  void aDeletionCutShortNeverBringsTheFunctionBack() throws IOException {
+    store.put(sample, in(Tars.function("x = 1")));
+    // the daemon died after moving the version out, before removing its row
+    Files.move(data.resolve("functions/sampleapp/1.0.0"), data.resolve("tmp/deleted-1"));
+
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+
+    assertThat(reopened.find(sample)).isEmpty();
+    assertThat(db.functions()).isEmpty();
+    assertThat(entries(data.resolve("tmp"))).isZero();
+    FunctionStore again = reopenWithALostStateStore();
+    assertThat(again.find(sample)).isEmpty();
+  }
+
+  @Test
+  void aDeletionWhoseRowCannotBeRemovedKeepsTheVersion() throws IOException {
+    StoredFunction stored = store.put(sample, in(Tars.function("x = 1"))).function();
+    db.close();
+    assertThatThrownBy(() -> store.delete(sample)).isInstanceOf(StoreException.class);
+    assertThat(stored.layer().resolve("opt/guest/main.py")).exists();
+    assertThat(store.find(sample)).contains(stored);
+    assertThat(entries(data.resolve("tmp"))).isZero();
+
+    db = Store.open(data.resolve("impulse.db"));
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    assertThat(reopened.find(sample)).contains(stored);
+  }
+
+  @Test
+  void anUploadWhoseRowCannotBeWrittenLeavesNothing() throws IOException {
+    db.close();
+    assertThatThrownBy(() -> store.put(sample, in(Tars.function("x = 1"))))
+        .isInstanceOf(StoreException.class);
+    assertThat(entries(data.resolve("tmp"))).isZero();
+    assertThat(entries(data.resolve("functions"))).isZero();
+    db = Store.open(data.resolve("impulse.db"));
   }
 
   @Test
@@ -191,13 +311,13 @@ class FunctionStoreTest {
 
   @Test
   void dropInNamesSplitAtTheFirstDashBeforeADigit() {
-    assertThat(FunctionStore.parseDropInName("sampleapp-1.0.0.tar"))
+    assertThat(DropIns.parseName("sampleapp-1.0.0.tar"))
         .contains(new FunctionRef("sampleapp", "1.0.0"));
-    assertThat(FunctionStore.parseDropInName("my-app-1.0.0-rc1.tgz"))
+    assertThat(DropIns.parseName("my-app-1.0.0-rc1.tgz"))
         .contains(new FunctionRef("my-app", "1.0.0-rc1"));
-    assertThat(FunctionStore.parseDropInName("noversion.tar")).isEmpty();
-    assertThat(FunctionStore.parseDropInName("readme.txt")).isEmpty();
-    assertThat(FunctionStore.parseDropInName("Bad-1.tar")).isEmpty();
+    assertThat(DropIns.parseName("noversion.tar")).isEmpty();
+    assertThat(DropIns.parseName("readme.txt")).isEmpty();
+    assertThat(DropIns.parseName("Bad-1.tar")).isEmpty();
   }
 
   private static long entries(Path dir) throws IOException {
