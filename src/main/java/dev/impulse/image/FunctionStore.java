@@ -1,6 +1,7 @@
 package dev.impulse.image;
 
 import dev.impulse.linux.FileTrees;
+import dev.impulse.store.DiskFullException;
 import dev.impulse.store.FunctionRow;
 import dev.impulse.store.Store;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * directory is forgotten: neither an upload nor a deletion cut short can bring back a deleted
  * version or lose a stored one. Versions are immutable: uploading the same archive again changes
  * nothing, different content is refused. Archives dropped into the drop-in directory are imported
- * too. Uploads are spooled and unpacked aside and appear atomically. Thread-safe.
+ * too. Uploads are spooled and unpacked aside, at most {@code maxConcurrentUploads} at once (more
+ * are refused with {@link UploadsBusyException}), and appear atomically. Thread-safe.
  */
 public final class FunctionStore {
   private static final Logger log = LoggerFactory.getLogger(FunctionStore.class);
@@ -45,6 +48,8 @@ public final class FunctionStore {
   private final Path staging;
   private final DropIns dropIns;
   private final VersionStager stager;
+  private final int maxConcurrentUploads;
+  private final Semaphore uploads;
   private final Store store;
   private final Map<FunctionRef, StoredFunction> index = new ConcurrentHashMap<>();
   private final Map<FunctionRef, Object> locks = new ConcurrentHashMap<>();
@@ -58,6 +63,7 @@ public final class FunctionStore {
    * @param dropIns the drop-in directory read as well
    * @param maxArchiveBytes the largest archive accepted
    * @param maxUnpackedBytes the most file content an archive may unpack to
+   * @param maxConcurrentUploads how many {@link #put} calls may run at once; at least 1
    * @param store where the versions are recorded
    */
   public FunctionStore(
@@ -66,12 +72,19 @@ public final class FunctionStore {
       Path dropIns,
       long maxArchiveBytes,
       long maxUnpackedBytes,
+      int maxConcurrentUploads,
       Store store,
       InstantSource clock) {
+    if (maxConcurrentUploads < 1) {
+      throw new IllegalArgumentException(
+          "maxConcurrentUploads must be at least 1, not " + maxConcurrentUploads);
+    }
     this.dir = dir;
     this.staging = staging;
     this.dropIns = new DropIns(dropIns);
     this.stager = new VersionStager(maxArchiveBytes, maxUnpackedBytes, clock);
+    this.maxConcurrentUploads = maxConcurrentUploads;
+    this.uploads = new Semaphore(maxConcurrentUploads);
     this.store = store;
   }
 
@@ -120,20 +133,42 @@ public final class FunctionStore {
   }
 
   /**
-   * Stores the archive read from {@code body}. Throws {@link FunctionTooLargeException}, {@link
-   * InvalidArchiveException} or {@link FunctionConflictException}; none of them leaves a file.
+   * Stores the archive read from {@code body}. Throws {@link UploadsBusyException} at once when
+   * {@code maxConcurrentUploads} are in flight; {@link FunctionTooLargeException}, {@link
+   * InvalidArchiveException}, {@link FunctionConflictException} or {@link DiskFullException} when
+   * it cannot be stored. None of them leaves a file.
    */
   public PutResult put(FunctionRef ref, InputStream body) {
+    if (!uploads.tryAcquire()) {
+      throw new UploadsBusyException(maxConcurrentUploads - uploads.availablePermits());
+    }
+    try {
+      return importArchive(ref, body);
+    } finally {
+      uploads.release();
+    }
+  }
+
+  /** {@link #put} without taking a place among the uploads: for the operator's drop-ins. */
+  private PutResult importArchive(FunctionRef ref, InputStream body) {
+    String what = "storing function " + ref;
     Path work;
     try {
       work = Files.createTempDirectory(staging, ref.app() + "-");
     } catch (IOException e) {
+      DiskFullException.rethrowIfDiskFull(staging, what, e);
       throw new UncheckedIOException("cannot create a staging directory in " + staging, e);
     }
     try {
       return install(ref, body, work);
     } catch (IOException e) {
-      throw new UncheckedIOException("storing function " + ref + " failed", e);
+      DiskFullException.rethrowIfDiskFull(staging, what, e);
+      throw new UncheckedIOException(what + " failed", e);
+    } catch (RuntimeException e) {
+      if (!(e instanceof InvalidArchiveException || e instanceof FunctionConflictException)) {
+        DiskFullException.rethrowIfDiskFull(staging, what, e);
+      }
+      throw e;
     } finally {
       deleteQuietly(work);
     }
@@ -251,7 +286,7 @@ public final class FunctionStore {
 
   private void importDropIn(FunctionRef ref, Path file) {
     try (InputStream in = Files.newInputStream(file)) {
-      put(ref, in);
+      importArchive(ref, in);
       log.info("function {}: imported from drop-in {}", ref, file);
     } catch (IOException | RuntimeException e) {
       log.warn("function {}: drop-in {} not imported: {}", ref, file, e.getMessage());

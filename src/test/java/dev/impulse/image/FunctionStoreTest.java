@@ -11,11 +11,18 @@ import dev.impulse.store.StoreException;
 import dev.impulse.testing.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,6 +55,7 @@ class FunctionStoreTest {
         data.resolve("guests"),
         maxArchive,
         maxArchive * 8,
+        2,
         db,
         InstantSource.fixed(Instant.ofEpochMilli(1234)));
   }
@@ -278,6 +286,62 @@ class FunctionStoreTest {
     assertThat(entries(data.resolve("tmp"))).isZero();
     assertThat(entries(data.resolve("functions"))).isZero();
     db = Store.open(data.resolve("impulse.db"));
+  }
+
+  @Test
+  void anUploadBeyondTheLimitIsRefusedAtOnce() throws Exception {
+    byte[] archive = Tars.function("x = 1");
+    CountDownLatch reading = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<FunctionStore.PutResult> first =
+          pool.submit(
+              () -> store.put(new FunctionRef("a", "1"), blocked(archive, reading, release)));
+      Future<FunctionStore.PutResult> second =
+          pool.submit(
+              () -> store.put(new FunctionRef("b", "1"), blocked(archive, reading, release)));
+      assertThat(reading.await(10, TimeUnit.SECONDS)).as("two uploads in flight").isTrue();
+
+      ByteArrayInputStream third = in(archive);
+      assertThatThrownBy(() -> store.put(sample, third))
+          .isInstanceOf(UploadsBusyException.class)
+          .hasMessageContaining("2 function uploads are already in flight")
+          .hasMessageContaining("retry");
+      assertThat(third.available()).as("nothing of it was read").isEqualTo(archive.length);
+
+      release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS).created()).isTrue();
+      assertThat(second.get(10, TimeUnit.SECONDS).created()).isTrue();
+    }
+    assertThat(store.put(sample, in(archive)).created()).as("the places are given back").isTrue();
+  }
+
+  /** A stream that says it started reading, then waits for {@code release}. */
+  private static InputStream blocked(byte[] data, CountDownLatch reading, CountDownLatch release) {
+    ByteArrayInputStream rest = in(data);
+    return new InputStream() {
+      private boolean started;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (!started) {
+          started = true;
+          reading.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new InterruptedIOException();
+          }
+        }
+        return rest.read(b, off, len);
+      }
+    };
   }
 
   @Test
