@@ -1,39 +1,42 @@
 package dev.impulse.image;
 
 import dev.impulse.linux.FileTrees;
+import dev.impulse.store.DiskFullException;
 import dev.impulse.store.FunctionRow;
 import dev.impulse.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.InstantSource;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The uploaded functions: each version unpacked once into {@code <dir>/<app>/<version>/layer} (the
- * guest at {@link #GUEST_DIR} inside it, ready to be an overlay layer), with its metadata in the
- * state store. A version exists when its row does: the row is written after the directory is in
- * place and removed before the directory goes, and at start-up directories without a row (an upload
- * or deletion cut short) are removed. Versions are immutable: uploading the same archive again
- * changes nothing, different content is refused. Archives dropped into the drop-in directory as
- * {@code <app>-<version>.tar} (or {@code .tar.gz}, {@code .tgz}) are imported too. Uploads are
- * spooled and unpacked aside and appear atomically. Thread-safe.
+ * guest at {@link #GUEST_DIR} inside it, ready to be an overlay layer), with its {@link
+ * FunctionMetadata} beside it in {@code function.json} and a row in the state store.
+ *
+ * <p>A version exists while its directory is in place. The directory, with its metadata written
+ * first, is moved in atomically before the row is written; a deletion moves it out before removing
+ * the row. So at start-up a directory without a row is re-imported, never deleted (it may be the
+ * lower layer of a running chamber, and impulse.db may simply have been lost), and a row without a
+ * directory is forgotten: neither an upload nor a deletion cut short can bring back a deleted
+ * version or lose a stored one. Versions are immutable: uploading the same archive again changes
+ * nothing, different content is refused. Archives dropped into the drop-in directory are imported
+ * too. Uploads are spooled and unpacked aside, at most {@code maxConcurrentUploads} at once (more
+ * are refused with {@link UploadsBusyException}), and appear atomically. Thread-safe.
  */
 public final class FunctionStore {
   private static final Logger log = LoggerFactory.getLogger(FunctionStore.class);
@@ -41,15 +44,13 @@ public final class FunctionStore {
   /** Where a guest's files are inside its chamber. */
   public static final String GUEST_DIR = "/opt/guest";
 
-  static final List<String> DROP_IN_SUFFIXES = List.of(".tar", ".tar.gz", ".tgz");
-
   private final Path dir;
   private final Path staging;
-  private final Path dropIns;
-  private final long maxArchiveBytes;
-  private final long maxUnpackedBytes;
+  private final DropIns dropIns;
+  private final VersionStager stager;
+  private final int maxConcurrentUploads;
+  private final Semaphore uploads;
   private final Store store;
-  private final InstantSource clock;
   private final Map<FunctionRef, StoredFunction> index = new ConcurrentHashMap<>();
   private final Map<FunctionRef, Object> locks = new ConcurrentHashMap<>();
 
@@ -62,6 +63,7 @@ public final class FunctionStore {
    * @param dropIns the drop-in directory read as well
    * @param maxArchiveBytes the largest archive accepted
    * @param maxUnpackedBytes the most file content an archive may unpack to
+   * @param maxConcurrentUploads how many {@link #put} calls may run at once; at least 1
    * @param store where the versions are recorded
    */
   public FunctionStore(
@@ -70,75 +72,40 @@ public final class FunctionStore {
       Path dropIns,
       long maxArchiveBytes,
       long maxUnpackedBytes,
+      int maxConcurrentUploads,
       Store store,
       InstantSource clock) {
+    if (maxConcurrentUploads < 1) {
+      throw new IllegalArgumentException(
+          "maxConcurrentUploads must be at least 1, not " + maxConcurrentUploads);
+    }
     this.dir = dir;
     this.staging = staging;
-    this.dropIns = dropIns;
-    this.maxArchiveBytes = maxArchiveBytes;
-    this.maxUnpackedBytes = maxUnpackedBytes;
+    this.dropIns = new DropIns(dropIns);
+    this.stager = new VersionStager(maxArchiveBytes, maxUnpackedBytes, clock);
+    this.maxConcurrentUploads = maxConcurrentUploads;
+    this.uploads = new Semaphore(maxConcurrentUploads);
     this.store = store;
-    this.clock = clock;
   }
 
   /**
-   * Loads the stored functions, removes what unfinished uploads and deletions left, forgets rows
-   * whose files are gone, and imports the drop-ins.
+   * Loads the stored functions, re-imports version directories the state store does not know,
+   * forgets rows whose files are gone, clears the staging space, and imports the drop-ins.
    */
   public void open() {
     try {
       Files.createDirectories(dir);
-      FileTrees.deleteRecursively(staging);
+      FileTrees.deleteRecursively(staging); // unfinished uploads, deletions already moved out
       Files.createDirectories(staging);
-      for (FunctionRow row : store.functions()) {
-        FunctionRef ref = new FunctionRef(row.app(), row.version());
-        Path layer = home(ref).resolve("layer");
-        if (Files.isDirectory(layer.resolve(GUEST_DIR.substring(1)))) {
-          index.put(
-              ref,
-              new StoredFunction(
-                  ref, row.digest(), row.archiveBytes(), row.createdTimeMillis(), layer));
-        } else {
-          log.warn("function {}: its files are gone; forgetting it", ref);
-          store.deleteFunction(ref.app(), ref.version());
-        }
-      }
-      try (Stream<Path> apps = Files.list(dir)) {
-        for (Path app : apps.toList()) {
-          try (Stream<Path> versions = Files.list(app)) {
-            for (Path version : versions.toList()) {
-              if (!isIndexed(app, version)) {
-                log.info("removing {}: an upload or deletion that did not finish", version);
-                FileTrees.deleteRecursively(version);
-              }
-            }
-          }
-          removeIfEmpty(app);
-        }
-      }
+      index.putAll(new FunctionRecovery(dir, store).recover());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the function store at " + dir, e);
     }
     importDropIns();
   }
 
-  private boolean isIndexed(Path app, Path version) {
-    return index.keySet().stream()
-        .anyMatch(ref ->
-            ref.app().equals(app.getFileName().toString())
-                && ref.version().equals(version.getFileName().toString()));
-  }
-
   private Path home(FunctionRef ref) {
-    return dir.resolve(ref.app()).resolve(ref.version());
-  }
-
-  private static void removeIfEmpty(Path app) throws IOException {
-    try (Stream<Path> rest = Files.list(app)) {
-      if (rest.findAny().isEmpty()) {
-        Files.deleteIfExists(app);
-      }
-    }
+    return FunctionRecovery.home(dir, ref);
   }
 
   /** The stored function, importing it from the drop-in directory if it is only there. */
@@ -147,7 +114,7 @@ public final class FunctionStore {
     if (stored != null) {
       return Optional.of(stored);
     }
-    dropInFor(ref).ifPresent(file -> importDropIn(ref, file));
+    dropIns.fileFor(ref).ifPresent(file -> importDropIn(ref, file));
     return Optional.ofNullable(index.get(ref));
   }
 
@@ -166,183 +133,174 @@ public final class FunctionStore {
   }
 
   /**
-   * Stores the archive read from {@code body}. Throws {@link FunctionTooLargeException}, {@link
-   * InvalidArchiveException} or {@link FunctionConflictException}; none of them leaves a file.
+   * Stores the archive read from {@code body}. Throws {@link UploadsBusyException} at once when
+   * {@code maxConcurrentUploads} are in flight; {@link FunctionTooLargeException}, {@link
+   * InvalidArchiveException}, {@link FunctionConflictException} or {@link DiskFullException} when
+   * it cannot be stored. None of them leaves a file.
    */
   public PutResult put(FunctionRef ref, InputStream body) {
+    if (!uploads.tryAcquire()) {
+      throw new UploadsBusyException(maxConcurrentUploads - uploads.availablePermits());
+    }
+    try {
+      return importArchive(ref, body);
+    } finally {
+      uploads.release();
+    }
+  }
+
+  /** {@link #put} without taking a place among the uploads: for the operator's drop-ins. */
+  private PutResult importArchive(FunctionRef ref, InputStream body) {
+    String what = "storing function " + ref;
     Path work;
     try {
       work = Files.createTempDirectory(staging, ref.app() + "-");
     } catch (IOException e) {
+      DiskFullException.rethrowIfDiskFull(staging, what, e);
       throw new UncheckedIOException("cannot create a staging directory in " + staging, e);
     }
     try {
-      Path archive = work.resolve("archive");
-      long[] size = new long[1];
-      String digest = spool(body, archive, size);
-      Path guest = work.resolve("unpacked");
-      Files.createDirectories(guest);
-      try (InputStream in = Files.newInputStream(archive)) {
-        FunctionArchive.extract(in, guest.toAbsolutePath(), maxUnpackedBytes);
-      }
-      Path layer = work.resolve("version").resolve("layer");
-      Path target = layer.resolve(GUEST_DIR.substring(1));
-      Files.createDirectories(target.getParent());
-      Files.move(functionRoot(guest), target);
-      long now = clock.millis();
-      synchronized (locks.computeIfAbsent(ref, r -> new Object())) {
-        StoredFunction existing = index.get(ref);
-        if (existing != null) {
-          if (existing.digest().equals(digest)) {
-            return new PutResult(existing, false);
-          }
-          throw new FunctionConflictException(ref);
-        }
-        Path home = home(ref);
-        Files.createDirectories(home.getParent());
-        Files.move(work.resolve("version"), home, StandardCopyOption.ATOMIC_MOVE);
-        try {
-          store.saveFunction(new FunctionRow(ref.app(), ref.version(), digest, size[0], now));
-        } catch (RuntimeException e) {
-          Files.move(home, work.resolve("version"), StandardCopyOption.ATOMIC_MOVE);
-          throw e;
-        }
-        StoredFunction stored =
-            new StoredFunction(ref, digest, size[0], now, home.resolve("layer"));
-        index.put(ref, stored);
-        log.info(
-            "function {}: stored ({} bytes, sha256 {})", ref, size[0], digest.substring(0, 12));
-        return new PutResult(stored, true);
-      }
+      return install(ref, body, work);
     } catch (IOException e) {
-      throw new UncheckedIOException("storing function " + ref + " failed", e);
+      DiskFullException.rethrowIfDiskFull(staging, what, e);
+      throw new UncheckedIOException(what + " failed", e);
+    } catch (RuntimeException e) {
+      if (!(e instanceof InvalidArchiveException || e instanceof FunctionConflictException)) {
+        DiskFullException.rethrowIfDiskFull(staging, what, e);
+      }
+      throw e;
     } finally {
       deleteQuietly(work);
     }
   }
 
+  private PutResult install(FunctionRef ref, InputStream body, Path work) throws IOException {
+    VersionStager.Staged staged = stager.stage(body, work);
+    Path version = staged.version();
+    FunctionMetadata metadata = staged.metadata();
+    String digest = metadata.digest();
+    synchronized (locks.computeIfAbsent(ref, r -> new Object())) {
+      StoredFunction existing = index.get(ref);
+      if (existing != null) {
+        if (existing.digest().equals(digest)) {
+          return new PutResult(existing, false);
+        }
+        throw new FunctionConflictException(ref);
+      }
+      Path home = home(ref);
+      if (Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(
+            home
+                + " exists but is not a stored function (the daemon's start-up log says why); move"
+                + " it away, then upload again");
+      }
+      Files.createDirectories(home.getParent());
+      Files.move(version, home, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        store.saveFunction(
+            new FunctionRow(
+                ref.app(),
+                ref.version(),
+                digest,
+                metadata.archiveBytes(),
+                metadata.createdTimeMillis()));
+      } catch (RuntimeException e) {
+        Files.move(home, version, StandardCopyOption.ATOMIC_MOVE);
+        removeIfEmpty(home.getParent());
+        throw e;
+      }
+      StoredFunction stored = FunctionRecovery.stored(ref, home, metadata);
+      index.put(ref, stored);
+      log.info(
+          "function {}: stored ({} bytes, sha256 {})",
+          ref,
+          metadata.archiveBytes(),
+          digest.substring(0, 12));
+      return new PutResult(stored, true);
+    }
+  }
+
   /**
    * Deletes a stored version; false when there was none. The caller makes sure no chamber uses it.
+   * The directory is moved out first and the row removed after, so a deletion cut short leaves a
+   * row without files (forgotten at start-up), never files without a row (which would come back).
    */
   public boolean delete(FunctionRef ref) {
     synchronized (locks.computeIfAbsent(ref, r -> new Object())) {
       if (!index.containsKey(ref)) {
         return false;
       }
-      store.deleteFunction(ref.app(), ref.version());
-      index.remove(ref);
       Path home = home(ref);
+      // a rename within the data file system: needs no space, so a full disk can still be freed
+      Path parked = staging.resolve("deleted-" + UUID.randomUUID());
       try {
-        Path doomed = Files.createTempDirectory(staging, "deleted-");
-        Files.move(home, doomed.resolve("version"), StandardCopyOption.ATOMIC_MOVE);
-        deleteQuietly(doomed);
-        removeIfEmpty(home.getParent());
+        Files.move(home, parked, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
-        throw new UncheckedIOException("deleting function " + ref + " failed", e);
+        throw new UncheckedIOException(
+            "deleting function " + ref + " failed: cannot move " + home + " out; nothing changed",
+            e);
       }
+      try {
+        store.deleteFunction(ref.app(), ref.version());
+      } catch (RuntimeException e) {
+        putBack(ref, parked, home, e);
+        throw e;
+      }
+      index.remove(ref);
+      deleteQuietly(parked);
+      removeIfEmpty(home.getParent());
       log.info("function {}: deleted", ref);
       return true;
     }
   }
 
+  /** The row could not be removed: the version stays, files and all. */
+  private void putBack(FunctionRef ref, Path parked, Path home, RuntimeException cause) {
+    try {
+      Files.move(parked, home, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      // its files are in staging, cleared at the next start, which then forgets the row too
+      index.remove(ref);
+      cause.addSuppressed(e);
+      log.error(
+          "function {}: its row could not be removed and its files not moved back from {}; it is"
+              + " gone",
+          ref,
+          parked,
+          e);
+    }
+  }
+
   /** Imports every drop-in archive whose version is not stored yet. */
   public void importDropIns() {
-    if (!Files.isDirectory(dropIns)) {
-      return;
-    }
-    try (Stream<Path> files = Files.list(dropIns)) {
-      for (Path file : files.sorted().toList()) {
-        parseDropInName(file.getFileName().toString())
-            .filter(ref -> !index.containsKey(ref))
-            .ifPresent(ref -> importDropIn(ref, file));
+    try {
+      for (Map.Entry<FunctionRef, Path> dropIn : dropIns.all()) {
+        if (!index.containsKey(dropIn.getKey())) {
+          importDropIn(dropIn.getKey(), dropIn.getValue());
+        }
       }
     } catch (IOException e) {
-      log.warn("cannot read the drop-in directory {}: {}", dropIns, e.toString());
+      log.warn("cannot read the drop-in directory {}: {}", dropIns.dir(), e.toString());
     }
   }
 
   private void importDropIn(FunctionRef ref, Path file) {
     try (InputStream in = Files.newInputStream(file)) {
-      put(ref, in);
+      importArchive(ref, in);
       log.info("function {}: imported from drop-in {}", ref, file);
     } catch (IOException | RuntimeException e) {
       log.warn("function {}: drop-in {} not imported: {}", ref, file, e.getMessage());
     }
   }
 
-  private Optional<Path> dropInFor(FunctionRef ref) {
-    for (String suffix : DROP_IN_SUFFIXES) {
-      Path file = dropIns.resolve(ref.app() + "-" + ref.version() + suffix);
-      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-        return Optional.of(file);
+  private static void removeIfEmpty(Path app) {
+    try (Stream<Path> rest = Files.list(app)) {
+      if (rest.findAny().isEmpty()) {
+        Files.deleteIfExists(app);
       }
+    } catch (IOException e) {
+      log.warn("cannot remove the empty directory {}: {}", app, e.toString());
     }
-    return Optional.empty();
-  }
-
-  /**
-   * Splits a drop-in file name {@code <app>-<version>.tar} at the first '-' followed by a digit:
-   * {@code my-app-1.0.0-rc1.tar} is app {@code my-app}, version {@code 1.0.0-rc1}.
-   */
-  static Optional<FunctionRef> parseDropInName(String fileName) {
-    for (String suffix : DROP_IN_SUFFIXES) {
-      if (fileName.endsWith(suffix)) {
-        String stem = fileName.substring(0, fileName.length() - suffix.length());
-        for (int i = 1; i < stem.length() - 1; i++) {
-          if (stem.charAt(i) == '-' && Character.isDigit(stem.charAt(i + 1))) {
-            try {
-              return Optional.of(new FunctionRef(stem.substring(0, i), stem.substring(i + 1)));
-            } catch (InvalidNameException e) {
-              return Optional.empty();
-            }
-          }
-        }
-        return Optional.empty();
-      }
-    }
-    return Optional.empty();
-  }
-
-  /**
-   * The guest's directory inside what was unpacked: the archive's root when it has {@code main.py},
-   * or its single top-level directory when that one has it ({@code tar czf f.tgz myfunc/}).
-   */
-  private static Path functionRoot(Path unpacked) throws IOException {
-    if (Files.exists(unpacked.resolve("main.py"))) {
-      return unpacked;
-    }
-    try (Stream<Path> top = Files.list(unpacked)) {
-      List<Path> entries = top.toList();
-      if (entries.size() == 1
-          && Files.isDirectory(entries.getFirst(), LinkOption.NOFOLLOW_LINKS)
-          && Files.exists(entries.getFirst().resolve("main.py"))) {
-        return entries.getFirst();
-      }
-    }
-    throw new InvalidArchiveException(
-        "the archive has no main.py at its top (nor in a single top-level directory); a Python"
-            + " guest is a directory with main.py defining skyhook(request, meta)");
-  }
-
-  private String spool(InputStream body, Path archive, long[] size) throws IOException {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-    }
-    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(archive), sha256)) {
-      byte[] buffer = new byte[64 * 1024];
-      int n;
-      while ((n = body.read(buffer)) > 0) {
-        size[0] += n;
-        if (size[0] > maxArchiveBytes) {
-          throw new FunctionTooLargeException(maxArchiveBytes);
-        }
-        out.write(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(sha256.digest());
   }
 
   private static void deleteQuietly(Path path) {

@@ -1,8 +1,9 @@
 /**
  * What chambers run: the runtime catalog, baseimages built with mmdebstrap, the skyhook wrapper
- * layer, uploaded functions (with safe archive unpacking), name rules, and the overlay that stacks
+ * layer, uploaded functions (with safe archive unpacking through the kernel-rooted file operations
+ * of linux, and recovery of versions the state store lost), name rules, and the overlay that stacks
  * them into a chamber's root file system.
  *
- * <p>May use: linux.
+ * <p>May use: store, linux.
  */
 package dev.impulse.image;

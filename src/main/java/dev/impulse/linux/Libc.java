@@ -49,12 +49,12 @@ final class Libc {
   static final long SPAWN_ATTR_SIZE = 336;
   static final long SIGSET_SIZE = 128;
 
-  private static final Linker LINKER = Linker.nativeLinker();
+  static final Linker LINKER = Linker.nativeLinker();
   private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
+  static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  static final VarHandle ERRNO =
       CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+  static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
   private static final MethodHandle PIPE2 = bind("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
   private static final MethodHandle CLOSE = bind("close", JAVA_INT, JAVA_INT);
@@ -105,7 +105,7 @@ final class Libc {
 
   private Libc() {}
 
-  private static MethodHandle bind(String name, MemoryLayout result, MemoryLayout... args) {
+  static MethodHandle bind(String name, MemoryLayout result, MemoryLayout... args) {
     return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
   }
 
@@ -113,7 +113,7 @@ final class Libc {
     return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args));
   }
 
-  private static MemorySegment symbol(String name) {
+  static MemorySegment symbol(String name) {
     return LIBC.find(name)
         .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no symbol " + name));
   }

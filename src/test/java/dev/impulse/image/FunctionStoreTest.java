@@ -3,15 +3,26 @@ package dev.impulse.image;
 import static dev.impulse.testing.Tars.tar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.impulse.store.FunctionRow;
 import dev.impulse.store.Store;
+import dev.impulse.store.StoreException;
 import dev.impulse.testing.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,6 +55,7 @@ class FunctionStoreTest {
         data.resolve("guests"),
         maxArchive,
         maxArchive * 8,
+        2,
         db,
         InstantSource.fixed(Instant.ofEpochMilli(1234)));
   }
@@ -71,6 +83,28 @@ class FunctionStoreTest {
             .put(sample, in(tar().dir("myfunc").file("myfunc/main.py", "x = 1").bytes()))
             .function();
     assertThat(stored.layer().resolve("opt/guest/main.py")).exists();
+  }
+
+  @Test
+  void aLinkLeavingTheSingleTopLevelDirectoryIsRefused() throws IOException {
+    byte[] archive =
+        tar().dir("myfunc").file("myfunc/main.py", "x = 1").symlink("myfunc/up", "..").bytes();
+    assertThatThrownBy(() -> store.put(sample, in(archive)))
+        .isInstanceOf(InvalidArchiveException.class)
+        .hasMessageContaining("archive entry 'myfunc/up' is refused")
+        .hasMessageContaining("leaving the function's directory");
+    assertThat(entries(data.resolve("tmp"))).isZero();
+    assertThat(entries(data.resolve("functions"))).isZero();
+  }
+
+  @Test
+  void mainPyMayBeALinkOnlyToAFileInside() {
+    byte[] inside = tar().file("real.py", "x = 1").symlink("main.py", "real.py").bytes();
+    assertThat(store.put(sample, in(inside)).created()).isTrue();
+    byte[] aDirectory = tar().dir("main.py").file("main.py/x", "x").bytes();
+    assertThatThrownBy(() -> store.put(new FunctionRef("other", "1"), in(aDirectory)))
+        .isInstanceOf(InvalidArchiveException.class)
+        .hasMessageContaining("no main.py");
   }
 
   @Test
@@ -127,15 +161,187 @@ class FunctionStoreTest {
     assertThat(reopened.find(sample)).isPresent();
   }
 
+  /** impulse.db gone, as after a lost disk or a restore without it. */
+  private FunctionStore reopenWithALostStateStore() throws IOException {
+    db.close();
+    for (String name : new String[] {"impulse.db", "impulse.db-wal", "impulse.db-shm"}) {
+      Files.deleteIfExists(data.resolve(name));
+    }
+    db = Store.open(data.resolve("impulse.db"));
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    return reopened;
+  }
+
+  private static void writeGuest(Path guest, String source) throws IOException {
+    Files.createDirectories(guest.resolve("lib"));
+    Files.writeString(guest.resolve("main.py"), source);
+    Files.writeString(guest.resolve("lib/util.py"), "X = 1");
+    Files.createSymbolicLink(guest.resolve("alias.py"), Path.of("lib/util.py"));
+  }
+
   @Test
-  void anUploadWhoseRowWasNeverWrittenIsRemovedAtOpen() throws IOException {
-    Path orphan = data.resolve("functions/ghost/1/layer/opt/guest");
-    Files.createDirectories(orphan);
-    Files.writeString(orphan.resolve("main.py"), "x = 1");
+  void aLostStateStoreBringsTheFunctionsBackWithTheirDigests() throws IOException {
+    byte[] archive = Tars.function("x = 1");
+    StoredFunction stored = store.put(sample, in(archive)).function();
+
+    FunctionStore reopened = reopenWithALostStateStore();
+
+    assertThat(reopened.list()).containsExactly(stored);
+    assertThat(db.functions())
+        .extracting(FunctionRow::digest, FunctionRow::archiveBytes, FunctionRow::createdTimeMillis)
+        .containsExactly(tuple(stored.digest(), stored.archiveBytes(), stored.createdTimeMillis()));
+    assertThat(reopened.put(sample, in(archive)).created())
+        .as("the same archive is recognised as the stored version")
+        .isFalse();
+  }
+
+  @Test
+  void aVersionWithoutMetadataIsReimportedWithADigestOfItsTree() throws IOException {
+    writeGuest(data.resolve("functions/ghost/1/layer/opt/guest"), "x = 1");
+    writeGuest(data.resolve("functions/twin/1/layer/opt/guest"), "x = 1");
+    writeGuest(data.resolve("functions/other/1/layer/opt/guest"), "x = 2");
+
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+
+    StoredFunction ghost = reopened.require(new FunctionRef("ghost", "1"));
+    assertThat(ghost.digest()).startsWith("tree-sha256:").hasSize(12 + 64);
+    assertThat(ghost.archiveBytes()).isZero();
+    assertThat(ghost.layer().resolve("opt/guest/main.py")).hasContent("x = 1");
+    assertThat(reopened.require(new FunctionRef("twin", "1")).digest())
+        .as("the same tree, the same digest")
+        .isEqualTo(ghost.digest());
+    assertThat(reopened.require(new FunctionRef("other", "1")).digest())
+        .isNotEqualTo(ghost.digest());
+    assertThat(db.functions()).hasSize(3);
+    assertThat(data.resolve("functions/ghost/1/function.json")).content().contains(ghost.digest());
+
+    assertThat(reopenWithALostStateStore().require(new FunctionRef("ghost", "1")).digest())
+        .as("kept through a second loss")
+        .isEqualTo(ghost.digest());
+  }
+
+  @Test
+  void aTreeDigestFollowsNoLinkAndSeesModes() throws IOException {
+    Path a = data.resolve("a");
+    Path b = data.resolve("b");
+    writeGuest(a, "x = 1");
+    writeGuest(b, "x = 1");
+    Files.createSymbolicLink(a.resolve("out"), Path.of("../../.."));
+    Files.createSymbolicLink(b.resolve("out"), Path.of("../../.."));
+    assertThat(TreeDigest.of(a)).isEqualTo(TreeDigest.of(b));
+    Files.setPosixFilePermissions(
+        b.resolve("main.py"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThat(TreeDigest.of(a)).isNotEqualTo(TreeDigest.of(b));
+  }
+
+  @Test
+  void aStrayDirectoryThatIsNoFunctionIsLeftInPlace() throws IOException {
+    Files.createDirectories(data.resolve("functions/ghost/1/notes"));
+    Files.createDirectories(data.resolve("functions/Not-A-Name/1/layer/opt/guest"));
     FunctionStore reopened = newStore(1 << 20);
     reopened.open();
     assertThat(reopened.list()).isEmpty();
-    assertThat(data.resolve("functions/ghost")).doesNotExist();
+    assertThat(data.resolve("functions/ghost/1/notes")).isDirectory();
+    assertThat(data.resolve("functions/Not-A-Name/1/layer/opt/guest")).isDirectory();
+  }
+
+  @Test
+  void aDeletionCutShortNeverBringsTheFunctionBack() throws IOException {
+    store.put(sample, in(Tars.function("x = 1")));
+    // the daemon died after moving the version out, before removing its row
+    Files.move(data.resolve("functions/sampleapp/1.0.0"), data.resolve("tmp/deleted-1"));
+
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+
+    assertThat(reopened.find(sample)).isEmpty();
+    assertThat(db.functions()).isEmpty();
+    assertThat(entries(data.resolve("tmp"))).isZero();
+    FunctionStore again = reopenWithALostStateStore();
+    assertThat(again.find(sample)).isEmpty();
+  }
+
+  @Test
+  void aDeletionWhoseRowCannotBeRemovedKeepsTheVersion() throws IOException {
+    StoredFunction stored = store.put(sample, in(Tars.function("x = 1"))).function();
+    db.close();
+    assertThatThrownBy(() -> store.delete(sample)).isInstanceOf(StoreException.class);
+    assertThat(stored.layer().resolve("opt/guest/main.py")).exists();
+    assertThat(store.find(sample)).contains(stored);
+    assertThat(entries(data.resolve("tmp"))).isZero();
+
+    db = Store.open(data.resolve("impulse.db"));
+    FunctionStore reopened = newStore(1 << 20);
+    reopened.open();
+    assertThat(reopened.find(sample)).contains(stored);
+  }
+
+  @Test
+  void anUploadWhoseRowCannotBeWrittenLeavesNothing() throws IOException {
+    db.close();
+    assertThatThrownBy(() -> store.put(sample, in(Tars.function("x = 1"))))
+        .isInstanceOf(StoreException.class);
+    assertThat(entries(data.resolve("tmp"))).isZero();
+    assertThat(entries(data.resolve("functions"))).isZero();
+    db = Store.open(data.resolve("impulse.db"));
+  }
+
+  @Test
+  void anUploadBeyondTheLimitIsRefusedAtOnce() throws Exception {
+    byte[] archive = Tars.function("x = 1");
+    CountDownLatch reading = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<FunctionStore.PutResult> first =
+          pool.submit(
+              () -> store.put(new FunctionRef("a", "1"), blocked(archive, reading, release)));
+      Future<FunctionStore.PutResult> second =
+          pool.submit(
+              () -> store.put(new FunctionRef("b", "1"), blocked(archive, reading, release)));
+      assertThat(reading.await(10, TimeUnit.SECONDS)).as("two uploads in flight").isTrue();
+
+      ByteArrayInputStream third = in(archive);
+      assertThatThrownBy(() -> store.put(sample, third))
+          .isInstanceOf(UploadsBusyException.class)
+          .hasMessageContaining("2 function uploads are already in flight")
+          .hasMessageContaining("retry");
+      assertThat(third.available()).as("nothing of it was read").isEqualTo(archive.length);
+
+      release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS).created()).isTrue();
+      assertThat(second.get(10, TimeUnit.SECONDS).created()).isTrue();
+    }
+    assertThat(store.put(sample, in(archive)).created()).as("the places are given back").isTrue();
+  }
+
+  /** A stream that says it started reading, then waits for {@code release}. */
+  private static InputStream blocked(byte[] data, CountDownLatch reading, CountDownLatch release) {
+    ByteArrayInputStream rest = in(data);
+    return new InputStream() {
+      private boolean started;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (!started) {
+          started = true;
+          reading.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new InterruptedIOException();
+          }
+        }
+        return rest.read(b, off, len);
+      }
+    };
   }
 
   @Test
@@ -169,13 +375,13 @@ class FunctionStoreTest {
 
   @Test
   void dropInNamesSplitAtTheFirstDashBeforeADigit() {
-    assertThat(FunctionStore.parseDropInName("sampleapp-1.0.0.tar"))
+    assertThat(DropIns.parseName("sampleapp-1.0.0.tar"))
         .contains(new FunctionRef("sampleapp", "1.0.0"));
-    assertThat(FunctionStore.parseDropInName("my-app-1.0.0-rc1.tgz"))
+    assertThat(DropIns.parseName("my-app-1.0.0-rc1.tgz"))
         .contains(new FunctionRef("my-app", "1.0.0-rc1"));
-    assertThat(FunctionStore.parseDropInName("noversion.tar")).isEmpty();
-    assertThat(FunctionStore.parseDropInName("readme.txt")).isEmpty();
-    assertThat(FunctionStore.parseDropInName("Bad-1.tar")).isEmpty();
+    assertThat(DropIns.parseName("noversion.tar")).isEmpty();
+    assertThat(DropIns.parseName("readme.txt")).isEmpty();
+    assertThat(DropIns.parseName("Bad-1.tar")).isEmpty();
   }
 
   private static long entries(Path dir) throws IOException {
