@@ -7,11 +7,13 @@ import dev.impulse.chamber.InvalidSpecException;
 import dev.impulse.chamber.OverLimitException;
 import dev.impulse.chamber.TeardownIncompleteException;
 import dev.impulse.image.FunctionConflictException;
+import dev.impulse.image.FunctionStoreFullException;
 import dev.impulse.image.FunctionTooLargeException;
 import dev.impulse.image.InvalidArchiveException;
 import dev.impulse.image.InvalidNameException;
 import dev.impulse.image.UnknownFunctionException;
 import dev.impulse.image.UnknownRuntimeException;
+import dev.impulse.image.UploadsBusyException;
 import dev.impulse.network.PortsExhaustedException;
 import dev.impulse.store.DiskFullException;
 import io.javalin.http.Context;
@@ -72,6 +74,9 @@ final class ProblemMapper {
               path,
               Map.of("field", x.field(), "limit", x.limit()));
       case DiskFullException x -> problem(507, "disk-full", "Insufficient storage", x, path);
+      case UploadsBusyException x -> problem(429, "uploads-busy", "Too many uploads", x, path);
+      case FunctionStoreFullException x ->
+          problem(507, "function-store-full", "Insufficient storage", x, path);
       case StreamSlots.TooManyStreamsException x ->
           problem(429, "too-many-streams", "Too many streams", x, path);
       case InvalidNameException x -> problem(400, "invalid-name", "Invalid name", x, path);

@@ -42,9 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-  /** Uploads unpacked at once; more are refused until a flag sets it. */
-  private static final int MAX_CONCURRENT_UPLOADS = 2;
-
   private final DaemonConfig config;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -113,7 +110,8 @@ public final class Daemon implements AutoCloseable {
             config.guestsDir(),
             config.maxFunctionBytes(),
             config.maxFunctionBytes() * 8,
-            MAX_CONCURRENT_UPLOADS,
+            config.maxUploads(),
+            config.maxFunctions(),
             store,
             clock);
     functions.open();

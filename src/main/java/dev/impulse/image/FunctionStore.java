@@ -49,6 +49,7 @@ public final class FunctionStore {
   private final DropIns dropIns;
   private final VersionStager stager;
   private final int maxConcurrentUploads;
+  private final int maxFunctions;
   private final Semaphore uploads;
   private final Store store;
   private final Map<FunctionRef, StoredFunction> index = new ConcurrentHashMap<>();
@@ -73,8 +74,10 @@ public final class FunctionStore {
       long maxArchiveBytes,
       long maxUnpackedBytes,
       int maxConcurrentUploads,
+      int maxFunctions,
       Store store,
       InstantSource clock) {
+    this.maxFunctions = maxFunctions;
     if (maxConcurrentUploads < 1) {
       throw new IllegalArgumentException(
           "maxConcurrentUploads must be at least 1, not " + maxConcurrentUploads);
@@ -139,6 +142,7 @@ public final class FunctionStore {
    * it cannot be stored. None of them leaves a file.
    */
   public PutResult put(FunctionRef ref, InputStream body) {
+    requireRoomFor(ref);
     if (!uploads.tryAcquire()) {
       throw new UploadsBusyException(maxConcurrentUploads - uploads.availablePermits());
     }
@@ -146,6 +150,13 @@ public final class FunctionStore {
       return importArchive(ref, body);
     } finally {
       uploads.release();
+    }
+  }
+
+  /** Refuses a new version when {@code maxFunctions} are stored (a client could fill the disk). */
+  private void requireRoomFor(FunctionRef ref) {
+    if (!index.containsKey(ref) && index.size() >= maxFunctions) {
+      throw new FunctionStoreFullException(maxFunctions);
     }
   }
 
@@ -187,6 +198,7 @@ public final class FunctionStore {
         }
         throw new FunctionConflictException(ref);
       }
+      requireRoomFor(ref);
       Path home = home(ref);
       if (Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(

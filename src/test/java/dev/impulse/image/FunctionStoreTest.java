@@ -49,6 +49,10 @@ class FunctionStoreTest {
   }
 
   private FunctionStore newStore(long maxArchive) {
+    return newStore(maxArchive, 100);
+  }
+
+  private FunctionStore newStore(long maxArchive, int maxFunctions) {
     return new FunctionStore(
         data.resolve("functions"),
         data.resolve("tmp"),
@@ -56,6 +60,7 @@ class FunctionStoreTest {
         maxArchive,
         maxArchive * 8,
         2,
+        maxFunctions,
         db,
         InstantSource.fixed(Instant.ofEpochMilli(1234)));
   }
@@ -167,7 +172,7 @@ class FunctionStoreTest {
     for (String name : new String[] {"impulse.db", "impulse.db-wal", "impulse.db-shm"}) {
       Files.deleteIfExists(data.resolve(name));
     }
-    db = Store.open(data.resolve("impulse.db"));
+    db = Store.open(data.resolve("impulse.db"), 0);
     FunctionStore reopened = newStore(1 << 20);
     reopened.open();
     return reopened;
@@ -272,7 +277,7 @@ class FunctionStoreTest {
     assertThat(store.find(sample)).contains(stored);
     assertThat(entries(data.resolve("tmp"))).isZero();
 
-    db = Store.open(data.resolve("impulse.db"));
+    db = Store.open(data.resolve("impulse.db"), 0);
     FunctionStore reopened = newStore(1 << 20);
     reopened.open();
     assertThat(reopened.find(sample)).contains(stored);
@@ -285,7 +290,7 @@ class FunctionStoreTest {
         .isInstanceOf(StoreException.class);
     assertThat(entries(data.resolve("tmp"))).isZero();
     assertThat(entries(data.resolve("functions"))).isZero();
-    db = Store.open(data.resolve("impulse.db"));
+    db = Store.open(data.resolve("impulse.db"), 0);
   }
 
   @Test
@@ -391,5 +396,26 @@ class FunctionStoreTest {
     try (Stream<Path> list = Files.list(dir)) {
       return list.count();
     }
+  }
+
+  @Test
+  void aNewVersionBeyondTheLimitIsRefusedButTheSameArchiveAgainIsNot() {
+    FunctionStore store = newStore(1 << 20, 2);
+    store.open();
+    store.put(new FunctionRef("a", "1"), in(Tars.function("def skyhook(r, m):\n  return 1\n")));
+    store.put(new FunctionRef("a", "2"), in(Tars.function("def skyhook(r, m):\n  return 2\n")));
+    assertThatThrownBy(() ->
+            store.put(
+                new FunctionRef("a", "3"), in(Tars.function("def skyhook(r, m):\n  return 3\n"))))
+        .isInstanceOf(FunctionStoreFullException.class)
+        .hasMessageContaining("--max-functions");
+    assertThat(
+            store
+                .put(
+                    new FunctionRef("a", "2"),
+                    in(Tars.function("def skyhook(r, m):\n  return 2\n")))
+                .created())
+        .isFalse();
+    assertThat(store.list()).hasSize(2);
   }
 }
