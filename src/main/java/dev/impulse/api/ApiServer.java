@@ -78,6 +78,8 @@ public final class ApiServer implements AutoCloseable {
             http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND);
           });
           config.jetty.addConnector(this::connector);
+          config.jetty.modifyServer(
+              server -> server.setErrorHandler(new ProblemErrorHandler(json)));
           config.routes.before(guard::check);
           config.routes.get(RequestGuard.HEALTH_PATH, ctx -> ctx.json(Map.of("status", "ok")));
           chamberRoutes.register(config.routes);

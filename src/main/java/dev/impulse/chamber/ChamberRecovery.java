@@ -2,6 +2,7 @@ package dev.impulse.chamber;
 
 import dev.impulse.linux.FileTrees;
 import dev.impulse.linux.Mounts;
+import dev.impulse.linux.Processes;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ContainerState;
 import dev.impulse.runtime.ExitFiles;
@@ -162,11 +163,29 @@ final class ChamberRecovery {
     log.info("chamber {}: still running on port {}; adopted", chamber.id(), chamber.port());
   }
 
-  /** Its conmon still monitors it: the container lives on, wherever runc keeps it. */
+  /**
+   * Its conmon still monitors it although runc on this daemon's root does not list it: the
+   * container lives on under another runc root. A conmon started for this root is a start the
+   * daemon's stop cut short (it waits for the start byte that never comes): it is stopped here, and
+   * the chamber goes on as an interrupted start.
+   */
   private boolean monitorStillRuns(Chamber chamber) {
-    return Conmon.readPid(launcher.paths(chamber.id()).container().conmonPid())
-        .map(pid -> Conmon.monitors(pid, chamber.id()))
-        .orElse(false);
+    Optional<Integer> pid =
+        Conmon.readPid(launcher.paths(chamber.id()).container().conmonPid())
+            .filter(p -> Conmon.monitors(p, chamber.id()));
+    if (pid.isEmpty()) {
+      return false;
+    }
+    Path root = deps.runc().root().toAbsolutePath().normalize();
+    if (Conmon.runtimeRootOf(pid.get()).map(r -> r.normalize().equals(root)).orElse(false)) {
+      log.info(
+          "chamber {}: its conmon (pid {}) was left waiting by an interrupted start; stopping it",
+          chamber.id(),
+          pid.get());
+      Processes.signal(pid.get(), 9);
+      return false;
+    }
+    return true;
   }
 
   /**

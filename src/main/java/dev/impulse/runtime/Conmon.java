@@ -295,6 +295,21 @@ public final class Conmon {
     }
   }
 
+  /** The runc root a live conmon {@code pid} was started with ({@code --root=}), if readable. */
+  public static Optional<Path> runtimeRootOf(int pid) {
+    try {
+      String cmdline = Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"));
+      for (String arg : cmdline.split("\0")) {
+        if (arg.startsWith("--root=")) {
+          return Optional.of(Path.of(arg.substring("--root=".length())));
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Reads a pid file; empty when it is missing or malformed. */
   public static Optional<Integer> readPid(Path pidFile) {
     try {

@@ -1,7 +1,6 @@
 package dev.impulse.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.testing.DaemonFixture;
@@ -155,6 +154,23 @@ class ApiAccessIT {
   }
 
   @Test
+  void malformedOrOversizedRequestsGetProblemsToo() {
+    RawHttp.Response flood =
+        raw()
+            .request(
+                "GET /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Flood: "
+                    + "a".repeat(20_000)
+                    + "\r\nConnection: close\r\n\r\n");
+    assertThat(flood.status()).isEqualTo(431);
+    assertThat(flood.headers()).containsIgnoringCase("Content-Type: application/problem+json");
+    assertThat(flood.body()).contains("\"status\":431").contains("8 KiB");
+
+    RawHttp.Response garbage = raw().request("NOT HTTP AT ALL\r\n\r\n");
+    assertThat(garbage.status()).isEqualTo(400);
+    assertThat(garbage.headers()).containsIgnoringCase("Content-Type: application/problem+json");
+  }
+
+  @Test
   void aJsonBodySentAsFormDataStillCreatesAChamber() {
     // What `curl -d` sends, as in the proof of concept's examples.
     Http.Response created =
@@ -243,29 +259,37 @@ class ApiAccessIT {
           socket.connect(new InetSocketAddress("127.0.0.1", patient.uri("/").getPort()), 2000);
           held.add(socket);
         }
-        int closedByServer = 0;
-        for (Socket socket : held.subList(PER_CLIENT, held.size())) {
-          socket.setSoTimeout(10_000);
-          try {
-            if (socket.getInputStream().read() == -1) {
-              closedByServer++;
-            }
-          } catch (SocketException reset) {
-            closedByServer++;
-          }
+        // Which ones are refused depends on the order the server takes them in: count them.
+        List<Socket> open = new ArrayList<>(held);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (open.size() > PER_CLIENT && System.nanoTime() < deadline) {
+          open.removeIf(ApiAccessIT::closedByServer);
         }
-        assertThat(closedByServer).as("connections over the client's share").isEqualTo(4);
-        for (Socket socket : held.subList(0, PER_CLIENT)) {
-          socket.setSoTimeout(200);
-          assertThatThrownBy(() -> socket.getInputStream().read())
-              .as("a connection within the share stays open")
-              .isInstanceOf(java.net.SocketTimeoutException.class);
+        assertThat(held.size() - open.size())
+            .as("connections over the client's share")
+            .isEqualTo(4);
+        for (Socket socket : open) {
+          assertThat(closedByServer(socket))
+              .as("a connection within its share stays open")
+              .isFalse();
         }
       } finally {
         for (Socket socket : held) {
           socket.close();
         }
       }
+    }
+  }
+
+  /** Whether the server has closed {@code socket} (a read within 50 ms says so). */
+  private static boolean closedByServer(Socket socket) {
+    try {
+      socket.setSoTimeout(50);
+      return socket.getInputStream().read() == -1;
+    } catch (java.net.SocketTimeoutException stillOpen) {
+      return false;
+    } catch (java.io.IOException reset) {
+      return true;
     }
   }
 

@@ -279,6 +279,59 @@ class RecoveryIT {
     }
   }
 
+  @Test
+  void aChangedRunDirIsRefusedWhileChambersRunUnderTheOldOne() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(5))) {
+      impulse.upload("sampleapp", "1.0.0", Functions.sample());
+      String id = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
+      int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+      impulse.terminate();
+
+      Path moved = Path.of(impulse.runDir() + "-moved");
+      try {
+        Map.Entry<Integer, String> refused =
+            impulse.startRefused(Map.of("--run-dir", moved.toString()));
+        assertThat(refused.getKey()).as(refused.getValue()).isNotZero();
+        assertThat(refused.getValue())
+            .contains("--run-dir " + impulse.runDir())
+            .contains(id)
+            .doesNotContain("Exception");
+      } finally {
+        dev.impulse.linux.FileTrees.deleteRecursively(moved);
+      }
+      assertThat(impulse.call(port, "{}").status()).as("its chamber runs on").isEqualTo(200);
+      assertThat(impulse.dataDir().resolve("chambers").resolve(id).resolve("upper")).exists();
+
+      impulse.restart();
+      assertThat(impulse.chamber(id).get("status").asText()).isEqualTo("RUNNING");
+      assertThat(impulse.call(port, "{}").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aLostStoreLosesNoFunctionAndNoRunningChamber() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(5))) {
+      impulse.upload("sampleapp", "1.0.0", Functions.sample());
+      String digest = impulse.get("/functions/sampleapp/1.0.0").json().get("digest").asText();
+      String id = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
+      impulse.awaitStatus(id, "RUNNING");
+      impulse.terminate();
+      for (String file : List.of("impulse.db", "impulse.db-wal", "impulse.db-shm")) {
+        Files.deleteIfExists(impulse.dataDir().resolve(file));
+      }
+
+      impulse.restart();
+      JsonNode function = impulse.get("/functions/sampleapp/1.0.0").json();
+      assertThat(function.get("digest").asText()).as("re-imported as it was").isEqualTo(digest);
+      assertThat(impulse.chamber(id).get("status").asText()).isEqualTo("RUNNING");
+      assertThat(impulse.call(impulse.chamber(id).get("port").asInt(), "{}").status())
+          .isEqualTo(200);
+      String another = impulse.create("sampleapp", "1.0.0", "python3").get("id").asText();
+      int port = impulse.awaitStatus(another, "RUNNING").get("port").asInt();
+      assertThat(impulse.call(port, "{}").status()).isEqualTo(200);
+    }
+  }
+
   private static void awaitFile(Path file) throws InterruptedException, IOException {
     for (int i = 0; i < 100 && !Files.exists(file); i++) {
       Thread.sleep(50);

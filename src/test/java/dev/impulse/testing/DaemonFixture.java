@@ -526,6 +526,12 @@ public final class DaemonFixture implements AutoCloseable {
     return http.send("PUT", uri(path), body, "application/x-tar");
   }
 
+  /** PUTs a body read from a stream as it is sent (chunked). */
+  public Http.Response putStreaming(
+      String path, java.util.function.Supplier<java.io.InputStream> body) {
+    return http.sendStreaming("PUT", uri(path), body, "application/x-tar");
+  }
+
   /** Uploads a function and expects it stored. */
   public void upload(String app, String version, byte[] archive) {
     Http.Response response = put("/functions/" + app + "/" + version, archive);

@@ -93,6 +93,37 @@ public final class Http {
     }
   }
 
+  /** Sends a request whose body is read from {@code body} as it goes out (chunked). */
+  public Response sendStreaming(
+      String method,
+      URI uri,
+      java.util.function.Supplier<java.io.InputStream> body,
+      String contentType) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(120))
+            .header("Content-Type", contentType)
+            .method(method, HttpRequest.BodyPublishers.ofInputStream(body));
+    URI base = authorizedBase;
+    if (base != null && token != null && uri.getAuthority().equals(base.getAuthority())) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    try {
+      HttpResponse<String> response =
+          client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return new Response(
+          response.statusCode(),
+          response.headers().firstValue("Content-Type").orElse(""),
+          response.body(),
+          response);
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + uri + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public Response get(URI uri) {
     return send("GET", uri, null, null);
   }
