@@ -5,6 +5,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -26,6 +27,9 @@ public final class ChamberCgroups {
 
   /** The monitor's cgroup, below the chamber's. */
   public static final String MONITOR = "conmon";
+
+  /** How long {@link #remove} retries a cgroup the kernel still counts an exiting task in. */
+  private static final Duration REMOVE_WAIT = Duration.ofSeconds(2);
 
   static final List<String> CHARGED_V1 = List.of("memory", "cpu", "cpuacct", "pids");
 
@@ -108,6 +112,28 @@ public final class ChamberCgroups {
    * cgroup that still holds a process is not removed and is named in the exception.
    */
   public void remove(String path) throws IOException {
+    // A monitor that has just left may still be in its cgroup: the kernel takes a task out only
+    // late in its exit, after /proc no longer shows its command line. Like runc, try again for a
+    // short while before calling the cgroup busy.
+    long deadline = System.nanoTime() + REMOVE_WAIT.toNanos();
+    long pause = 1;
+    List<String> busy = tryRemove(path);
+    while (!busy.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      pause = Math.min(pause * 2, 50);
+      busy = tryRemove(path);
+    }
+    if (!busy.isEmpty()) {
+      throw new IOException("cgroups still in use: " + String.join(", ", busy));
+    }
+  }
+
+  private List<String> tryRemove(String path) throws IOException {
     List<String> busy = new ArrayList<>();
     for (Path hierarchy : hierarchies()) {
       Path chamber = hierarchy.resolve(relative(path));
@@ -124,9 +150,7 @@ public final class ChamberCgroups {
         busy.add(chamber.toString());
       }
     }
-    if (!busy.isEmpty()) {
-      throw new IOException("cgroups still in use: " + String.join(", ", busy));
-    }
+    return busy;
   }
 
   private List<Path> hierarchies() throws IOException {
