@@ -8,53 +8,62 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
-import java.util.function.UnaryOperator;
 
 /**
- * The chambers impulse knows, served from memory. Every change is written to the store (with its
- * event, in one transaction) before it becomes visible, so an answer the API gave is never lost.
- * Status changes go through {@link #transition}, which enforces {@link ChamberStatus#canBecome}.
- * Thread-safe: changes to one chamber are serialised.
+ * The chambers impulse knows, and the one writer of their records. Every change is written to the
+ * store (with its event, in one transaction) before it becomes visible, so an answer the API gave
+ * is never lost. Callers hold the chamber's own lock for changes; there is no other lock, so
+ * changes of different chambers go to the store together and share its commits.
  */
 final class ChamberRegistry {
   static final String STATUS = "status";
   static final String HEALTH = "health";
 
-  private final Map<String, Chamber> chambers = new ConcurrentHashMap<>();
+  private final Map<String, LiveChamber> chambers = new ConcurrentHashMap<>();
   private final Store store;
   private final SpecJson specs;
   private final InstantSource clock;
-  private final Object[] stripes = new Object[64];
 
   ChamberRegistry(Store store, SpecJson specs, InstantSource clock) {
     this.store = store;
     this.specs = specs;
     this.clock = clock;
-    for (int i = 0; i < stripes.length; i++) {
-      stripes[i] = new Object();
+  }
+
+  /**
+   * Records a new chamber and then makes it known; when recording fails nothing is known of it.
+   * Throws when its id is taken.
+   */
+  void add(LiveChamber live) {
+    Chamber chamber = live.chamber();
+    if (chambers.putIfAbsent(chamber.id(), live) != null) {
+      throw new IllegalStateException("chamber " + chamber.id() + " exists");
+    }
+    try {
+      store.saveChamber(
+          row(chamber),
+          event(chamber.id(), STATUS, null, chamber.status().name(), chamber.reason()));
+    } catch (RuntimeException e) {
+      chambers.remove(chamber.id(), live);
+      throw e;
     }
   }
 
-  /** Adds a new chamber. */
-  void add(Chamber chamber) {
-    synchronized (lockFor(chamber.id())) {
-      if (chambers.containsKey(chamber.id())) {
-        throw new IllegalStateException("chamber " + chamber.id() + " exists");
-      }
-      save(chamber, event(chamber.id(), STATUS, null, chamber.status().name(), chamber.reason()));
-    }
+  /** Makes known a chamber read back from the store, without writing it again. */
+  void restore(LiveChamber live) {
+    chambers.put(live.id, live);
   }
 
-  /** Loads a chamber read back from the store, without writing it again. */
-  void restore(Chamber chamber) {
-    chambers.put(chamber.id(), chamber);
+  Optional<LiveChamber> live(String id) {
+    return Optional.ofNullable(chambers.get(id));
   }
 
   Optional<Chamber> get(String id) {
-    return Optional.ofNullable(chambers.get(id));
+    return live(id).map(LiveChamber::chamber);
   }
 
   boolean contains(String id) {
@@ -63,97 +72,57 @@ final class ChamberRegistry {
 
   /** All chambers, oldest first. */
   List<Chamber> list() {
-    List<Chamber> all = new ArrayList<>(chambers.values());
+    List<Chamber> all =
+        new ArrayList<>(chambers.values().stream().map(LiveChamber::chamber).toList());
     all.sort(Comparator.comparingLong(Chamber::createdTimeMillis).thenComparing(Chamber::id));
     return all;
   }
 
+  /** Every live chamber object, in no order. */
+  List<LiveChamber> all() {
+    return List.copyOf(chambers.values());
+  }
+
   /** The chambers matching {@code filter}. */
   List<Chamber> find(Predicate<Chamber> filter) {
-    return chambers.values().stream().filter(filter).toList();
+    return chambers.values().stream().map(LiveChamber::chamber).filter(filter).toList();
   }
 
   /**
-   * Moves chamber {@code id} to {@code next} if it is in one of {@code from} (any status when
-   * {@code from} is empty) and the move is allowed; returns the new snapshot, or empty otherwise.
+   * Writes {@code after}, a change of {@code before}, with the event it makes: a status event when
+   * the status changed (or {@code note} is set), a health event when the health did, none for other
+   * recorded fields. Changes of what is kept only in memory (when a probe last succeeded) are not
+   * written. Call with the chamber's lock held.
    */
-  Optional<Chamber> transition(
-      String id,
-      ChamberStatus next,
-      Optional<Integer> exitCode,
-      Optional<String> reason,
-      ChamberStatus... from) {
-    synchronized (lockFor(id)) {
-      Chamber before = chambers.get(id);
-      if (before == null || !allowed(before.status(), from) || !before.status().canBecome(next)) {
-        return Optional.empty();
-      }
-      Chamber after = before.moveTo(next, exitCode, reason);
-      save(after, event(id, STATUS, before.status().name(), next.name(), reason));
-      return Optional.of(after);
+  void record(Chamber before, Chamber after, Optional<String> note) {
+    Optional<EventRow> event;
+    if (before.status() != after.status()
+        || note.isPresent() && before.health() == after.health()) {
+      event = event(after.id(), STATUS, before.status().name(), after.status().name(), note);
+    } else if (before.health() != after.health()) {
+      event = event(after.id(), HEALTH, before.health().name(), after.health().name(), note);
+    } else if (sameRecord(before, after)) {
+      return;
+    } else {
+      event = Optional.empty();
     }
+    store.saveChamber(row(after), event);
   }
 
-  /**
-   * Applies {@code change} to chamber {@code id} without a status change (a restart count, an exit
-   * code learnt late, its health); writes an event when its health changed.
-   */
-  Optional<Chamber> update(String id, UnaryOperator<Chamber> change, Optional<String> reason) {
-    synchronized (lockFor(id)) {
-      Chamber before = chambers.get(id);
-      if (before == null) {
-        return Optional.empty();
-      }
-      Chamber after = change.apply(before);
-      Optional<EventRow> event =
-          before.health() == after.health()
-              ? Optional.empty()
-              : event(id, HEALTH, before.health().name(), after.health().name(), reason);
-      save(after, event);
-      return Optional.of(after);
-    }
+  /** Forgets chamber {@code id}, recording a DELETED event. Call with its lock held. */
+  void remove(LiveChamber live, Optional<String> reason) {
+    Chamber before = live.chamber();
+    store.deleteChamber(
+        live.id, event(live.id, STATUS, before.status().name(), ChamberEvent.DELETED, reason));
+    chambers.remove(live.id, live);
   }
 
-  /** Gives chamber {@code id} a new reason in its status, recorded as an event of its own. */
-  Optional<Chamber> note(String id, String reason) {
-    synchronized (lockFor(id)) {
-      Chamber before = chambers.get(id);
-      if (before == null) {
-        return Optional.empty();
-      }
-      Chamber after = before.withReason(Optional.of(reason));
-      String status = before.status().name();
-      save(after, event(id, STATUS, status, status, Optional.of(reason)));
-      return Optional.of(after);
-    }
-  }
-
-  /**
-   * Changes a chamber in memory only: for facts that change often and matter little after a restart
-   * (when a probe last succeeded).
-   */
-  void touch(String id, UnaryOperator<Chamber> change) {
-    synchronized (lockFor(id)) {
-      chambers.computeIfPresent(id, (k, c) -> change.apply(c));
-    }
-  }
-
-  /** Forgets chamber {@code id}. */
-  void remove(String id, Optional<String> reason) {
-    synchronized (lockFor(id)) {
-      Chamber before = chambers.get(id);
-      if (before == null) {
-        return;
-      }
-      store.deleteChamber(
-          id, event(id, STATUS, before.status().name(), ChamberEvent.DELETED, reason));
-      chambers.remove(id);
-    }
-  }
-
-  private void save(Chamber chamber, Optional<EventRow> event) {
-    store.saveChamber(row(chamber), event);
-    chambers.put(chamber.id(), chamber);
+  private static boolean sameRecord(Chamber a, Chamber b) {
+    return a.status() == b.status()
+        && a.health() == b.health()
+        && a.restarts() == b.restarts()
+        && a.exitCode().equals(b.exitCode())
+        && Objects.equals(a.reason(), b.reason());
   }
 
   ChamberRow row(Chamber c) {
@@ -189,21 +158,5 @@ final class ChamberRegistry {
     return Optional.of(
         new EventRow(
             0, id, kind, from, to, clock.millis(), reason.map(Reasons::bound).orElse(null)));
-  }
-
-  private static boolean allowed(ChamberStatus status, ChamberStatus[] from) {
-    if (from.length == 0) {
-      return true;
-    }
-    for (ChamberStatus s : from) {
-      if (s == status) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private Object lockFor(String id) {
-    return stripes[Math.floorMod(id.hashCode(), stripes.length)];
   }
 }

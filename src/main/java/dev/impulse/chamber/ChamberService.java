@@ -4,26 +4,19 @@ import dev.impulse.image.FunctionRef;
 import dev.impulse.image.RuntimeDefinition;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.image.UnknownFunctionException;
-import dev.impulse.runtime.CgroupStats;
-import dev.impulse.runtime.ContainerLog;
-import dev.impulse.runtime.ExitWatcher;
-import dev.impulse.runtime.LogFollower;
+import dev.impulse.network.PortAllocator;
 import dev.impulse.store.SpaceCheck;
+import dev.impulse.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,47 +33,112 @@ public final class ChamberService implements AutoCloseable {
   static final Duration KILL_WAIT = Duration.ofSeconds(10);
   static final Duration HOUSEKEEPING_PERIOD = Duration.ofSeconds(1);
   static final Duration EVENT_TRIM_PERIOD = Duration.ofMinutes(1);
-  static final Duration FOLLOW_POLL = Duration.ofMillis(200);
 
-  private final ChamberDependencies deps;
-  private final SpecJson specs;
+  /**
+   * What the service works with. The daemon's come from {@link ChamberDependencies}; unit tests
+   * give a host, images, probe and timing of their own.
+   */
+  record Parts(
+      ChamberHost host,
+      Images images,
+      PortAllocator ports,
+      ReadinessProbe probe,
+      ChamberSettings settings,
+      Store store,
+      SpaceCheck space,
+      SpecJson specs,
+      Timing timing,
+      ExecutorService work,
+      Path chambersDir) {}
+
+  private final Parts parts;
   private final ChamberRegistry registry;
   private final ChamberEvents events;
-  private final Map<String, ChamberHandle> handles = new ConcurrentHashMap<>();
   private final ChamberIds ids = new ChamberIds();
   private final Admission admission;
-  private final ChamberLauncher launcher;
-  private final ChamberTeardown teardown;
-  private final ChamberSupervisor supervisor;
+  private final ContainerConfigs configs;
+  private final ChamberStarter starter;
+  private final ChamberDriver driver;
+  private final ChamberWatch watch;
+  private final ChamberLogs logs;
 
-  /** Orders creates against function deletes, so no chamber starts on a function being deleted. */
-  private final ReentrantLock functionUse = new ReentrantLock();
+  /**
+   * Creates against function deletes: creates share it (they run in parallel), a delete takes it
+   * alone, so no chamber starts on a function being deleted.
+   */
+  private final ReadWriteLock functionUse = new ReentrantReadWriteLock();
 
-  private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
-  private final ScheduledExecutorService ticker =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("chamber-timer").daemon().factory());
-  private ExitWatcher exitWatcher;
+  private AutoCloseable exitWatcher;
 
   public ChamberService(ChamberDependencies deps) {
-    this.deps = deps;
-    this.specs = new SpecJson(deps.json());
-    this.admission = new Admission(deps.settings());
-    this.events = new ChamberEvents(deps.settings().eventsRetained(), deps.store()::eventsAfter);
-    this.registry = new ChamberRegistry(deps.store(), specs, deps.clock());
-    this.launcher =
-        new ChamberLauncher(
+    this(parts(deps));
+  }
+
+  ChamberService(Parts parts) {
+    this.parts = parts;
+    ChamberSettings settings = parts.settings();
+    this.admission = new Admission(settings);
+    this.events = new ChamberEvents(settings.eventsRetained(), parts.store()::eventsAfter);
+    this.registry = new ChamberRegistry(parts.store(), parts.specs(), parts.timing().clock());
+    this.configs = new ContainerConfigs(settings, parts.specs());
+    ChamberTeardown teardown = new ChamberTeardown(parts.host(), parts.ports(), parts.timing());
+    this.starter =
+        new ChamberStarter(
+            parts.images(),
+            new ChamberLauncher(parts.host(), configs),
+            configs,
+            parts.probe(),
+            parts.timing());
+    this.driver =
+        new ChamberDriver(
+            registry,
+            parts.host(),
+            teardown,
+            parts.timing(),
+            parts.work(),
+            new Lifecycle.Rules(settings.unhealthyAfter(), settings::backoff),
+            starter::launch);
+    starter.reportTo(driver);
+    this.watch =
+        new ChamberWatch(
+            registry,
+            driver,
+            parts.host(),
+            teardown,
+            parts.probe(),
+            parts.timing(),
+            parts.work(),
+            settings.endedRetained());
+    this.logs = new ChamberLogs(parts.timing());
+  }
+
+  private static Parts parts(ChamberDependencies deps) {
+    SpecJson specs = new SpecJson(deps.json());
+    ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
+    ContainerConfigs configs = new ContainerConfigs(deps.settings(), specs);
+    ChamberHost host =
+        new RuncHost(
             deps.runc(),
             deps.conmon(),
             deps.cgroups(),
-            deps.chambersDir(),
-            deps.settings(),
+            deps.exits(),
+            deps.reaper(),
+            deps.store(),
+            configs,
             deps.json(),
-            specs);
-    this.teardown =
-        new ChamberTeardown(deps.runc(), deps.conmon(), deps.ports(), launcher, deps.cgroups());
-    this.supervisor =
-        new ChamberSupervisor(registry, handles, deps, launcher, teardown, ticker, work);
+            deps.chambersDir());
+    return new Parts(
+        host,
+        new CatalogImages(deps.catalog(), deps.baseimages(), deps.functions()),
+        deps.ports(),
+        deps.probe(),
+        deps.settings(),
+        deps.store(),
+        deps.space(),
+        specs,
+        new SystemTiming(deps.clock(), work),
+        work,
+        deps.chambersDir());
   }
 
   /**
@@ -88,100 +146,62 @@ public final class ChamberService implements AutoCloseable {
    * watches exits and starts the periodic work. Call before serving the API.
    */
   public void start() throws IOException {
-    events.load(deps.store().lastEvents(events.retained()));
-    deps.store().onEvent(events::accept);
+    events.load(parts.store().lastEvents(events.retained()));
+    parts.store().onEvent(events::accept);
+    List<Chamber> recorded = parts.store().chambers().stream().map(registry::fromRow).toList();
     ChamberRecovery.Plan plan =
-        new ChamberRecovery(registry, handles, deps, launcher, teardown, supervisor, specs)
-            .recover();
-    exitWatcher =
-        new ExitWatcher(deps.exits(), (id, code) -> work.execute(() -> supervisor.exited(id)));
-    supervisor.checkExits();
-    plan.launch().forEach(id -> work.execute(() -> supervisor.launch(id)));
-    plan.awaitReady()
-        .forEach(
-            id -> registry.get(id).ifPresent(c -> work.execute(() -> supervisor.awaitReady(c))));
-    every(HOUSEKEEPING_PERIOD, this::housekeeping);
-    every(deps.settings().healthInterval(), this::watchHealth);
-    every(
-        EVENT_TRIM_PERIOD,
+        new ChamberRecovery(
+                registry,
+                driver,
+                parts.host(),
+                parts.ports(),
+                parts.timing(),
+                new Lifecycle.Rules(parts.settings().unhealthyAfter(), parts.settings()::backoff),
+                new ChamberLabels(parts.settings().daemonIdentity(), parts.specs()))
+            .recover(recorded);
+    exitWatcher = parts.host().watchExits(id -> parts.work().execute(() -> watch.exited(id)));
+    watch.checkExits();
+    for (LiveChamber c : plan.launch()) {
+      Run run = c.run();
+      parts.work().execute(() -> starter.launch(c, run));
+    }
+    for (LiveChamber c : plan.awaitReady()) {
+      Run run = c.run();
+      parts.work().execute(() -> awaitReady(c, run));
+    }
+    Timing timing = parts.timing();
+    timing.every(HOUSEKEEPING_PERIOD, "housekeeping", this::housekeeping);
+    timing.every(
+        parts.settings().healthInterval(),
+        "health checks",
         () -> {
-          deps.store().trimEvents(events.retained());
+          watch.checkMonitors();
+          watch.probeHealth();
+        });
+    timing.every(
+        EVENT_TRIM_PERIOD,
+        "event trimming",
+        () -> {
+          parts.store().trimEvents(events.retained());
           events.trimmed();
         });
   }
 
-  private void every(Duration period, Runnable task) {
-    ticker.scheduleWithFixedDelay(
-        () -> {
-          try {
-            task.run();
-          } catch (RuntimeException e) {
-            log.error("periodic work failed; it runs again in {} ms", period.toMillis(), e);
-          }
-        },
-        period.toMillis(),
-        period.toMillis(),
-        TimeUnit.MILLISECONDS);
-  }
-
-  private void housekeeping() {
-    deps.reaper().sweep();
-    deps.store().maintainReserve();
-    supervisor.checkExits();
-    forgetOldEnded();
-  }
-
-  /**
-   * Ended chambers keep their record and log until deleted, which a client may never do: beyond
-   * {@code --ended-retained} of them the oldest are forgotten (files, record; a DELETED event says
-   * why), so records and log files stay bounded.
-   */
-  void forgetOldEnded() {
-    List<Chamber> ended =
-        registry.find(c -> c.status().isTerminal() && !ChamberSupervisor.willRestart(c));
-    int excess = ended.size() - deps.settings().endedRetained();
-    if (excess <= 0) {
-      return;
-    }
-    ended.stream()
-        .sorted(
-            java.util.Comparator.comparingLong(Chamber::createdTimeMillis)
-                .thenComparing(Chamber::id))
-        .limit(excess)
-        .forEach(c -> forget(c.id()));
-  }
-
-  private void forget(String id) {
-    ChamberHandle handle = handles.get(id);
-    if (handle == null) {
-      return;
-    }
-    handle.lock.lock();
+  private void awaitReady(LiveChamber c, Run run) {
     try {
-      Optional<Chamber> chamber = registry.get(id);
-      if (chamber.isEmpty() || !chamber.get().status().isTerminal() || handle.destroyRequested) {
-        return;
-      }
-      teardown.deleteFiles(id);
-      deps.exits().forget(id);
-      registry.remove(
-          id,
-          Optional.of(
-              "forgotten: more than "
-                  + deps.settings().endedRetained()
-                  + " ended chambers are kept (--ended-retained)"));
-      handles.remove(id);
-      log.info("chamber {}: forgotten (more than {} ended)", id, deps.settings().endedRetained());
-    } catch (IOException | RuntimeException e) {
-      log.warn("chamber {}: cannot forget it yet: {}", id, e.toString());
-    } finally {
-      handle.lock.unlock();
+      starter.awaitReady(c, run);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
-  private void watchHealth() {
-    supervisor.checkMonitors();
-    supervisor.probeHealth();
+  /** The periodic work of every second; each chamber's part runs on a thread of its own. */
+  void housekeeping() {
+    parts.host().reapOrphans();
+    parts.store().maintainReserve();
+    watch.checkExits();
+    watch.retryLeftovers();
+    watch.forgetOldEnded();
   }
 
   /**
@@ -192,40 +212,41 @@ public final class ChamberService implements AutoCloseable {
    * none of them leaves anything behind.
    */
   public Chamber create(ChamberSpec spec) {
-    Instant received = deps.clock().instant();
+    Instant received = parts.timing().clock().instant();
     admission.check(spec);
-    RuntimeDefinition runtime = deps.catalog().resolve(spec.runtime());
-    deps.space().require("creating a chamber");
-    Chamber chamber;
-    functionUse.lock();
+    RuntimeDefinition runtime = parts.images().runtime(spec.runtime());
+    parts.space().require("creating a chamber");
+    LiveChamber c;
+    functionUse.readLock().lock();
     try {
-      StoredFunction function = deps.functions().require(spec.function());
-      int port = deps.ports().allocate();
+      StoredFunction function = parts.images().function(spec.function());
+      int port = parts.ports().allocate();
       try {
-        String id = ids.next(spec, registry::contains);
-        chamber = Chamber.starting(id, spec, port, deps.clock().millis());
-        ChamberHandle handle = new ChamberHandle(deps.clock());
-        handle.startup.mark("received", received);
-        handles.put(id, handle);
-        registry.add(chamber);
-        handle.startup.mark("recorded");
+        Chamber chamber =
+            Chamber.starting(
+                ids.next(spec, registry::contains), spec, port, parts.timing().clock().millis());
+        Run run = new Run(1, new StartupMarks(parts.timing().clock()));
+        run.startup.mark("received", received);
+        c = new LiveChamber(Lifecycle.State.first(chamber), run, true);
+        registry.add(c);
+        run.startup.mark("recorded");
         log.info(
             "chamber {}: created ({} on {}, port {}, function {})",
-            id,
+            c.id,
             spec.app() + " " + spec.version(),
             runtime.name(),
             port,
             function.digest().substring(0, 12));
       } catch (RuntimeException e) {
-        deps.ports().release(port);
+        parts.ports().release(port);
         throw e;
       }
     } finally {
-      functionUse.unlock();
+      functionUse.readLock().unlock();
     }
-    String id = chamber.id();
-    work.execute(() -> supervisor.launch(id));
-    return chamber;
+    Run run = c.run();
+    parts.work().execute(() -> starter.launch(c, run));
+    return c.chamber();
   }
 
   /** Every chamber, oldest first. */
@@ -243,16 +264,18 @@ public final class ChamberService implements AutoCloseable {
     return registry.get(id);
   }
 
+  private LiveChamber live(String id) {
+    return registry.live(id).orElseThrow(() -> new ChamberNotFoundException(id));
+  }
+
   /** When each step of the chamber's latest start happened. */
   public List<StartupStep> startup(String id) {
-    get(id);
-    ChamberHandle handle = handles.get(id);
-    return handle == null ? List.of() : handle.startup.steps();
+    return live(id).run().startup.steps();
   }
 
   /** The check that refuses space-taking work while the data file system is full. */
   public SpaceCheck space() {
-    return deps.space();
+    return parts.space();
   }
 
   /** The event log. */
@@ -262,106 +285,68 @@ public final class ChamberService implements AutoCloseable {
 
   /**
    * Destroys chamber {@code id}: SIGTERM, the grace period, SIGKILL; then releases its container,
-   * mount, files and port and forgets it. Returns when all is done. Its STOPPING status is durable,
-   * so a daemon killed meanwhile finishes the destroy when it starts again.
+   * mount, files and port and forgets it. Returns when all is done; throws {@link
+   * TeardownIncompleteException} when something could not be released (a retry goes on). Its
+   * STOPPING status is durable, so a daemon killed meanwhile finishes the destroy when it starts.
    */
   public void destroy(String id) {
-    ChamberHandle handle = handles.get(id);
-    if (handle == null) {
-      throw new ChamberNotFoundException(id);
+    LiveChamber c = live(id);
+    Lifecycle.Decision decision = driver.apply(c, Lifecycle.DestroyRequested.byClient());
+    if (decision.has(Lifecycle.Effect.STOP)) {
+      stop(c);
+    } else if (decision.isIgnored()) {
+      awaitOtherDestroy(c);
     }
-    synchronized (handle) {
-      if (!registry.contains(id)) {
-        throw new ChamberNotFoundException(id);
-      }
-      boolean running;
-      handle.lock.lock();
-      try {
-        handle.destroyRequested = true;
-        registry.transition(
-            id,
-            ChamberStatus.STOPPING,
-            Optional.empty(),
-            Optional.of("destroy requested"),
-            ChamberStatus.STARTING,
-            ChamberStatus.RUNNING);
-        running = handle.containerCreated && !handle.ended.isDone();
-      } finally {
-        handle.lock.unlock();
-      }
-      if (running) {
-        stopContainer(id, handle);
-      }
-      handle.lock.lock();
-      try {
-        Chamber chamber = registry.get(id).orElseThrow(() -> new ChamberNotFoundException(id));
-        if (chamber.status().isLive()) {
-          chamber =
-              registry
-                  .transition(
-                      id, ChamberStatus.STOPPED, chamber.exitCode(), Optional.of("destroyed"))
-                  .orElse(chamber);
-        }
-        List<String> problems = teardown.release(chamber, handle, true);
-        if (!problems.isEmpty()) {
-          String why = "destroy incomplete: " + String.join("; ", problems);
-          registry.note(id, why);
-          throw new TeardownIncompleteException(id, why);
-        }
-        teardown.deleteFiles(id);
-        deps.exits().forget(id);
-        registry.remove(id, Optional.of("destroyed"));
-        handles.remove(id);
-        log.info("chamber {}: destroyed", id);
-      } catch (IOException e) {
-        String why = "destroy incomplete: cannot remove its files: " + e.getMessage();
-        registry.note(id, why);
-        throw new TeardownIncompleteException(id, why);
-      } finally {
-        handle.lock.unlock();
-      }
+    if (!c.forgotten.isDone()) {
+      throw new TeardownIncompleteException(id, c.chamber().reason().orElse("it is still there"));
     }
+    log.info("chamber {}: destroyed", id);
   }
 
-  private void stopContainer(String id, ChamberHandle handle) {
-    deps.runc().kill(id, "TERM");
-    if (awaitEnd(handle, deps.settings().stopGrace())) {
-      return;
-    }
-    log.info(
-        "chamber {}: still running after {} ms; sending SIGKILL",
-        id,
-        deps.settings().stopGrace().toMillis());
-    deps.runc().kill(id, "KILL");
-    if (!awaitEnd(handle, KILL_WAIT)) {
-      log.warn(
-          "chamber {}: no exit reported {} s after SIGKILL; removing it by force",
-          id,
-          KILL_WAIT.toSeconds());
-    }
-  }
-
-  private static boolean awaitEnd(ChamberHandle handle, Duration timeout) {
+  /** SIGTERM, the grace period, SIGKILL, then the run is over and the chamber forgotten. */
+  private void stop(LiveChamber c) {
+    Run run = c.run();
+    Duration grace = parts.settings().stopGrace();
     try {
-      handle.ended.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
+      if (run.containerCreated && !run.ended.isDone()) {
+        parts.host().kill(c.id, "TERM");
+        if (!parts.timing().await(run.ended, grace)) {
+          log.info(
+              "chamber {}: still running after {} ms; sending SIGKILL", c.id, grace.toMillis());
+          parts.host().kill(c.id, "KILL");
+          if (!parts.timing().await(run.ended, KILL_WAIT)) {
+            log.warn(
+                "chamber {}: no exit reported {} s after SIGKILL", c.id, KILL_WAIT.toSeconds());
+          }
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
-    } catch (ExecutionException e) {
-      return true;
+    } catch (RuntimeException e) {
+      log.warn("chamber {}: stopping it failed: {}", c.id, e.getMessage());
+    }
+    driver.apply(c, new Lifecycle.Stopped(run.number, Lifecycle.DESTROYED));
+  }
+
+  /** Another destroy of the same chamber is under way: its outcome is this one's. */
+  private void awaitOtherDestroy(LiveChamber c) {
+    Duration bound =
+        parts
+            .settings()
+            .stopGrace()
+            .plus(KILL_WAIT)
+            .plus(ChamberTeardown.MONITOR_WAIT)
+            .plus(Duration.ofSeconds(5));
+    try {
+      parts.timing().await(c.forgotten, bound);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
-  /**
-   * Passes the chamber's stdout and stderr lines to {@code sink}: the last {@code tail} of them
-   * (all when negative). Reads the log as it goes: memory does not grow with the log.
-   */
+  /** Passes the chamber's last {@code tail} lines (all when negative) to {@code sink}. */
   public void logs(String id, int tail, LogSink sink) throws IOException {
-    ContainerLog.copy(logFile(id), tail, line -> sink.line(toLine(line)));
-    sink.flush();
+    logs.copy(logFile(id), tail, sink);
   }
 
   /**
@@ -371,82 +356,69 @@ public final class ChamberService implements AutoCloseable {
    */
   public void followLogs(String id, int tail, LogSink sink)
       throws IOException, InterruptedException {
-    LogFollower follower = new LogFollower(logFile(id));
-    ContainerLog.Sink lines = line -> sink.line(toLine(line));
-    follower.start(tail, lines);
-    sink.flush();
-    while (true) {
-      boolean ended = registry.get(id).map(c -> c.status().isTerminal()).orElse(true);
-      boolean more = follower.poll(lines);
-      sink.flush();
-      if (!more && ended) {
-        return;
-      }
-      if (!more) {
-        Thread.sleep(FOLLOW_POLL.toMillis());
-      }
-    }
-  }
-
-  private static LogLine toLine(ContainerLog.Line line) {
-    return new LogLine(line.time(), line.stream(), line.text());
+    Path file = logFile(id);
+    logs.follow(
+        file, tail, () -> registry.get(id).map(c -> c.status().isTerminal()).orElse(true), sink);
   }
 
   private Path logFile(String id) {
-    get(id);
-    return launcher.paths(id).container().log();
+    live(id);
+    return ChamberPaths.of(parts.chambersDir(), id).container().log();
   }
 
   /**
    * Memory, CPU and process counts from the chamber's cgroup; throws {@link
    * ChamberNotRunningException} when it has no container now.
    */
-  public CgroupStats.Sample stats(String id) {
-    Chamber chamber = get(id);
-    ChamberHandle handle = handles.get(id);
-    if (!chamber.status().isLive() || handle == null || !handle.containerCreated) {
+  public ChamberStats stats(String id) {
+    LiveChamber c = live(id);
+    Chamber chamber = c.chamber();
+    if (!chamber.status().isLive() || !c.run().containerCreated) {
       throw new ChamberNotRunningException(chamber);
     }
-    return CgroupStats.read(launcher.cgroup(id))
-        .orElseThrow(() -> new ChamberNotRunningException(chamber));
+    return parts.host().stats(id).orElseThrow(() -> new ChamberNotRunningException(chamber));
   }
 
   /** Deletes an uploaded function version; refused while chambers run it or will restart on it. */
   public void deleteFunction(FunctionRef ref) {
-    functionUse.lock();
+    functionUse.writeLock().lock();
     try {
       List<String> users =
-          registry
-              .find(c ->
-                  c.spec().function().equals(ref)
-                      && (c.status().isLive() || ChamberSupervisor.willRestart(c)))
-              .stream()
-              .map(Chamber::id)
+          registry.all().stream()
+              .filter(c -> c.chamber().spec().function().equals(ref))
+              .filter(c -> c.state().status().isLive() || c.state().restartPending())
+              .map(c -> c.id)
               .sorted()
               .toList();
       if (!users.isEmpty()) {
         throw new FunctionInUseException(ref, users);
       }
-      if (!deps.functions().delete(ref)) {
+      if (!parts.images().deleteFunction(ref)) {
         throw new UnknownFunctionException(ref);
       }
     } finally {
-      functionUse.unlock();
+      functionUse.writeLock().unlock();
     }
   }
 
   /** Stops background work; chambers keep running. */
   @Override
   public void close() {
-    supervisor.close();
-    ticker.shutdownNow();
-    try {
-      if (exitWatcher != null) {
-        exitWatcher.close();
-      }
-    } catch (IOException e) {
-      log.warn("closing the exit watcher failed: {}", e.toString());
+    starter.close();
+    if (parts.timing() instanceof AutoCloseable timer) {
+      closeQuietly(timer);
     }
-    work.shutdownNow();
+    if (exitWatcher != null) {
+      closeQuietly(exitWatcher);
+    }
+    parts.work().shutdownNow();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
+    }
   }
 }

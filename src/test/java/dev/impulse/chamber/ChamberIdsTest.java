@@ -35,7 +35,7 @@ class ChamberIdsTest {
   @Test
   void longIdsGetAHostnameThatKeepsTheirUniqueEnd() {
     String id = "a".repeat(63) + "-" + "1".repeat(63) + "-abcde";
-    assertThat(ChamberLauncher.hostname(id)).hasSizeLessThanOrEqualTo(63).endsWith("-abcde");
-    assertThat(ChamberLauncher.hostname("short-1-abcde")).isEqualTo("short-1-abcde");
+    assertThat(ContainerConfigs.hostname(id)).hasSizeLessThanOrEqualTo(63).endsWith("-abcde");
+    assertThat(ContainerConfigs.hostname("short-1-abcde")).isEqualTo("short-1-abcde");
   }
 }

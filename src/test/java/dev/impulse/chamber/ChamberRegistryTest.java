@@ -1,6 +1,7 @@
 package dev.impulse.chamber;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.store.EventRow;
@@ -35,21 +36,37 @@ class ChamberRegistryTest {
     store.close();
   }
 
-  private Chamber add(String id) {
+  private LiveChamber add(String id) {
     Chamber chamber = Chamber.starting(id, ChamberSpec.of("a", "1", "python3"), 6000, id.length());
-    registry.add(chamber);
-    return chamber;
+    LiveChamber live = live(chamber);
+    registry.add(live);
+    return live;
+  }
+
+  private static LiveChamber live(Chamber chamber) {
+    return new LiveChamber(
+        Lifecycle.State.first(chamber),
+        new Run(1, new StartupMarks(InstantSource.fixed(Instant.EPOCH))),
+        true);
+  }
+
+  private static Chamber running(Chamber c) {
+    return c.moveTo(ChamberStatus.RUNNING, Optional.empty(), Optional.empty());
   }
 
   @Test
   void everyChangeIsDurableAndCarriesItsEvent() {
-    add("a-1-aaaaa");
-    registry.transition("a-1-aaaaa", ChamberStatus.RUNNING, Optional.empty(), Optional.empty());
+    LiveChamber live = add("a-1-aaaaa");
+    registry.record(live.chamber(), running(live.chamber()), Optional.empty());
     assertThat(store.chambers())
         .singleElement()
         .satisfies(row -> assertThat(row.status()).isEqualTo("RUNNING"));
-    registry.remove("a-1-aaaaa", Optional.of("destroyed"));
+    live.lock.lock();
+    live.setState(Lifecycle.State.first(running(live.chamber())));
+    live.lock.unlock();
+    registry.remove(live, Optional.of("destroyed"));
     assertThat(store.chambers()).isEmpty();
+    assertThat(registry.contains("a-1-aaaaa")).isFalse();
     assertThat(events)
         .extracting(EventRow::from, EventRow::to)
         .containsExactly(
@@ -61,42 +78,44 @@ class ChamberRegistryTest {
   }
 
   @Test
-  void aTransitionOnlyHappensFromTheExpectedStatus() {
-    add("a-1-aaaaa");
-    registry.transition("a-1-aaaaa", ChamberStatus.FAILED, Optional.of(1), Optional.of("exited"));
-    Optional<Chamber> late =
-        registry.transition(
-            "a-1-aaaaa",
-            ChamberStatus.RUNNING,
-            Optional.empty(),
-            Optional.empty(),
-            ChamberStatus.STARTING);
-    assertThat(late).isEmpty();
-    assertThat(registry.get("a-1-aaaaa").orElseThrow().status()).isEqualTo(ChamberStatus.FAILED);
+  void aChamberWhoseRecordCannotBeWrittenIsNotKnown() {
+    store.close();
+    Chamber chamber = Chamber.starting("a-1-ccccc", ChamberSpec.of("a", "1", "python3"), 6000, 1);
+    assertThatThrownBy(() -> registry.add(live(chamber))).isInstanceOf(RuntimeException.class);
+    assertThat(registry.contains("a-1-ccccc")).isFalse();
+    store = Store.open(dir.resolve("impulse.db"), 0);
   }
 
   @Test
-  void anIllegalMoveIsIgnoredNotApplied() {
+  void aTakenIdIsRefused() {
     add("a-1-aaaaa");
-    registry.transition("a-1-aaaaa", ChamberStatus.RUNNING, Optional.empty(), Optional.empty());
-    assertThat(
-            registry.transition(
-                "a-1-aaaaa", ChamberStatus.STARTING, Optional.empty(), Optional.empty()))
-        .isEmpty();
+    assertThatThrownBy(() -> add("a-1-aaaaa")).isInstanceOf(IllegalStateException.class);
+    assertThat(store.chambers()).hasSize(1);
   }
 
   @Test
   void healthChangesAreEventsButProbeTimesAreNot() {
-    add("a-1-aaaaa");
-    registry.transition("a-1-aaaaa", ChamberStatus.RUNNING, Optional.empty(), Optional.empty());
+    LiveChamber live = add("a-1-aaaaa");
+    Chamber running = running(live.chamber());
+    registry.record(live.chamber(), running, Optional.empty());
     int before = events.size();
-    registry.touch("a-1-aaaaa", c -> c.withHealth(Health.HEALTHY, 100));
+    registry.record(running, running.withHealth(Health.UNKNOWN, 100), Optional.empty());
     assertThat(events).hasSize(before);
-    registry.update(
-        "a-1-aaaaa", c -> c.withHealth(Health.UNHEALTHY, 100), Optional.of("no answer"));
+    registry.record(running, running.withHealth(Health.UNHEALTHY, 100), Optional.of("no answer"));
     assertThat(events.getLast().kind()).isEqualTo("health");
     assertThat(events.getLast().to()).isEqualTo("UNHEALTHY");
+    assertThat(events.getLast().reason()).isEqualTo("no answer");
     assertThat(store.chambers().getFirst().lastHealthyMillis()).isEqualTo(100);
+  }
+
+  @Test
+  void aNewReasonInTheSameStatusIsAnEventOfItsOwn() {
+    LiveChamber live = add("a-1-aaaaa");
+    Chamber noted = live.chamber().withReason(Optional.of("starting again"));
+    registry.record(live.chamber(), noted, Optional.of("starting again"));
+    assertThat(events.getLast().from()).isEqualTo("STARTING");
+    assertThat(events.getLast().to()).isEqualTo("STARTING");
+    assertThat(events.getLast().reason()).isEqualTo("starting again");
   }
 
   @Test
@@ -107,7 +126,7 @@ class ChamberRegistryTest {
                 "{\"app\":\"a\",\"version\":\"1\",\"runtime\":\"python3\",\"env\":{\"K\":\"v\"},"
                     + "\"memoryMb\":64,\"cpus\":0.5,\"restart\":\"on-failure\",\"maxRestarts\":2}"));
     Chamber chamber = Chamber.starting("a-1-bbbbb", spec, 6001, 7);
-    registry.add(chamber);
+    registry.add(live(chamber));
     ChamberRegistry reopened = new ChamberRegistry(store, specs, InstantSource.system());
     Chamber read = reopened.fromRow(store.chambers().getFirst());
     assertThat(read).isEqualTo(chamber);

@@ -1,0 +1,33 @@
+package dev.impulse.chamber;
+
+import dev.impulse.image.Baseimage;
+import dev.impulse.image.Baseimages;
+import dev.impulse.image.FunctionRef;
+import dev.impulse.image.FunctionStore;
+import dev.impulse.image.RuntimeCatalog;
+import dev.impulse.image.RuntimeDefinition;
+import dev.impulse.image.StoredFunction;
+
+/** {@link Images} from the runtime catalog, the baseimage builder and the function store. */
+record CatalogImages(RuntimeCatalog catalog, Baseimages baseimages, FunctionStore functions)
+    implements Images {
+  @Override
+  public RuntimeDefinition runtime(String name) {
+    return catalog.resolve(name);
+  }
+
+  @Override
+  public Baseimage baseimage(String runtime) {
+    return baseimages.ensureBuilt(catalog.resolve(runtime));
+  }
+
+  @Override
+  public StoredFunction function(FunctionRef ref) {
+    return functions.require(ref);
+  }
+
+  @Override
+  public boolean deleteFunction(FunctionRef ref) {
+    return functions.delete(ref);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.impulse.chamber;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads back the labels every container carries ({@link ContainerConfigs#LABEL_PREFIX}): whose it
+ * is, and the chamber it was made for, so a container the store lost can be adopted.
+ */
+final class ChamberLabels {
+  private static final String PREFIX = ContainerConfigs.LABEL_PREFIX;
+
+  private final String daemonIdentity;
+  private final SpecJson specs;
+
+  ChamberLabels(String daemonIdentity, SpecJson specs) {
+    this.daemonIdentity = daemonIdentity;
+    this.specs = specs;
+  }
+
+  /** Whether this daemon made the container. */
+  boolean isOurs(Map<String, String> labels) {
+    return daemonIdentity.equals(labels.get(PREFIX + "daemon"));
+  }
+
+  /** Who made it, for a log line. */
+  String owner(Map<String, String> labels) {
+    return labels.getOrDefault(PREFIX + "daemon", "no impulse labels");
+  }
+
+  /** The RUNNING chamber the labels describe, when they are complete and valid. */
+  Optional<Chamber> chamber(String id, Map<String, String> labels) {
+    try {
+      if (!id.equals(labels.get(PREFIX + "chamber"))) {
+        return Optional.empty();
+      }
+      ChamberSpec spec = specs.read(labels.get(PREFIX + "spec"));
+      int port = Integer.parseInt(labels.get(PREFIX + "port"));
+      long created = Long.parseLong(labels.get(PREFIX + "created"));
+      return Optional.of(
+          Chamber.starting(id, spec, port, created)
+              .moveTo(
+                  ChamberStatus.RUNNING,
+                  Optional.empty(),
+                  Optional.of(
+                      "adopted at start-up: running with this daemon's labels but missing from"
+                          + " the store")));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}

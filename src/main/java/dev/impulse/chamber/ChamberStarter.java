@@ -1,0 +1,140 @@
+package dev.impulse.chamber;
+
+import dev.impulse.image.Baseimage;
+import dev.impulse.image.BaseimageBuildException;
+import dev.impulse.image.StoredFunction;
+import dev.impulse.image.UnknownFunctionException;
+import dev.impulse.image.UnknownRuntimeException;
+import dev.impulse.runtime.CommandFailedException;
+import dev.impulse.runtime.ContainerCreateException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a run and waits for it to be ready: its images, its container ({@link ChamberLauncher}),
+ * then {@code GET /healthz} until it answers ({@link Lifecycle.Ready}) or the startup timeout
+ * passes ({@link Lifecycle.StartFailed}). Runs on the run's own thread; "did it start" (the
+ * container runs) and "is it ready" are separate steps.
+ */
+final class ChamberStarter {
+  private static final Logger log = LoggerFactory.getLogger(ChamberStarter.class);
+  static final Duration FIRST_PROBE_INTERVAL = Duration.ofMillis(5);
+  static final Duration MAX_PROBE_INTERVAL = Duration.ofMillis(100);
+
+  private final Images images;
+  private final ChamberLauncher launcher;
+  private final ContainerConfigs configs;
+  private final ReadinessProbe probe;
+  private final Timing timing;
+  private ChamberDriver driver;
+  private volatile boolean closing;
+
+  ChamberStarter(
+      Images images,
+      ChamberLauncher launcher,
+      ContainerConfigs configs,
+      ReadinessProbe probe,
+      Timing timing) {
+    this.images = images;
+    this.launcher = launcher;
+    this.configs = configs;
+    this.probe = probe;
+    this.timing = timing;
+  }
+
+  /** The driver the starter reports to; set once, before the first launch. */
+  void reportTo(ChamberDriver chamberDriver) {
+    this.driver = chamberDriver;
+  }
+
+  /** The daemon is stopping: a start cut short now is left STARTING for the next daemon. */
+  void close() {
+    closing = true;
+  }
+
+  /** Starts run {@code run} of chamber {@code c} and waits for it to be ready. */
+  void launch(LiveChamber c, Run run) {
+    Chamber chamber = c.chamber();
+    run.startup.mark("launching");
+    try {
+      Baseimage base = images.baseimage(chamber.spec().runtime());
+      StoredFunction function = images.function(chamber.spec().function());
+      run.startup.mark("images");
+      c.lock.lock();
+      try {
+        if (!isStarting(c, run)) {
+          return;
+        }
+        launcher.launch(chamber, function, base, run);
+      } finally {
+        c.lock.unlock();
+      }
+      log.info("chamber {}: container started on port {}", c.id, chamber.port());
+      awaitReady(c, run);
+    } catch (RuntimeException e) {
+      if (closing) {
+        log.info("chamber {}: start left to the next daemon ({})", c.id, e.getMessage());
+        return;
+      }
+      driver.apply(c, new Lifecycle.StartFailed(run.number, describe(c.id, e)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Probes run {@code run} until it is ready or its startup timeout passes. */
+  void awaitReady(LiveChamber c, Run run) throws InterruptedException {
+    Chamber chamber = c.chamber();
+    Duration timeout = configs.startupTimeout(chamber.spec());
+    long deadline = timing.nanoTime() + timeout.toNanos();
+    long interval = FIRST_PROBE_INTERVAL.toNanos();
+    while (isStarting(c, run) && !closing) {
+      if (probe.isReady(chamber.port())) {
+        Lifecycle.Decision ready =
+            driver.apply(c, new Lifecycle.Ready(run.number, timing.clock().millis()));
+        if (!ready.isIgnored()) {
+          run.startup.mark("ready");
+        }
+        return;
+      }
+      if (timing.nanoTime() > deadline) {
+        driver.apply(
+            c,
+            new Lifecycle.StartFailed(
+                run.number,
+                "not ready within "
+                    + timeout.toMillis()
+                    + " ms: GET /healthz on port "
+                    + chamber.port()
+                    + " never answered 200"));
+        return;
+      }
+      timing.sleep(Duration.ofNanos(interval));
+      interval = Math.min(interval * 3 / 2, MAX_PROBE_INTERVAL.toNanos());
+    }
+  }
+
+  private static boolean isStarting(LiveChamber c, Run run) {
+    return c.run() == run && c.state().status() == ChamberStatus.STARTING;
+  }
+
+  /**
+   * A reason a person can act on. Failures impulse expects say what failed in their own words;
+   * anything else is a fault of impulse: its details go to the daemon's log, not to the reason a
+   * tenant reads.
+   */
+  static String describe(String id, RuntimeException e) {
+    if (e instanceof ChamberLauncher.StartStepException
+        || e instanceof BaseimageBuildException
+        || e instanceof ContainerCreateException
+        || e instanceof CommandFailedException
+        || e instanceof UnknownFunctionException
+        || e instanceof UnknownRuntimeException) {
+      log.warn("chamber {}: start failed: {}", id, e.getMessage());
+      return e.getMessage();
+    }
+    log.error("chamber {}: start failed unexpectedly", id, e);
+    return "start failed: an internal error of impulse (its log has the details)";
+  }
+}

@@ -1,0 +1,108 @@
+package dev.impulse.chamber;
+
+import dev.impulse.image.Baseimage;
+import dev.impulse.image.FunctionStore;
+import dev.impulse.runtime.ChamberCgroups;
+import dev.impulse.runtime.ContainerConfig;
+import dev.impulse.runtime.ContainerConfig.BindMount;
+import dev.impulse.runtime.ResourceLimits;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a chamber's container is made of, decided from its spec and the daemon's settings: its
+ * config (command, environment, mounts, limits, labels), its cgroup and its startup timeout. Pure.
+ */
+final class ContainerConfigs {
+  /** Labels on every container; {@code runc state} reports them back. */
+  static final String LABEL_PREFIX = "dev.impulse.";
+
+  private final ChamberSettings settings;
+  private final SpecJson specs;
+
+  ContainerConfigs(ChamberSettings settings, SpecJson specs) {
+    this.settings = settings;
+    this.specs = specs;
+  }
+
+  /** The chamber's cgroup (its container's and its monitor's are below it). */
+  String cgroup(String id) {
+    return "/" + settings.cgroupParent() + "/" + id;
+  }
+
+  ContainerConfig containerConfig(Chamber chamber, Baseimage base, ChamberPaths paths) {
+    ChamberSpec spec = chamber.spec();
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    env.put("HOME", "/root");
+    env.put("LANG", "C.UTF-8");
+    env.put("PYTHONUNBUFFERED", "1");
+    env.put("PYTHONDONTWRITEBYTECODE", "1");
+    env.putAll(
+        spec.env()); // the function's own settings win over these defaults, not over SKYHOOK_*
+    env.put("SKYHOOK_PORT", Integer.toString(chamber.port()));
+    env.put("SKYHOOK_HOST", settings.bindAddress().getHostAddress());
+    env.put("SKYHOOK_CHAMBER_ID", chamber.id());
+    env.put("SKYHOOK_APP", spec.app());
+    env.put("SKYHOOK_VERSION", spec.version());
+    env.put("SKYHOOK_GUEST_DIR", FunctionStore.GUEST_DIR);
+    env.put("SKYHOOK_TERMINATION_LOG", "/dev/termination-log");
+
+    List<BindMount> binds = new ArrayList<>();
+    binds.add(new BindMount(paths.terminationLog(), "/dev/termination-log", false));
+    // The host network is shared, so its name resolution is too.
+    for (String file : List.of("/etc/resolv.conf", "/etc/hosts")) {
+      if (Files.isRegularFile(Path.of(file))) {
+        binds.add(new BindMount(Path.of(file), file, true));
+      }
+    }
+
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_PREFIX + "daemon", settings.daemonIdentity());
+    labels.put(LABEL_PREFIX + "chamber", chamber.id());
+    labels.put(LABEL_PREFIX + "app", spec.app());
+    labels.put(LABEL_PREFIX + "version", spec.version());
+    labels.put(LABEL_PREFIX + "runtime", spec.runtime());
+    labels.put(LABEL_PREFIX + "port", Integer.toString(chamber.port()));
+    labels.put(LABEL_PREFIX + "created", Long.toString(chamber.createdTimeMillis()));
+    labels.put(LABEL_PREFIX + "spec", specs.write(spec));
+
+    return new ContainerConfig(
+        chamber.id(),
+        paths.rootfs(),
+        hostname(chamber.id()),
+        List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
+        env,
+        binds,
+        limits(spec),
+        ChamberCgroups.containerPath(cgroup(chamber.id())),
+        labels);
+  }
+
+  /** The spec's limits, the daemon's defaults where the spec has none. */
+  ResourceLimits limits(ChamberSpec spec) {
+    return new ResourceLimits(
+        spec.memoryMb().isPresent()
+            ? spec.memoryMb().getAsLong() * 1024 * 1024
+            : settings.memoryBytes(),
+        spec.pids().orElse(settings.pids()),
+        java.util.OptionalDouble.of(spec.cpus().orElse(settings.cpus())));
+  }
+
+  /** The spec's startup timeout, or the daemon's default. */
+  Duration startupTimeout(ChamberSpec spec) {
+    return spec.startupTimeoutMs().isPresent()
+        ? Duration.ofMillis(spec.startupTimeoutMs().getAsLong())
+        : settings.startupTimeout();
+  }
+
+  /** Host names have at most 63 characters; long ids keep their unique end. */
+  static String hostname(String id) {
+    return id.length() <= 63 ? id : id.substring(id.length() - 63).replaceFirst("^[-.]+", "");
+  }
+}
