@@ -2,7 +2,11 @@ package dev.impulse.chamber;
 
 import dev.impulse.image.Baseimage;
 import dev.impulse.image.StoredFunction;
+import dev.impulse.linux.LinuxException;
+import dev.impulse.runtime.CommandFailedException;
+import dev.impulse.runtime.ContainerCreateException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * Starts a run's container, step by step: directories, cgroup, conmon (spawned first and held, so
@@ -37,11 +41,11 @@ final class ChamberLauncher {
       run.startup.mark("mounted");
       step("write its config.json", () -> host.writeConfig(chamber, base));
       run.startup.mark("configured");
-      run.conmonPid = monitor.create();
+      run.conmonPid = open("create its container (runc create)", monitor::create);
       run.containerCreated = true;
     }
     run.startup.mark("created");
-    host.start(id);
+    step("start its container (runc start)", () -> host.start(id));
     run.startup.mark("started");
   }
 
@@ -57,7 +61,7 @@ final class ChamberLauncher {
     try {
       step.run();
     } catch (IOException | RuntimeException e) {
-      throw new StartStepException("cannot " + what + ": " + e.getMessage(), e);
+      throw expected(what, e);
     }
   }
 
@@ -65,7 +69,22 @@ final class ChamberLauncher {
     try {
       return opening.open();
     } catch (IOException | RuntimeException e) {
-      throw new StartStepException("cannot " + what + ": " + e.getMessage(), e);
+      throw expected(what, e);
     }
+  }
+
+  /**
+   * Failures of the machine (I/O, system calls, runc, conmon) say what failed in the chamber's
+   * reason; anything else is a fault of impulse and goes on as it is, to be logged in full.
+   */
+  private static RuntimeException expected(String what, Exception e) {
+    if (e instanceof IOException
+        || e instanceof UncheckedIOException
+        || e instanceof LinuxException
+        || e instanceof ContainerCreateException
+        || e instanceof CommandFailedException) {
+      return new StartStepException("cannot " + what + ": " + e.getMessage(), e);
+    }
+    return (RuntimeException) e;
   }
 }

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Releases what a chamber's run held, in reverse order of acquisition: the runc container, its
- * monitor (awaited), the cgroups, the mounts, the scratch directories, the exit file, and the port.
+ * monitor (awaited), the cgroups, the mounts, the scratch directories, and the port. The exit file
+ * stays until the next run or until the chamber is forgotten, so an exit learnt late is recorded.
  * Each step is harmless when there is nothing to release, so a tear-down can be repeated; what
  * could not be released is kept on the chamber ({@link LiveChamber#leftovers}) and retried. The
  * port is released only once nothing of the run can still live: the container is deleted, its
@@ -45,7 +46,6 @@ final class ChamberTeardown {
       if (step(problems, "unmount its file systems", () -> host.unmount(id))) {
         step(problems, "remove its scratch directories", () -> host.removeScratch(id));
       }
-      host.forgetExit(id);
       if (!keepPort && c.holdsPort()) {
         ports.release(c.chamber().port());
         c.setHoldsPort(false);
@@ -69,6 +69,7 @@ final class ChamberTeardown {
   List<String> forget(LiveChamber c) {
     List<String> problems = release(c, false);
     if (problems.isEmpty()) {
+      host.forgetExit(c.id);
       step(problems, "remove its files", () -> host.deleteFiles(c.id));
       c.setLeftovers(problems);
     }
