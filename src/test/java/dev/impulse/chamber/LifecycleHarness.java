@@ -78,6 +78,10 @@ final class LifecycleHarness implements AutoCloseable {
     this.host.exitFiles.putAll(host.exitFiles);
     this.host.recordedExits.putAll(host.recordedExits);
     this.host.labels.putAll(host.labels);
+    this.host.scratch.addAll(host.scratch);
+    this.host.monitorsElsewhere.addAll(host.monitorsElsewhere);
+    this.host.oom.addAll(host.oom);
+    this.host.rebooted = host.rebooted;
   }
 
   private ChamberService.Parts parts() {
