@@ -2,7 +2,6 @@ package dev.impulse.chamber;
 
 import dev.impulse.chamber.Lifecycle.Decision;
 import dev.impulse.chamber.Lifecycle.Effect;
-import dev.impulse.chamber.Lifecycle.Event;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -47,7 +46,7 @@ final class ChamberDriver {
   }
 
   /** Applies {@code event} to chamber {@code c}; returns the decision taken. */
-  Decision apply(LiveChamber c, Event event) {
+  Decision apply(LiveChamber c, LifecycleEvent event) {
     c.lock.lock();
     try {
       Lifecycle.State before = c.state();
@@ -91,7 +90,8 @@ final class ChamberDriver {
         case RELEASE_KEEP_PORT -> release(c, true);
         case SCHEDULE_RESTART -> {
           int failed = run.number;
-          timing.schedule(decision.restartIn(), () -> apply(c, new Lifecycle.RestartDue(failed)));
+          timing.schedule(
+              decision.restartIn(), () -> apply(c, new LifecycleEvent.RestartDue(failed)));
         }
         case LAUNCH -> {
           Run next = new Run(decision.next().run(), new StartupMarks(timing.clock()));

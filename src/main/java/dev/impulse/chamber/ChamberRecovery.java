@@ -180,12 +180,12 @@ final class ChamberRecovery {
     driver.apply(
         c,
         code.isPresent()
-            ? Lifecycle.Exited.withCode(
+            ? LifecycleEvent.Exited.withCode(
                 c.run().number,
                 code.getAsInt(),
                 host.oomKilled(c.id),
                 host.terminationMessage(c.id))
-            : Lifecycle.Exited.lost(c.run().number, lost));
+            : LifecycleEvent.Exited.lost(c.run().number, lost));
   }
 
   private void finishDestroy(LiveChamber c, boolean hasContainer) {
@@ -195,7 +195,7 @@ final class ChamberRecovery {
     }
     driver.apply(
         c,
-        new Lifecycle.Stopped(
+        new LifecycleEvent.Stopped(
             c.run().number, "destroy finished at start-up: a daemon restart interrupted it"));
     log.info("chamber {}: its destroy was interrupted; finished it", c.id);
   }
@@ -206,7 +206,7 @@ final class ChamberRecovery {
     if (late.isPresent()) {
       driver.apply(
           c,
-          Lifecycle.Exited.withCode(
+          LifecycleEvent.Exited.withCode(
               c.run().number, late.getAsInt(), host.oomKilled(c.id), Optional.empty()));
     } else {
       withLock(c, () -> driver.release(c, c.state().restartPending()));
@@ -216,7 +216,7 @@ final class ChamberRecovery {
       int run = c.run().number;
       timing.schedule(
           rules.backoff().before(c.chamber().restarts() + 1),
-          () -> driver.apply(c, new Lifecycle.RestartDue(run)));
+          () -> driver.apply(c, new LifecycleEvent.RestartDue(run)));
     }
   }
 

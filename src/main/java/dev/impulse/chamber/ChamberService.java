@@ -4,17 +4,13 @@ import dev.impulse.image.FunctionRef;
 import dev.impulse.image.RuntimeDefinition;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.image.UnknownFunctionException;
-import dev.impulse.network.PortAllocator;
 import dev.impulse.store.SpaceCheck;
-import dev.impulse.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -34,24 +30,7 @@ public final class ChamberService implements AutoCloseable {
   static final Duration HOUSEKEEPING_PERIOD = Duration.ofSeconds(1);
   static final Duration EVENT_TRIM_PERIOD = Duration.ofMinutes(1);
 
-  /**
-   * What the service works with. The daemon's come from {@link ChamberDependencies}; unit tests
-   * give a host, images, probe and timing of their own.
-   */
-  record Parts(
-      ChamberHost host,
-      Images images,
-      PortAllocator ports,
-      ReadinessProbe probe,
-      ChamberSettings settings,
-      Store store,
-      SpaceCheck space,
-      SpecJson specs,
-      Timing timing,
-      ExecutorService work,
-      Path chambersDir) {}
-
-  private final Parts parts;
+  private final ChamberParts parts;
   private final ChamberRegistry registry;
   private final ChamberEvents events;
   private final ChamberIds ids = new ChamberIds();
@@ -71,10 +50,10 @@ public final class ChamberService implements AutoCloseable {
   private AutoCloseable exitWatcher;
 
   public ChamberService(ChamberDependencies deps) {
-    this(parts(deps));
+    this(ChamberParts.of(deps));
   }
 
-  ChamberService(Parts parts) {
+  ChamberService(ChamberParts parts) {
     this.parts = parts;
     ChamberSettings settings = parts.settings();
     this.admission = new Admission(settings);
@@ -110,35 +89,6 @@ public final class ChamberService implements AutoCloseable {
             parts.work(),
             settings.endedRetained());
     this.logs = new ChamberLogs(parts.timing());
-  }
-
-  private static Parts parts(ChamberDependencies deps) {
-    SpecJson specs = new SpecJson(deps.json());
-    ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
-    ContainerConfigs configs = new ContainerConfigs(deps.settings(), specs);
-    ChamberHost host =
-        new RuncHost(
-            deps.runc(),
-            deps.conmon(),
-            deps.cgroups(),
-            deps.exits(),
-            deps.reaper(),
-            deps.store(),
-            configs,
-            deps.json(),
-            deps.chambersDir());
-    return new Parts(
-        host,
-        new CatalogImages(deps.catalog(), deps.baseimages(), deps.functions()),
-        deps.ports(),
-        deps.probe(),
-        deps.settings(),
-        deps.store(),
-        deps.space(),
-        specs,
-        new SystemTiming(deps.clock(), work),
-        work,
-        deps.chambersDir());
   }
 
   /**
@@ -291,7 +241,7 @@ public final class ChamberService implements AutoCloseable {
    */
   public void destroy(String id) {
     LiveChamber c = live(id);
-    Lifecycle.Decision decision = driver.apply(c, Lifecycle.DestroyRequested.byClient());
+    Lifecycle.Decision decision = driver.apply(c, LifecycleEvent.DestroyRequested.byClient());
     if (decision.has(Lifecycle.Effect.STOP)) {
       stop(c);
     } else if (decision.isIgnored()) {
@@ -325,7 +275,7 @@ public final class ChamberService implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("chamber {}: stopping it failed: {}", c.id, e.getMessage());
     }
-    driver.apply(c, new Lifecycle.Stopped(run.number, Lifecycle.DESTROYED));
+    driver.apply(c, new LifecycleEvent.Stopped(run.number, Lifecycle.DESTROYED));
   }
 
   /** Another destroy of the same chamber is under way: its outcome is this one's. */

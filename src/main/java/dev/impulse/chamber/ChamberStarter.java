@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts a run and waits for it to be ready: its images, its container ({@link ChamberLauncher}),
- * then {@code GET /healthz} until it answers ({@link Lifecycle.Ready}) or the startup timeout
- * passes ({@link Lifecycle.StartFailed}). Runs on the run's own thread; "did it start" (the
+ * then {@code GET /healthz} until it answers ({@link LifecycleEvent.Ready}) or the startup timeout
+ * passes ({@link LifecycleEvent.StartFailed}). Runs on the run's own thread; "did it start" (the
  * container runs) and "is it ready" are separate steps.
  */
 final class ChamberStarter {
@@ -77,7 +77,7 @@ final class ChamberStarter {
         log.info("chamber {}: start left to the next daemon ({})", c.id, e.getMessage());
         return;
       }
-      driver.apply(c, new Lifecycle.StartFailed(run.number, describe(c.id, e)));
+      driver.apply(c, new LifecycleEvent.StartFailed(run.number, describe(c.id, e)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -92,7 +92,7 @@ final class ChamberStarter {
     while (isStarting(c, run) && !closing) {
       if (probe.isReady(chamber.port())) {
         Lifecycle.Decision ready =
-            driver.apply(c, new Lifecycle.Ready(run.number, timing.clock().millis()));
+            driver.apply(c, new LifecycleEvent.Ready(run.number, timing.clock().millis()));
         if (!ready.isIgnored()) {
           run.startup.mark("ready");
         }
@@ -101,7 +101,7 @@ final class ChamberStarter {
       if (timing.nanoTime() > deadline) {
         driver.apply(
             c,
-            new Lifecycle.StartFailed(
+            new LifecycleEvent.StartFailed(
                 run.number,
                 "not ready within "
                     + timeout.toMillis()

@@ -70,7 +70,7 @@ final class ChamberWatch {
       }
       driver.apply(
           c,
-          Lifecycle.Exited.withCode(
+          LifecycleEvent.Exited.withCode(
               run.number, code.getAsInt(), host.oomKilled(c.id), host.terminationMessage(c.id)));
     } finally {
       c.lock.unlock();
@@ -115,7 +115,7 @@ final class ChamberWatch {
         return; // a restart, or its exit was recorded after all
       }
       log.warn("chamber {}: conmon (pid {}) is gone without recording an exit", c.id, pid);
-      driver.apply(c, new Lifecycle.MonitorLost(run.number));
+      driver.apply(c, new LifecycleEvent.MonitorLost(run.number));
     } finally {
       c.lock.unlock();
     }
@@ -141,7 +141,7 @@ final class ChamberWatch {
       work.execute(() -> {
         try {
           boolean answered = probe.isReady(port);
-          driver.apply(c, new Lifecycle.Probed(run.number, answered, timing.clock().millis()));
+          driver.apply(c, new LifecycleEvent.Probed(run.number, answered, timing.clock().millis()));
         } finally {
           run.probing.set(false);
           probes.release();
@@ -183,6 +183,7 @@ final class ChamberWatch {
             Comparator.comparingLong((LiveChamber c) -> c.chamber().createdTimeMillis())
                 .thenComparing(c -> c.id))
         .limit(excess)
-        .forEach(c -> work.execute(() -> driver.apply(c, new Lifecycle.DestroyRequested(why))));
+        .forEach(
+            c -> work.execute(() -> driver.apply(c, new LifecycleEvent.DestroyRequested(why))));
   }
 }

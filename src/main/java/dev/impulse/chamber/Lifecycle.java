@@ -1,5 +1,13 @@
 package dev.impulse.chamber;
 
+import dev.impulse.chamber.LifecycleEvent.DestroyRequested;
+import dev.impulse.chamber.LifecycleEvent.Exited;
+import dev.impulse.chamber.LifecycleEvent.MonitorLost;
+import dev.impulse.chamber.LifecycleEvent.Probed;
+import dev.impulse.chamber.LifecycleEvent.Ready;
+import dev.impulse.chamber.LifecycleEvent.RestartDue;
+import dev.impulse.chamber.LifecycleEvent.StartFailed;
+import dev.impulse.chamber.LifecycleEvent.Stopped;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -7,7 +15,7 @@ import java.util.Set;
 
 /**
  * A chamber's life as one pure function: {@link #decide} takes where a chamber is ({@link State})
- * and what happened ({@link Event}) and says where it goes and what must be done ({@link
+ * and what happened ({@link LifecycleEvent}) and says where it goes and what must be done ({@link
  * Decision}). Nothing here touches a container, the store or a clock; {@link LiveChamber} applies
  * decisions. The table (docs/architecture.md has it too):
  *
@@ -60,64 +68,6 @@ final class Lifecycle {
         && chamber.spec().restartPolicy() == RestartPolicy.ON_FAILURE
         && chamber.restarts() < chamber.spec().restartLimit();
   }
-
-  /** What can happen to a chamber. Events about a run name it; the others are about the chamber. */
-  sealed interface Event {}
-
-  /** Its wrapper answered {@code /healthz} for the first time in run {@code run}. */
-  record Ready(int run, long atMillis) implements Event {}
-
-  /** Run {@code run} could not start, or was not ready in time; {@code reason} says why. */
-  record StartFailed(int run, String reason) implements Event {}
-
-  /**
-   * Run {@code run}'s container ended.
-   *
-   * @param code conmon's record, empty when nobody recorded it
-   * @param oomKilled the OOM killer acted in its cgroup
-   * @param message what the wrapper left in its termination log
-   * @param lostReason why the code is unknown, when it is
-   */
-  record Exited(
-      int run,
-      Optional<Integer> code,
-      boolean oomKilled,
-      Optional<String> message,
-      String lostReason)
-      implements Event {
-    static Exited withCode(int run, int code, boolean oomKilled, Optional<String> message) {
-      return new Exited(run, Optional.of(code), oomKilled, message, "");
-    }
-
-    static Exited lost(int run, String why) {
-      return new Exited(run, Optional.empty(), false, Optional.empty(), why);
-    }
-  }
-
-  /** Run {@code run}'s conmon is gone without recording an exit: nobody will. */
-  record MonitorLost(int run) implements Event {}
-
-  /** A health probe of run {@code run} answered, or not. */
-  record Probed(int run, boolean answered, long atMillis) implements Event {}
-
-  /**
-   * The chamber is to be destroyed (a client asked) or forgotten (too many ended ones are kept);
-   * {@code why} becomes the reason of its DELETED event.
-   */
-  record DestroyRequested(String why) implements Event {
-    static DestroyRequested byClient() {
-      return new DestroyRequested(DESTROYED);
-    }
-  }
-
-  /**
-   * The destroy's SIGTERM, grace period and SIGKILL are over for run {@code run}; {@code why}
-   * becomes the reason of its DELETED event.
-   */
-  record Stopped(int run, String why) implements Event {}
-
-  /** The back-off after run {@code run} failed has passed. */
-  record RestartDue(int run) implements Event {}
 
   /** What applying a decision must do, besides recording the new state. */
   enum Effect {
@@ -182,7 +132,7 @@ final class Lifecycle {
       "its monitor (conmon) ended unexpectedly; the exit code is unknown";
 
   /** The whole lifecycle: where {@code state} goes on {@code event}. */
-  static Decision decide(State state, Event event, Rules rules) {
+  static Decision decide(State state, LifecycleEvent event, Rules rules) {
     Optional<Integer> eventRun = runOf(event);
     if (eventRun.isPresent() && eventRun.get() != state.run()) {
       return Decision.ignore(
@@ -195,7 +145,7 @@ final class Lifecycle {
     };
   }
 
-  private static Optional<Integer> runOf(Event event) {
+  private static Optional<Integer> runOf(LifecycleEvent event) {
     return switch (event) {
       case Ready e -> Optional.of(e.run());
       case StartFailed e -> Optional.of(e.run());
@@ -208,7 +158,7 @@ final class Lifecycle {
     };
   }
 
-  private static Decision live(State state, Event event, Rules rules) {
+  private static Decision live(State state, LifecycleEvent event, Rules rules) {
     boolean starting = state.status() == ChamberStatus.STARTING;
     return switch (event) {
       case Ready e when starting -> {
@@ -240,7 +190,7 @@ final class Lifecycle {
     };
   }
 
-  private static Decision stopping(State state, Event event) {
+  private static Decision stopping(State state, LifecycleEvent event) {
     return switch (event) {
       case Exited e -> {
         Chamber stopped =
@@ -272,7 +222,7 @@ final class Lifecycle {
     };
   }
 
-  private static Decision ended(State state, Event event, Rules rules) {
+  private static Decision ended(State state, LifecycleEvent event, Rules rules) {
     return switch (event) {
       case Exited e when e.code().isPresent() && state.chamber().exitCode().isEmpty() -> {
         Chamber known = state.chamber().withExitCode(e.code().get());
@@ -397,7 +347,7 @@ final class Lifecycle {
     return new Decision(next, set, Duration.ZERO, eventReason, Optional.empty());
   }
 
-  private static String describe(Event event) {
+  private static String describe(LifecycleEvent event) {
     return event.getClass().getSimpleName();
   }
 }

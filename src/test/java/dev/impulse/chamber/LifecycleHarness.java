@@ -84,7 +84,7 @@ final class LifecycleHarness implements AutoCloseable {
     this.host.rebooted = host.rebooted;
   }
 
-  private ChamberService.Parts parts() {
+  private ChamberParts parts() {
     ChamberSettings settings =
         new ChamberSettings(
             InetAddress.getLoopbackAddress(),
@@ -104,7 +104,7 @@ final class LifecycleHarness implements AutoCloseable {
             Duration.ofSeconds(60),
             1000,
             3);
-    return new ChamberService.Parts(
+    return new ChamberParts(
         host,
         images,
         ports,

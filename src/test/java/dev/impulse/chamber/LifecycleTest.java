@@ -12,7 +12,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.impulse.chamber.Lifecycle.Decision;
 import dev.impulse.chamber.Lifecycle.Effect;
-import dev.impulse.chamber.Lifecycle.Event;
 import dev.impulse.chamber.Lifecycle.State;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -197,7 +196,7 @@ class LifecycleTest {
   @Test
   void aRestartBeginsTheNextRunCountsItAndSaysWhy() {
     State failed = state(Row.FAILED_RESTART_PENDING);
-    Decision decision = Lifecycle.decide(failed, new Lifecycle.RestartDue(RUN), RULES);
+    Decision decision = Lifecycle.decide(failed, new LifecycleEvent.RestartDue(RUN), RULES);
     assertThat(decision.next().run()).isEqualTo(RUN + 1);
     assertThat(decision.next().chamber().restarts()).isEqualTo(1);
     assertThat(decision.next().chamber().exitCode()).isEmpty();
@@ -208,9 +207,9 @@ class LifecycleTest {
   void aChamberBeingDestroyedIsNeverRestarted() {
     State failed = state(Row.FAILED_RESTART_PENDING);
     State destroying =
-        Lifecycle.decide(failed, Lifecycle.DestroyRequested.byClient(), RULES).next();
+        Lifecycle.decide(failed, LifecycleEvent.DestroyRequested.byClient(), RULES).next();
     assertThat(destroying.restartPending()).isFalse();
-    assertThat(Lifecycle.decide(destroying, new Lifecycle.RestartDue(RUN), RULES).isIgnored())
+    assertThat(Lifecycle.decide(destroying, new LifecycleEvent.RestartDue(RUN), RULES).isIgnored())
         .isTrue();
   }
 
@@ -219,13 +218,13 @@ class LifecycleTest {
     State running = state(Row.RUNNING);
     Decision oom =
         Lifecycle.decide(
-            running, Lifecycle.Exited.withCode(RUN, 137, true, Optional.empty()), RULES);
+            running, LifecycleEvent.Exited.withCode(RUN, 137, true, Optional.empty()), RULES);
     assertThat(oom.next().chamber().reason()).contains("OOMKilled");
     assertThat(oom.next().chamber().exitCode()).contains(137);
     Decision words =
         Lifecycle.decide(
             running,
-            Lifecycle.Exited.withCode(RUN, 3, false, Optional.of("ImportError: no module x")),
+            LifecycleEvent.Exited.withCode(RUN, 3, false, Optional.of("ImportError: no module x")),
             RULES);
     assertThat(words.next().chamber().reason()).contains("ImportError: no module x");
   }
@@ -234,7 +233,9 @@ class LifecycleTest {
   void anUnknownExitCodeFailsTheChamberWithTheReasonGiven() {
     Decision lost =
         Lifecycle.decide(
-            state(Row.RUNNING), Lifecycle.Exited.lost(RUN, "lost when the node rebooted"), RULES);
+            state(Row.RUNNING),
+            LifecycleEvent.Exited.lost(RUN, "lost when the node rebooted"),
+            RULES);
     assertThat(lost.next().status()).isEqualTo(ChamberStatus.FAILED);
     assertThat(lost.next().chamber().exitCode()).isEmpty();
     assertThat(lost.next().chamber().reason()).contains("lost when the node rebooted");
@@ -245,12 +246,12 @@ class LifecycleTest {
     State state = state(Row.RUNNING);
     List<Health> seen = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      state = Lifecycle.decide(state, new Lifecycle.Probed(RUN, false, 10), RULES).next();
+      state = Lifecycle.decide(state, new LifecycleEvent.Probed(RUN, false, 10), RULES).next();
       seen.add(state.chamber().health());
     }
     assertThat(seen)
         .containsExactly(Health.HEALTHY, Health.HEALTHY, Health.UNHEALTHY, Health.UNHEALTHY);
-    Decision back = Lifecycle.decide(state, new Lifecycle.Probed(RUN, true, 20), RULES);
+    Decision back = Lifecycle.decide(state, new LifecycleEvent.Probed(RUN, true, 20), RULES);
     assertThat(back.next().chamber().health()).isEqualTo(Health.HEALTHY);
     assertThat(back.next().chamber().lastHealthyMillis()).isEqualTo(20);
     assertThat(back.next().failedProbes()).isZero();
@@ -310,22 +311,22 @@ class LifecycleTest {
     return SpecJsonFixtures.onFailure("app", "1", restarts);
   }
 
-  static Event event(Column column, int run) {
+  static LifecycleEvent event(Column column, int run) {
     return switch (column) {
-      case READY -> new Lifecycle.Ready(run, 10);
-      case START_FAILED -> new Lifecycle.StartFailed(run, "cannot mount");
+      case READY -> new LifecycleEvent.Ready(run, 10);
+      case START_FAILED -> new LifecycleEvent.StartFailed(run, "cannot mount");
       case EXITED_0 -> exited(run, 0);
       case EXITED_1 -> exited(run, 1);
-      case MONITOR_LOST -> new Lifecycle.MonitorLost(run);
-      case PROBED_OK -> new Lifecycle.Probed(run, true, 10);
-      case PROBED_NO_ANSWER -> new Lifecycle.Probed(run, false, 10);
-      case DESTROY -> Lifecycle.DestroyRequested.byClient();
-      case STOPPED -> new Lifecycle.Stopped(run, "destroyed");
-      case RESTART_DUE -> new Lifecycle.RestartDue(run);
+      case MONITOR_LOST -> new LifecycleEvent.MonitorLost(run);
+      case PROBED_OK -> new LifecycleEvent.Probed(run, true, 10);
+      case PROBED_NO_ANSWER -> new LifecycleEvent.Probed(run, false, 10);
+      case DESTROY -> LifecycleEvent.DestroyRequested.byClient();
+      case STOPPED -> new LifecycleEvent.Stopped(run, "destroyed");
+      case RESTART_DUE -> new LifecycleEvent.RestartDue(run);
     };
   }
 
-  static Event exited(int run, int code) {
-    return Lifecycle.Exited.withCode(run, code, false, Optional.empty());
+  static LifecycleEvent exited(int run, int code) {
+    return LifecycleEvent.Exited.withCode(run, code, false, Optional.empty());
   }
 }

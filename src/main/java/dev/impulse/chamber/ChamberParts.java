@@ -1,0 +1,56 @@
+package dev.impulse.chamber;
+
+import dev.impulse.network.PortAllocator;
+import dev.impulse.store.SpaceCheck;
+import dev.impulse.store.Store;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * What the chamber service works with. The daemon's come from {@link ChamberDependencies}; unit
+ * tests give a host, images, probe and timing of their own.
+ */
+record ChamberParts(
+    ChamberHost host,
+    Images images,
+    PortAllocator ports,
+    ReadinessProbe probe,
+    ChamberSettings settings,
+    Store store,
+    SpaceCheck space,
+    SpecJson specs,
+    Timing timing,
+    ExecutorService work,
+    Path chambersDir) {
+
+  /** The daemon's: the real machine, images and time. */
+  static ChamberParts of(ChamberDependencies deps) {
+    SpecJson specs = new SpecJson(deps.json());
+    ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
+    ContainerConfigs configs = new ContainerConfigs(deps.settings(), specs);
+    ChamberHost host =
+        new RuncHost(
+            deps.runc(),
+            deps.conmon(),
+            deps.cgroups(),
+            deps.exits(),
+            deps.reaper(),
+            deps.store(),
+            configs,
+            deps.json(),
+            deps.chambersDir());
+    return new ChamberParts(
+        host,
+        new CatalogImages(deps.catalog(), deps.baseimages(), deps.functions()),
+        deps.ports(),
+        deps.probe(),
+        deps.settings(),
+        deps.store(),
+        deps.space(),
+        specs,
+        new SystemTiming(deps.clock(), work),
+        work,
+        deps.chambersDir());
+  }
+}
