@@ -61,7 +61,6 @@ final class Libc {
   private static final MethodHandle WAITPID =
       bind("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
   private static final MethodHandle KILL = bind("kill", JAVA_INT, JAVA_INT, JAVA_INT);
-  private static final MethodHandle GETPID = bindNoErrno("getpid", JAVA_INT);
   private static final MethodHandle GETEUID = bindNoErrno("geteuid", JAVA_INT);
   private static final MethodHandle PRCTL =
       bind("prctl", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
@@ -153,10 +152,6 @@ final class Libc {
     } catch (Throwable t) {
       return "errno " + errno;
     }
-  }
-
-  static int getpid() {
-    return callNoErrno(GETPID);
   }
 
   static int geteuid() {

@@ -158,11 +158,6 @@ public final class Processes {
     return Libc.geteuid() == 0;
   }
 
-  /** This process's pid. */
-  public static int self() {
-    return Libc.getpid();
-  }
-
   /** Turns a wait status into an exit code the way conmon records it: code, or 128+signal. */
   static int decode(int status) {
     int signal = status & 0x7f;

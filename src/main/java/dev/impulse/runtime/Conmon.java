@@ -59,24 +59,8 @@ public final class Conmon {
     this.json = json;
   }
 
-  /** The directory conmon writes exit codes into. */
-  public Path exitDir() {
-    return exitDir;
-  }
-
   /** The pids conmon reported: the container's first process and conmon itself. */
   public record Created(int containerPid, int conmonPid) {}
-
-  /**
-   * Creates container {@code id} from the bundle of {@code files} (config.json must be written).
-   * Returns once runc create has finished; throws {@link ContainerCreateException} with runc's
-   * message when it failed.
-   */
-  public Created create(String id, ContainerFiles files) {
-    try (Pending pending = spawn(id, files)) {
-      return pending.create();
-    }
-  }
 
   /**
    * Starts conmon for container {@code id} and leaves it waiting on its start pipe ({@code
