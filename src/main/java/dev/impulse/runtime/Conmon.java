@@ -74,8 +74,12 @@ public final class Conmon {
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("_OCI_SYNCPIPE", Integer.toString(SYNC_PIPE_FD));
     env.put("_OCI_STARTPIPE", Integer.toString(START_PIPE_FD));
+    // In the bundle: besides the one in --persist-dir, conmon writes an "oom" file to its working
+    // directory when the OOM killer acts, which would otherwise be the daemon's.
     return new Pending(
-        id, files, Processes.spawn(argv, env, SYNC_PIPE_FD, START_PIPE_FD, files.conmonLog()));
+        id,
+        files,
+        Processes.spawn(argv, env, SYNC_PIPE_FD, START_PIPE_FD, files.conmonLog(), files.bundle()));
   }
 
   /**
