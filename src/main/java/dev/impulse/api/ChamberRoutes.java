@@ -2,9 +2,9 @@ package dev.impulse.api;
 
 import dev.impulse.chamber.Chamber;
 import dev.impulse.chamber.ChamberService;
+import dev.impulse.chamber.ChamberSpec;
 import dev.impulse.chamber.LogLine;
 import dev.impulse.chamber.LogSink;
-import dev.impulse.chamber.SpecJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -42,7 +42,8 @@ final class ChamberRoutes {
   }
 
   private void create(Context ctx) {
-    Chamber chamber = chambers.create(SpecJson.parse(bodies.readObject(ctx.bodyInputStream())));
+    Chamber chamber =
+        chambers.create(ChamberSpec.fromGiven(bodies.readObject(ctx.bodyInputStream())));
     ctx.status(HttpStatus.CREATED);
     ctx.header("Location", "/chambers/" + chamber.id());
     ctx.json(ChamberView.of(chamber));

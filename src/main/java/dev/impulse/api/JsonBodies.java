@@ -1,17 +1,22 @@
 package dev.impulse.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 /**
- * Reads small JSON request bodies with a size limit and checks their fields, so every mistake gets
- * a message naming the field and what was expected.
+ * Reads small JSON request bodies with a size limit, so every mistake gets a message naming what
+ * was expected. What it returns are plain values (maps, lists, strings, numbers, booleans): Jackson
+ * ends here, and the packages behind the API check the fields.
  */
 final class JsonBodies {
+  private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {};
+
   private final ObjectMapper json;
   private final int maxBytes;
 
@@ -20,8 +25,8 @@ final class JsonBodies {
     this.maxBytes = maxBytes;
   }
 
-  /** Reads the body as one JSON object. */
-  JsonNode readObject(InputStream body) {
+  /** Reads the body as one JSON object: its fields in the order given. */
+  Map<String, Object> readObject(InputStream body) {
     byte[] bytes;
     try {
       bytes = body.readNBytes(maxBytes + 1);
@@ -54,6 +59,6 @@ final class JsonBodies {
     if (node == null || !node.isObject()) {
       throw new InvalidRequestException("the request body must be a JSON object");
     }
-    return node;
+    return json.convertValue(node, OBJECT);
   }
 }

@@ -15,7 +15,7 @@ import java.util.Map;
  * @param extensions further members, such as the runtimes that are available
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(
+record Problem(
     String type,
     String title,
     int status,
@@ -23,9 +23,9 @@ public record Problem(
     String instance,
     @JsonAnyGetter Map<String, Object> extensions) {
   /** The media type of problem details. */
-  public static final String MEDIA_TYPE = "application/problem+json";
+  static final String MEDIA_TYPE = "application/problem+json";
 
-  public Problem {
+  Problem {
     extensions = Map.copyOf(extensions);
   }
 }

@@ -2,13 +2,17 @@ package dev.impulse.chamber;
 
 import dev.impulse.image.FunctionRef;
 import dev.impulse.image.Names;
+import java.math.BigInteger;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -52,6 +56,20 @@ public record ChamberSpec(
   static final long MAX_STARTUP_MS = 3_600_000;
   static final int MAX_RESTARTS = 1000;
 
+  /** The fields a chamber request may have. */
+  static final Set<String> FIELDS =
+      Set.of(
+          "app",
+          "version",
+          "runtime",
+          "env",
+          "memoryMb",
+          "cpus",
+          "pids",
+          "startupTimeoutMs",
+          "restart",
+          "maxRestarts");
+
   /** Restarts allowed when {@code restart} is on-failure and {@code maxRestarts} is not given. */
   public static final int DEFAULT_MAX_RESTARTS = 5;
 
@@ -92,6 +110,127 @@ public record ChamberSpec(
         OptionalLong.empty(),
         Optional.empty(),
         OptionalInt.empty());
+  }
+
+  /**
+   * The spec that {@code given} describes: the fields of a request (or of {@link #asGiven}) as
+   * plain values, the way a JSON object reads (strings, numbers, booleans, lists, maps, null).
+   * Throws {@link InvalidSpecException} naming what is wrong: a missing, unknown or mistyped field.
+   */
+  public static ChamberSpec fromGiven(Map<String, ?> given) {
+    if (given == null) {
+      throw new InvalidSpecException("a chamber request must be a JSON object");
+    }
+    for (String name : given.keySet()) {
+      if (!FIELDS.contains(name)) {
+        throw new InvalidSpecException(
+            "unknown field '"
+                + name
+                + "'; allowed fields: "
+                + String.join(", ", new TreeSet<>(FIELDS)));
+      }
+    }
+    return new ChamberSpec(
+        requiredString(given, "app"),
+        requiredString(given, "version"),
+        requiredString(given, "runtime"),
+        givenEnv(given),
+        optionalLong(given, "memoryMb"),
+        optionalDouble(given, "cpus"),
+        optionalLong(given, "pids"),
+        optionalLong(given, "startupTimeoutMs"),
+        givenRestart(given),
+        optionalLong(given, "maxRestarts").stream()
+            .mapToInt(v -> (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v)))
+            .findFirst());
+  }
+
+  private static String requiredString(Map<String, ?> given, String name) {
+    Object value = given.get(name);
+    if (value == null) {
+      throw new InvalidSpecException("field '" + name + "' is required");
+    }
+    if (!(value instanceof String text)) {
+      throw new InvalidSpecException("field '" + name + "' must be a string, not " + kind(value));
+    }
+    return text;
+  }
+
+  private static OptionalLong optionalLong(Map<String, ?> given, String name) {
+    Object value = given.get(name);
+    if (value == null) {
+      return OptionalLong.empty();
+    }
+    return switch (value) {
+      case Integer i -> OptionalLong.of(i);
+      case Long l -> OptionalLong.of(l);
+      case Short s -> OptionalLong.of(s);
+      case Byte b -> OptionalLong.of(b);
+      case BigInteger big when big.bitLength() < Long.SIZE -> OptionalLong.of(big.longValue());
+      default ->
+          throw new InvalidSpecException(
+              "field '" + name + "' must be a whole number, not " + kind(value));
+    };
+  }
+
+  private static OptionalDouble optionalDouble(Map<String, ?> given, String name) {
+    Object value = given.get(name);
+    if (value == null) {
+      return OptionalDouble.empty();
+    }
+    if (!(value instanceof Number number)) {
+      throw new InvalidSpecException("field '" + name + "' must be a number, not " + kind(value));
+    }
+    return OptionalDouble.of(number.doubleValue());
+  }
+
+  private static Optional<RestartPolicy> givenRestart(Map<String, ?> given) {
+    Object value = given.get("restart");
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (!(value instanceof String text)) {
+      throw new InvalidSpecException("field 'restart' must be a string, not " + kind(value));
+    }
+    return Optional.of(
+        RestartPolicy.parse(text)
+            .orElseThrow(() ->
+                new InvalidSpecException(
+                    "field 'restart' must be \"never\" or \"on-failure\", not \"" + text + "\"")));
+  }
+
+  private static Map<String, String> givenEnv(Map<String, ?> given) {
+    Object value = given.get("env");
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof Map<?, ?> map)) {
+      throw new InvalidSpecException(
+          "field 'env' must be an object of strings, not " + kind(value));
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> entry : map.entrySet()) {
+      if (!(entry.getValue() instanceof String text)) {
+        throw new InvalidSpecException(
+            "env value of '"
+                + entry.getKey()
+                + "' must be a string, not "
+                + kind(entry.getValue()));
+      }
+      env.put(String.valueOf(entry.getKey()), text);
+    }
+    return env;
+  }
+
+  private static String kind(Object value) {
+    return switch (value) {
+      case Number _ -> "a number";
+      case Boolean _ -> "a boolean";
+      case List<?> _ -> "an array";
+      case Map<?, ?> _ -> "an object";
+      case String _ -> "a string";
+      case null, default -> "null";
+    };
   }
 
   private static void bound(String field, long value, long min, long max) {

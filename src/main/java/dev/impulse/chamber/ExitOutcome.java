@@ -7,8 +7,6 @@ import java.util.Optional;
  * exit code and what conmon and the wrapper left behind.
  */
 record ExitOutcome(ChamberStatus status, String reason) {
-  static final int GUEST_IMPORT_FAILED = 3;
-
   /**
    * @param exitCode conmon's record: the code, or 128+N for signal N
    * @param oomKilled conmon saw the OOM killer act in the container's cgroup

@@ -4,6 +4,6 @@
  * chamber from STARTING to its end and releases what it held. {@link
  * dev.impulse.chamber.ChamberService} is the way in.
  *
- * <p>May use: image, runtime, network, linux. Never api or daemon.
+ * <p>May use: image, runtime, network, store, linux. Never api or daemon.
  */
 package dev.impulse.chamber;

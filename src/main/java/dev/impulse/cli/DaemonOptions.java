@@ -2,6 +2,7 @@ package dev.impulse.cli;
 
 import dev.impulse.daemon.DaemonConfig;
 import dev.impulse.daemon.DaemonConfig.Defaults;
+import dev.impulse.daemon.DaemonConfigBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -254,7 +255,7 @@ final class DaemonOptions {
 
   /** Validates the options into a configuration; throws with the option's name on a bad value. */
   DaemonConfig toConfig() {
-    DaemonConfig.Builder builder =
+    DaemonConfigBuilder builder =
         DaemonConfig.builder()
             .listen(listen)
             .auth(auth())

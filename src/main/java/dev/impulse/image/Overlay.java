@@ -59,11 +59,6 @@ public record Overlay(List<Path> layers, Path upper, Path work, Path target) {
     Mounts.mountOverlay(target, options());
   }
 
-  /** Unmounts it; false when it was not mounted. */
-  public boolean unmount() {
-    return Mounts.unmount(target);
-  }
-
   private List<Path> allPaths() {
     return Stream.concat(layers.stream(), Stream.of(upper, work, target)).toList();
   }

@@ -61,7 +61,6 @@ final class Libc {
   private static final MethodHandle WAITPID =
       bind("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
   private static final MethodHandle KILL = bind("kill", JAVA_INT, JAVA_INT, JAVA_INT);
-  private static final MethodHandle GETPID = bindNoErrno("getpid", JAVA_INT);
   private static final MethodHandle GETEUID = bindNoErrno("geteuid", JAVA_INT);
   private static final MethodHandle PRCTL =
       bind("prctl", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
@@ -88,6 +87,8 @@ final class Libc {
           ADDRESS,
           JAVA_INT,
           JAVA_INT);
+  private static final MethodHandle FA_ADDCHDIR =
+      bindNoErrno("posix_spawn_file_actions_addchdir_np", JAVA_INT, ADDRESS, ADDRESS);
   private static final MethodHandle FA_ADDCLOSEFROM =
       bindNoErrno("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT);
   private static final MethodHandle ATTR_INIT =
@@ -155,10 +156,6 @@ final class Libc {
     }
   }
 
-  static int getpid() {
-    return callNoErrno(GETPID);
-  }
-
   static int geteuid() {
     return callNoErrno(GETEUID);
   }
@@ -224,18 +221,19 @@ final class Libc {
   }
 
   /**
-   * Starts {@code argv[0]} (an absolute path) with the given environment. {@code fdMap} pairs are
-   * {parentFd, childFd}; the child's stdin, stdout and stderr not in the map are /dev/null, and
-   * every other descriptor is closed. Signal mask and dispositions are reset so the JVM's do not
-   * leak in.
+   * Starts {@code argv[0]} (an absolute path) with the given environment in directory {@code
+   * workDir}. {@code fdMap} pairs are {parentFd, childFd}; the child's stdin, stdout and stderr not
+   * in the map are /dev/null, and every other descriptor is closed. Signal mask and dispositions
+   * are reset so the JVM's do not leak in.
    */
-  static int spawn(String[] argv, String[] env, int[][] fdMap, String stderrPath) {
+  static int spawn(String[] argv, String[] env, int[][] fdMap, String stderrPath, String workDir) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
       MemorySegment attr = arena.allocate(SPAWN_ATTR_SIZE, 16);
       check("posix_spawn_file_actions_init", callNoErrno(FA_INIT, actions));
       check("posix_spawnattr_init", callNoErrno(ATTR_INIT, attr));
       try {
+        check("addchdir_np", callNoErrno(FA_ADDCHDIR, actions, arena.allocateFrom(workDir)));
         MemorySegment devNull = arena.allocateFrom("/dev/null");
         boolean[] mapped = new boolean[3];
         for (int[] pair : fdMap) {

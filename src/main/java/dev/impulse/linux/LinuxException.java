@@ -14,11 +14,6 @@ public final class LinuxException extends RuntimeException {
     return errno;
   }
 
-  /** True when the error says the object (process, mount, file) does not exist. */
-  public boolean isNotFound() {
-    return errno == Libc.ENOENT || errno == Libc.ESRCH || errno == Libc.ECHILD;
-  }
-
   /**
    * True when a symbolic link stood where none may be followed ({@link RootedDir}), or links
    * looped: ELOOP.

@@ -33,10 +33,16 @@ public final class Processes {
    * Starts {@code argv} (argv[0] an absolute path) with exactly {@code env}. The child gets the
    * write end of a new pipe as descriptor {@code writeFd}, the read end of another as {@code
    * readFd} (unless it is negative), /dev/null as stdin and stdout, {@code stderr} (appended to) as
-   * stderr, and no other descriptor of this JVM.
+   * stderr, and no other descriptor of this JVM. It runs in {@code workDir}, never in this JVM's
+   * working directory: what it writes to a relative path lands there.
    */
   public static Spawned spawn(
-      List<String> argv, Map<String, String> env, int writeFd, int readFd, Path stderr) {
+      List<String> argv,
+      Map<String, String> env,
+      int writeFd,
+      int readFd,
+      Path stderr,
+      Path workDir) {
     if (writeFd < 3 || (readFd >= 0 && readFd < 3) || writeFd == readFd) {
       throw new IllegalArgumentException("pipes need two distinct descriptors above 2");
     }
@@ -74,7 +80,8 @@ public final class Processes {
               argv.toArray(String[]::new),
               environment,
               map.toArray(int[][]::new),
-              stderr.toString());
+              stderr.toString(),
+              workDir.toString());
       return new Spawned(pid, fromChild, toChild);
     } catch (IOException | RuntimeException e) {
       closeQuietly(fromChild);
@@ -156,11 +163,6 @@ public final class Processes {
   /** True when this process runs as root (effective uid 0). */
   public static boolean isRoot() {
     return Libc.geteuid() == 0;
-  }
-
-  /** This process's pid. */
-  public static int self() {
-    return Libc.getpid();
   }
 
   /** Turns a wait status into an exit code the way conmon records it: code, or 128+signal. */

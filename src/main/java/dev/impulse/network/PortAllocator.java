@@ -77,9 +77,4 @@ public final class PortAllocator {
   public synchronized int inUse() {
     return inUse;
   }
-
-  /** True when {@code port} is held. */
-  public synchronized boolean isHeld(int port) {
-    return range.contains(port) && taken.get(port - range.first());
-  }
 }

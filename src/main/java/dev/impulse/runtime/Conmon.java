@@ -59,24 +59,8 @@ public final class Conmon {
     this.json = json;
   }
 
-  /** The directory conmon writes exit codes into. */
-  public Path exitDir() {
-    return exitDir;
-  }
-
   /** The pids conmon reported: the container's first process and conmon itself. */
   public record Created(int containerPid, int conmonPid) {}
-
-  /**
-   * Creates container {@code id} from the bundle of {@code files} (config.json must be written).
-   * Returns once runc create has finished; throws {@link ContainerCreateException} with runc's
-   * message when it failed.
-   */
-  public Created create(String id, ContainerFiles files) {
-    try (Pending pending = spawn(id, files)) {
-      return pending.create();
-    }
-  }
 
   /**
    * Starts conmon for container {@code id} and leaves it waiting on its start pipe ({@code
@@ -90,8 +74,12 @@ public final class Conmon {
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("_OCI_SYNCPIPE", Integer.toString(SYNC_PIPE_FD));
     env.put("_OCI_STARTPIPE", Integer.toString(START_PIPE_FD));
+    // In the bundle: besides the one in --persist-dir, conmon writes an "oom" file to its working
+    // directory when the OOM killer acts, which would otherwise be the daemon's.
     return new Pending(
-        id, files, Processes.spawn(argv, env, SYNC_PIPE_FD, START_PIPE_FD, files.conmonLog()));
+        id,
+        files,
+        Processes.spawn(argv, env, SYNC_PIPE_FD, START_PIPE_FD, files.conmonLog(), files.bundle()));
   }
 
   /**

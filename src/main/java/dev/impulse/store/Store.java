@@ -2,14 +2,10 @@ package dev.impulse.store;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -139,33 +135,7 @@ public final class Store implements AutoCloseable {
 
   /** Every stored chamber. */
   public List<ChamberRow> chambers() {
-    return submit(
-        "reading the chambers",
-        c -> {
-          List<ChamberRow> rows = new ArrayList<>();
-          try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT id, spec, port, created_ms, status, exit_code, reason, restarts, health,"
-                          + " last_healthy_ms FROM chambers ORDER BY created_ms, id");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              Integer code = rs.getObject(6) == null ? null : rs.getInt(6);
-              rows.add(
-                  new ChamberRow(
-                      rs.getString(1),
-                      rs.getString(2),
-                      rs.getInt(3),
-                      rs.getLong(4),
-                      rs.getString(5),
-                      code,
-                      rs.getString(7),
-                      rs.getInt(8),
-                      rs.getString(9),
-                      rs.getLong(10)));
-            }
-          }
-          return rows;
-        });
+    return submit("reading the chambers", ChamberTable::all);
   }
 
   /**
@@ -176,32 +146,8 @@ public final class Store implements AutoCloseable {
     return submit(
         "saving chamber " + row.id(),
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO chambers (id, spec, port, created_ms, status, exit_code, reason,"
-                      + " restarts, health, last_healthy_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
-                      + " ON CONFLICT(id) DO UPDATE SET spec=excluded.spec, port=excluded.port,"
-                      + " created_ms=excluded.created_ms, status=excluded.status,"
-                      + " exit_code=excluded.exit_code, reason=excluded.reason,"
-                      + " restarts=excluded.restarts, health=excluded.health,"
-                      + " last_healthy_ms=excluded.last_healthy_ms")) {
-            s.setString(1, row.id());
-            s.setString(2, row.spec());
-            s.setInt(3, row.port());
-            s.setLong(4, row.createdTimeMillis());
-            s.setString(5, row.status());
-            if (row.exitCode() == null) {
-              s.setNull(6, Types.INTEGER);
-            } else {
-              s.setInt(6, row.exitCode());
-            }
-            s.setString(7, row.reason());
-            s.setInt(8, row.restarts());
-            s.setString(9, row.health());
-            s.setLong(10, row.lastHealthyMillis());
-            s.executeUpdate();
-          }
-          return insertEvent(c, event);
+          ChamberTable.save(c, row);
+          return EventTable.insert(c, event);
         });
   }
 
@@ -210,172 +156,44 @@ public final class Store implements AutoCloseable {
     return submit(
         "deleting chamber " + id,
         c -> {
-          try (PreparedStatement s = c.prepareStatement("DELETE FROM chambers WHERE id = ?")) {
-            s.setString(1, id);
-            s.executeUpdate();
-          }
-          return insertEvent(c, event);
+          ChamberTable.delete(c, id);
+          return EventTable.insert(c, event);
         });
-  }
-
-  private static Optional<EventRow> insertEvent(Connection c, Optional<EventRow> event)
-      throws SQLException {
-    if (event.isEmpty()) {
-      return Optional.empty();
-    }
-    EventRow e = event.get();
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO events (chamber, kind, from_state, to_state, time_ms, reason)"
-                + " VALUES (?,?,?,?,?,?)",
-            Statement.RETURN_GENERATED_KEYS)) {
-      s.setString(1, e.chamber());
-      s.setString(2, e.kind());
-      s.setString(3, e.from());
-      s.setString(4, e.to());
-      s.setLong(5, e.timeMillis());
-      s.setString(6, e.reason());
-      s.executeUpdate();
-      try (ResultSet keys = s.getGeneratedKeys()) {
-        keys.next();
-        return Optional.of(e.at(keys.getLong(1)));
-      }
-    }
   }
 
   // ---- events ----
 
   /** The last {@code limit} events, oldest first. */
   public List<EventRow> lastEvents(int limit) {
-    return submit(
-        "reading the last " + limit + " events",
-        c -> {
-          List<EventRow> rows = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, chamber, kind, from_state, to_state, time_ms, reason FROM events"
-                      + " ORDER BY seq DESC LIMIT ?")) {
-            s.setInt(1, limit);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                rows.add(
-                    new EventRow(
-                        rs.getLong(1),
-                        rs.getString(2),
-                        rs.getString(3),
-                        rs.getString(4),
-                        rs.getString(5),
-                        rs.getLong(6),
-                        rs.getString(7)));
-              }
-            }
-          }
-          return rows.reversed();
-        });
+    return submit("reading the last " + limit + " events", c -> EventTable.last(c, limit));
   }
 
   /** Up to {@code limit} events after {@code seq}, oldest first. */
   public List<EventRow> eventsAfter(long seq, int limit) {
-    return submit(
-        "reading events after " + seq,
-        c -> {
-          List<EventRow> rows = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, chamber, kind, from_state, to_state, time_ms, reason FROM events"
-                      + " WHERE seq > ? ORDER BY seq LIMIT ?")) {
-            s.setLong(1, seq);
-            s.setInt(2, limit);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                rows.add(
-                    new EventRow(
-                        rs.getLong(1),
-                        rs.getString(2),
-                        rs.getString(3),
-                        rs.getString(4),
-                        rs.getString(5),
-                        rs.getLong(6),
-                        rs.getString(7)));
-              }
-            }
-          }
-          return rows;
-        });
+    return submit("reading events after " + seq, c -> EventTable.after(c, seq, limit));
   }
 
   /** Forgets all but the newest {@code keep} events. */
   public void trimEvents(int keep) {
-    submit(
-        "trimming events to the newest " + keep,
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?")) {
-            s.setInt(1, keep);
-            return s.executeUpdate();
-          }
-        });
+    submit("trimming events to the newest " + keep, c -> EventTable.trim(c, keep));
   }
 
   // ---- functions ----
 
   /** Every stored function version. */
   public List<FunctionRow> functions() {
-    return submit(
-        "reading the functions",
-        c -> {
-          List<FunctionRow> rows = new ArrayList<>();
-          try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT app, version, digest, archive_bytes, created_ms FROM functions"
-                          + " ORDER BY app, version");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              rows.add(
-                  new FunctionRow(
-                      rs.getString(1),
-                      rs.getString(2),
-                      rs.getString(3),
-                      rs.getLong(4),
-                      rs.getLong(5)));
-            }
-          }
-          return rows;
-        });
+    return submit("reading the functions", FunctionTable::all);
   }
 
   /** Records a stored function version. */
   public void saveFunction(FunctionRow row) {
-    submit(
-        "storing function " + row.app() + " " + row.version(),
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT OR REPLACE INTO functions (app, version, digest, archive_bytes, created_ms)"
-                      + " VALUES (?,?,?,?,?)")) {
-            s.setString(1, row.app());
-            s.setString(2, row.version());
-            s.setString(3, row.digest());
-            s.setLong(4, row.archiveBytes());
-            s.setLong(5, row.createdTimeMillis());
-            return s.executeUpdate();
-          }
-        });
+    submit("storing function " + row.app() + " " + row.version(), c -> FunctionTable.save(c, row));
   }
 
   /** Forgets a function version. */
   public void deleteFunction(String app, String version) {
     submit(
-        "forgetting function " + app + " " + version,
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM functions WHERE app = ? AND version = ?")) {
-            s.setString(1, app);
-            s.setString(2, version);
-            return s.executeUpdate();
-          }
-        });
+        "forgetting function " + app + " " + version, c -> FunctionTable.delete(c, app, version));
   }
 
   // ---- facts about the node ----

@@ -121,10 +121,9 @@ class ChamberRegistryTest {
   @Test
   void whatIsStoredReadsBackTheSame() {
     ChamberSpec spec =
-        SpecJson.parse(
-            Json.read(
-                "{\"app\":\"a\",\"version\":\"1\",\"runtime\":\"python3\",\"env\":{\"K\":\"v\"},"
-                    + "\"memoryMb\":64,\"cpus\":0.5,\"restart\":\"on-failure\",\"maxRestarts\":2}"));
+        specs.read(
+            "{\"app\":\"a\",\"version\":\"1\",\"runtime\":\"python3\",\"env\":{\"K\":\"v\"},"
+                + "\"memoryMb\":64,\"cpus\":0.5,\"restart\":\"on-failure\",\"maxRestarts\":2}");
     Chamber chamber = Chamber.starting("a-1-bbbbb", spec, 6001, 7);
     registry.add(live(chamber));
     ChamberRegistry reopened = new ChamberRegistry(store, specs, InstantSource.system());
@@ -137,16 +136,5 @@ class ChamberRegistryTest {
     add("b-1-bbbbbbb");
     add("a-1-aaa");
     assertThat(registry.list()).extracting(Chamber::id).containsExactly("a-1-aaa", "b-1-bbbbbbb");
-  }
-
-  /** Small JSON helper for the test. */
-  static final class Json {
-    static com.fasterxml.jackson.databind.JsonNode read(String text) {
-      try {
-        return new ObjectMapper().readTree(text);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
   }
 }

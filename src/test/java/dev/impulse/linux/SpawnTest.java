@@ -21,7 +21,8 @@ class SpawnTest {
             Map.of("MARK", "42", "PATH", "/usr/bin:/bin"),
             3,
             -1,
-            dir.resolve("stderr"));
+            dir.resolve("stderr"),
+            dir);
     try (var in = child.fromChild()) {
       assertThat(new String(in.readAllBytes())).isEqualTo("{\"data\": 42}\n");
     }
@@ -37,7 +38,8 @@ class SpawnTest {
             Map.of(),
             3,
             -1,
-            dir.resolve("stderr"));
+            dir.resolve("stderr"),
+            dir);
     try (var in = child.fromChild()) {
       // 0, 1, 2, 3 and the descriptor ls opens to read the directory
       assertThat(new String(in.readAllBytes()).trim().split("\\s+")).hasSizeLessThanOrEqualTo(5);
@@ -48,11 +50,12 @@ class SpawnTest {
   @Test
   void exitCodesAndSignalsComeBackAsConmonWouldRecordThem() throws IOException {
     Processes.Spawned exits =
-        Processes.spawn(List.of("/bin/sh", "-c", "exit 7"), Map.of(), 3, -1, dir.resolve("e"));
+        Processes.spawn(List.of("/bin/sh", "-c", "exit 7"), Map.of(), 3, -1, dir.resolve("e"), dir);
     exits.fromChild().close();
     assertThat(Processes.waitFor(exits.pid())).isEqualTo(7);
     Processes.Spawned killed =
-        Processes.spawn(List.of("/bin/sh", "-c", "kill -9 $$"), Map.of(), 3, -1, dir.resolve("e"));
+        Processes.spawn(
+            List.of("/bin/sh", "-c", "kill -9 $$"), Map.of(), 3, -1, dir.resolve("e"), dir);
     killed.fromChild().close();
     assertThat(Processes.waitFor(killed.pid())).isEqualTo(137);
   }
@@ -65,7 +68,8 @@ class SpawnTest {
             Map.of(),
             3,
             4,
-            dir.resolve("stderr"));
+            dir.resolve("stderr"),
+            dir);
     child.toChild().write("start\n".getBytes());
     child.toChild().close();
     try (var in = child.fromChild()) {
@@ -77,10 +81,28 @@ class SpawnTest {
   @Test
   void aSignalToAProcessThatIsGoneReportsFalse() throws IOException {
     Processes.Spawned child =
-        Processes.spawn(List.of("/bin/true"), Map.of(), 3, -1, dir.resolve("e"));
+        Processes.spawn(List.of("/bin/true"), Map.of(), 3, -1, dir.resolve("e"), dir);
     child.fromChild().close();
     Processes.waitFor(child.pid());
     assertThat(Processes.signal(child.pid(), 0)).isFalse();
     assertThat(Processes.reapIfEnded(child.pid())).isEmpty();
+  }
+
+  @Test
+  void theChildRunsInItsWorkingDirectoryNotOurs() throws IOException {
+    Path work = Files.createDirectory(dir.resolve("work"));
+    Processes.Spawned child =
+        Processes.spawn(
+            List.of("/bin/sh", "-c", ": > oom; pwd >&3"),
+            Map.of(),
+            3,
+            -1,
+            dir.resolve("stderr"),
+            work);
+    try (var in = child.fromChild()) {
+      assertThat(new String(in.readAllBytes()).strip()).isEqualTo(work.toRealPath().toString());
+    }
+    assertThat(Processes.waitFor(child.pid())).isZero();
+    assertThat(work.resolve("oom")).exists();
   }
 }

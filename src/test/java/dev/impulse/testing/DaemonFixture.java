@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.daemon.Daemon;
 import dev.impulse.daemon.DaemonConfig;
+import dev.impulse.daemon.DaemonConfigBuilder;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.Mmdebstrap;
 import dev.impulse.image.RuntimeCatalog;
@@ -65,7 +66,7 @@ public final class DaemonFixture implements AutoCloseable {
       long memoryMb,
       Duration healthInterval,
       Path baseimages,
-      java.util.function.UnaryOperator<DaemonConfig.Builder> tweak,
+      java.util.function.UnaryOperator<DaemonConfigBuilder> tweak,
       List<String> extraArgs,
       List<String> jvmArgs) {
     public Options(
@@ -132,7 +133,7 @@ public final class DaemonFixture implements AutoCloseable {
     }
 
     /** An in-process daemon's configuration changed by {@code change}. */
-    public Options withConfig(java.util.function.UnaryOperator<DaemonConfig.Builder> change) {
+    public Options withConfig(java.util.function.UnaryOperator<DaemonConfigBuilder> change) {
       return new Options(
           portCount,
           startupTimeout,
@@ -194,7 +195,7 @@ public final class DaemonFixture implements AutoCloseable {
     this.ports = freeRange(options.portCount());
     this.cgroupParent = "impulse-" + name;
     this.leaks = new Leaks(dataDir, runDir, ports, cgroupParent);
-    DaemonConfig.Builder builder =
+    DaemonConfigBuilder builder =
         DaemonConfig.builder()
             .listen("127.0.0.1:" + (asProcess ? freePort() : 0))
             .dataDir(dataDir)
