@@ -6,10 +6,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.Functions;
 import dev.impulse.testing.Http;
+import dev.impulse.testing.LogStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -191,17 +201,74 @@ class ChamberLifecycleIT {
     assertThat(failed.get("reason").asText()).startsWith("not ready within 3000 ms");
   }
 
+  /**
+   * A destroy sends SIGTERM: the wrapper stops listening and waits for the call in flight, which
+   * never returns. So the destroy must wait out the grace period from that SIGTERM, then SIGKILL:
+   * the guest is still in its call after the stop, the destroy returns no sooner than the grace
+   * period after the port stopped listening (which the SIGTERM caused, so it came before), and the
+   * call is cut without an answer instead of finishing.
+   */
   @Test
   void destroyingWaitsOutTheGracePeriodForARequestInFlightThenKills() throws Exception {
-    impulse.upload("hanging", "1", Functions.hanging());
-    String id = impulse.create("hanging", "1", "python3").get("id").asText();
+    Duration grace = impulse.config().stopGrace();
+    impulse.upload("blocked", "1", Functions.blockedInACall());
+    String id = impulse.create("blocked", "1", "python3").get("id").asText();
     int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
-    CompletableFuture<Http.Response> inFlight =
-        CompletableFuture.supplyAsync(() -> impulse.call(port, "{\"hang\":true}"));
-    sleep(300);
-    assertThat(impulse.delete("/chambers/" + id).status()).isEqualTo(204);
+    try (LogStream log = impulse.followLogs(id)) {
+      CompletableFuture<Http.Response> inFlight =
+          CompletableFuture.supplyAsync(() -> impulse.call(port, "{\"block\":true}"));
+      log.until("call 1 in flight"::equals, Duration.ofSeconds(30));
+
+      AtomicLong destroyReturned = new AtomicLong();
+      CompletableFuture<Http.Response> destroy =
+          CompletableFuture.supplyAsync(() -> {
+            Http.Response response = impulse.delete("/chambers/" + id);
+            destroyReturned.set(System.nanoTime());
+            return response;
+          });
+      long stopped = awaitNotListening(port, grace.plusSeconds(30));
+      assertThat(destroy).as("the destroy waits while its chamber stops").isNotDone();
+      assertThat(inFlight).as("SIGTERM does not cut the call in flight").isNotDone();
+
+      Http.Response destroyed = destroy.get(grace.plusSeconds(60).toSeconds(), TimeUnit.SECONDS);
+      assertThat(destroyed.status()).as(destroyed.body()).isEqualTo(204);
+      // Only the SIGTERM closes the listening socket, so `stopped` comes after it: measured from
+      // there the grace period is a lower bound (a few ms of noticing the refusal are far less
+      // than the SIGKILL, the exit and the tear-down that follow the grace period).
+      assertThat(Duration.ofNanos(destroyReturned.get() - stopped))
+          .as("the destroy returned no sooner than the grace period after the SIGTERM")
+          .isGreaterThanOrEqualTo(grace);
+      assertThat(inFlight)
+          .as("the call in flight is cut by the SIGKILL, without an answer")
+          .failsWithin(Duration.ofSeconds(30))
+          .withThrowableOfType(ExecutionException.class)
+          .withCauseInstanceOf(UncheckedIOException.class);
+      List<String> after = log.toEnd(Duration.ofSeconds(30));
+      assertThat(after)
+          .as("the guest lived on in its call after the stop, and never finished it")
+          .contains("call 1 in flight after the stop")
+          .doesNotContain("call 1 finished");
+    }
     assertThat(impulse.get("/chambers/" + id).status()).isEqualTo(404);
-    assertThat(inFlight.handle((r, e) -> e != null || r.status() != 200).get()).isTrue();
+  }
+
+  /**
+   * Connects to {@code port} until it refuses; returns the {@link System#nanoTime} just after the
+   * first refusal.
+   */
+  private static long awaitNotListening(int port, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int attempt = 0; attempt < 20_000 && System.nanoTime() < deadline; attempt++) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+      } catch (ConnectException refused) {
+        return System.nanoTime();
+      } catch (IOException slow) {
+        continue; // not refused: still listening, only slow to answer
+      }
+      Thread.sleep(2);
+    }
+    throw new AssertionError("port " + port + " still listened after " + timeout);
   }
 
   @Test

@@ -9,7 +9,9 @@ import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.EventStream;
 import dev.impulse.testing.Functions;
 import dev.impulse.testing.Http;
+import dev.impulse.testing.ImportGate;
 import dev.impulse.testing.Runc;
+import dev.impulse.testing.RuncHold;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,15 +19,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -61,89 +60,143 @@ class RecoveryIT {
   }
 
   /**
-   * 20 chambers run and 5 creates are in flight when the daemon is stopped; one chamber is killed
-   * while it is down. After a restart every chamber keeps its id, port, creation time and spec; the
-   * killed one shows the exit code conmon recorded; the others answer; every create the API
-   * acknowledged exists and runs; no port is held twice.
+   * 20 chambers run and 5 creates are in flight when the daemon is stopped, each acknowledged and
+   * held at a known point of its start: 3 with their containers running and their guests' imports
+   * held at an {@link ImportGate}, 2 with their containers created and {@code runc start} held by a
+   * {@link RuncHold}. One running chamber is killed while the daemon is down. After a restart every
+   * chamber keeps its id, port, creation time and spec; the killed one shows the exit code conmon
+   * recorded; the others answer. The starts cut short are STARTING still: a running container is
+   * adopted (its guest never starts twice), a created one is released and started again (held again
+   * at {@code runc start}). Once let go, each of them runs on its port and answers; no port is held
+   * twice, nothing is left behind.
    */
   private static void chambersOutliveTheDaemon(
       java.util.function.ToIntFunction<DaemonFixture> stop, int exitCode, String how)
       throws Exception {
-    try (DaemonFixture impulse = DaemonFixture.startProcess(options(40))) {
-      impulse.upload("sampleapp", "1.0.0", Functions.sample());
-      Map<String, Identity> survivors = new HashMap<>();
-      for (int i = 0; i < 20; i++) {
-        JsonNode chamber =
-            impulse.create("sampleapp", "1.0.0", i % 2 == 0 ? "python3.9" : "python3");
-        survivors.put(chamber.get("id").asText(), Identity.of(chamber));
+    try (RuncHold runc = RuncHold.create();
+        DaemonFixture impulse =
+            DaemonFixture.startProcess(options(40).withArgs("--runc", runc.binary().toString()));
+        ImportGate gate = new ImportGate()) {
+      try {
+        chambersOutliveTheDaemon(impulse, runc, gate, stop, exitCode, how);
+      } finally {
+        runc.release(); // a held start holds its chamber's lock: nothing could destroy it
       }
-      for (String id : survivors.keySet()) {
-        impulse.awaitStatus(id, "RUNNING");
-      }
-
-      List<CompletableFuture<Http.Response>> inFlight = new ArrayList<>();
-      try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-        for (int i = 0; i < 5; i++) {
-          inFlight.add(
-              CompletableFuture.supplyAsync(
-                  () ->
-                      impulse.post(
-                          "/chambers",
-                          "{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3.11\"}"),
-                  clients));
-        }
-        Thread.sleep(40);
-        assertThat(stop.applyAsInt(impulse)).as(how).isIn(exitCode, 0);
-      }
-
-      // A chamber dies while nobody watches; conmon still records how.
-      String victim = survivors.keySet().iterator().next();
-      new Runc(impulse.runDir()).run("kill", victim, "KILL");
-      awaitFile(impulse.runDir().resolve("exits").resolve(victim));
-
-      impulse.restart();
-
-      Set<Integer> ports = new HashSet<>();
-      for (Map.Entry<String, Identity> survivor : survivors.entrySet()) {
-        JsonNode chamber = impulse.chamber(survivor.getKey());
-        assertThat(Identity.of(chamber)).isEqualTo(survivor.getValue());
-        if (survivor.getKey().equals(victim)) {
-          assertThat(chamber.get("status").asText()).isEqualTo("FAILED");
-          assertThat(chamber.get("exitCode").asInt()).isEqualTo(137);
-          assertThat(chamber.get("reason").asText()).isEqualTo("killed by signal 9 (SIGKILL)");
-        } else {
-          assertThat(ports.add(chamber.get("port").asInt())).isTrue();
-          assertThat(chamber.get("status").asText()).isEqualTo("RUNNING");
-          Http.Response answer = impulse.call(chamber.get("port").asInt(), "{}");
-          assertThat(answer.json().get("chamber").asText()).isEqualTo(survivor.getKey());
-        }
-      }
-
-      // Creates the stop cut short: each one the API acknowledged exists; every one recorded runs.
-      Set<String> acknowledged = new HashSet<>();
-      for (CompletableFuture<Http.Response> create : inFlight) {
-        Http.Response response = create.handle((r, e) -> r).get();
-        if (response != null && response.status() == 201) {
-          acknowledged.add(response.json().get("id").asText());
-        }
-      }
-      List<String> interrupted =
-          impulse.chambers().stream()
-              .map(c -> c.get("id").asText())
-              .filter(id -> !survivors.containsKey(id))
-              .toList();
-      assertThat(interrupted).containsAll(acknowledged).hasSizeLessThanOrEqualTo(5);
-      for (String id : interrupted) {
-        JsonNode running = impulse.awaitStatus(id, "RUNNING"::equals, Duration.ofSeconds(120));
-        assertThat(ports.add(running.get("port").asInt())).as("ports stay unique").isTrue();
-        assertThat(impulse.call(running.get("port").asInt(), "{}").json().get("chamber").asText())
-            .isEqualTo(id);
-      }
-
-      // A restart never hands out a port a live chamber holds.
-      JsonNode fresh = impulse.create("sampleapp", "1.0.0", "python3");
-      assertThat(ports).doesNotContain(fresh.get("port").asInt());
     }
+  }
+
+  private static void chambersOutliveTheDaemon(
+      DaemonFixture impulse,
+      RuncHold runc,
+      ImportGate gate,
+      java.util.function.ToIntFunction<DaemonFixture> stop,
+      int exitCode,
+      String how)
+      throws Exception {
+    impulse.upload("sampleapp", "1.0.0", Functions.sample());
+    impulse.upload("held", "1", Functions.importHeldAtGate(gate.port()));
+    Map<String, Identity> survivors = new HashMap<>();
+    for (int i = 0; i < 20; i++) {
+      JsonNode chamber = impulse.create("sampleapp", "1.0.0", i % 2 == 0 ? "python3.9" : "python3");
+      survivors.put(chamber.get("id").asText(), Identity.of(chamber));
+    }
+    for (String id : survivors.keySet()) {
+      impulse.awaitStatus(id, "RUNNING");
+    }
+
+    // Creates in flight, each held where the test knows, and seen to be held there.
+    Map<String, Identity> importing = new HashMap<>();
+    for (int i = 0; i < 3; i++) {
+      JsonNode chamber = impulse.create("held", "1", i % 2 == 0 ? "python3.11" : "python3.9");
+      importing.put(chamber.get("id").asText(), Identity.of(chamber));
+    }
+    gate.awaitWaiting(importing.keySet(), Duration.ofSeconds(60));
+    for (String id : importing.keySet()) {
+      assertStartingAfter(impulse, id, "started");
+    }
+    runc.hold();
+    Map<String, Identity> created = new HashMap<>();
+    Map<String, Long> heldStarts = new HashMap<>();
+    for (int i = 0; i < 2; i++) {
+      JsonNode chamber = impulse.create("sampleapp", "1.0.0", "python3.11");
+      String id = chamber.get("id").asText();
+      created.put(id, Identity.of(chamber));
+      heldStarts.put(id, runc.awaitHeldStart(id, pid -> true, Duration.ofSeconds(60)));
+    }
+    for (String id : created.keySet()) {
+      assertStartingAfter(impulse, id, "created");
+    }
+
+    assertThat(stop.applyAsInt(impulse)).as(how).isIn(exitCode, 0);
+    for (long pid : heldStarts.values()) {
+      RuncHold.awaitGone(pid, Duration.ofSeconds(30)); // it gave up: it starts nothing now
+    }
+
+    // A chamber dies while nobody watches; conmon still records how.
+    String victim = survivors.keySet().iterator().next();
+    new Runc(impulse.runDir()).run("kill", victim, "KILL");
+    awaitFile(impulse.runDir().resolve("exits").resolve(victim));
+
+    impulse.restart();
+
+    Set<Integer> ports = new HashSet<>();
+    for (Map.Entry<String, Identity> survivor : survivors.entrySet()) {
+      JsonNode chamber = impulse.chamber(survivor.getKey());
+      assertThat(Identity.of(chamber)).isEqualTo(survivor.getValue());
+      if (survivor.getKey().equals(victim)) {
+        assertThat(chamber.get("status").asText()).isEqualTo("FAILED");
+        assertThat(chamber.get("exitCode").asInt()).isEqualTo(137);
+        assertThat(chamber.get("reason").asText()).isEqualTo("killed by signal 9 (SIGKILL)");
+      } else {
+        assertThat(ports.add(chamber.get("port").asInt())).isTrue();
+        assertThat(chamber.get("status").asText()).isEqualTo("RUNNING");
+        Http.Response answer = impulse.call(chamber.get("port").asInt(), "{}");
+        assertThat(answer.json().get("chamber").asText()).isEqualTo(survivor.getKey());
+      }
+    }
+
+    // The starts the stop cut short go on where they were, with what they were given.
+    for (String id : created.keySet()) {
+      long first = heldStarts.get(id);
+      runc.awaitHeldStart(id, pid -> pid != first, Duration.ofSeconds(60));
+      assertStartingAfter(impulse, id, "created");
+    }
+    Map<String, Identity> inFlight = new HashMap<>(importing);
+    inFlight.putAll(created);
+    for (Map.Entry<String, Identity> interrupted : inFlight.entrySet()) {
+      JsonNode chamber = impulse.chamber(interrupted.getKey());
+      assertThat(Identity.of(chamber)).isEqualTo(interrupted.getValue());
+      assertThat(chamber.get("status").asText()).as(interrupted.getKey()).isEqualTo("STARTING");
+    }
+    assertThat(impulse.chambers()).as("no chamber more, none less").hasSize(25);
+
+    runc.release();
+    gate.open();
+    for (String id : inFlight.keySet()) {
+      JsonNode running = impulse.awaitStatus(id, "RUNNING"::equals, Duration.ofSeconds(120));
+      assertThat(running.get("port").asInt()).isEqualTo(inFlight.get(id).port());
+      assertThat(ports.add(running.get("port").asInt())).as("ports stay unique").isTrue();
+      assertThat(impulse.call(running.get("port").asInt(), "{}").json().get("chamber").asText())
+          .isEqualTo(id);
+    }
+    assertThat(gate.arrivals())
+        .as("a running container was adopted: its guest never started again")
+        .containsOnlyKeys(importing.keySet())
+        .allSatisfy((id, starts) -> assertThat(starts).as(id).isEqualTo(1));
+
+    // A restart never hands out a port a live chamber holds.
+    JsonNode fresh = impulse.create("sampleapp", "1.0.0", "python3");
+    assertThat(ports).doesNotContain(fresh.get("port").asInt());
+  }
+
+  /**
+   * Chamber {@code id} is STARTING, the last step of its start so far is {@code step}: held there.
+   */
+  private static void assertStartingAfter(DaemonFixture impulse, String id, String step) {
+    assertThat(impulse.chamber(id).get("status").asText()).as(id).isEqualTo("STARTING");
+    List<String> steps =
+        impulse.get("/chambers/" + id + "/startup").json().get("steps").findValuesAsText("step");
+    assertThat(steps).as("the start of %s", id).isNotEmpty().endsWith(step);
   }
 
   @Test

@@ -595,6 +595,11 @@ public final class DaemonFixture implements AutoCloseable {
     return new EventStream(uri("/events"), lastEventId, token());
   }
 
+  /** Follows chamber {@code id}'s log from its first line until the chamber is gone. */
+  public LogStream followLogs(String id) {
+    return new LogStream(uri("/chambers/" + id + "/logs?follow=true"), token());
+  }
+
   /** Destroys every chamber through the API. */
   public void destroyAll() {
     for (JsonNode chamber : chambers()) {

@@ -62,6 +62,68 @@ public final class Functions {
         """);
   }
 
+  /**
+   * A call with {"block": true} never returns: it prints "call N in flight", waits until the
+   * wrapper stops listening on the chamber's port (its SIGTERM handler closes the socket and then
+   * waits for requests in flight), prints "call N in flight after the stop", and waits on. Only
+   * SIGKILL ends the chamber then; the call would print "call N finished" if it ever returned.
+   */
+  public static byte[] blockedInACall() {
+    return Tars.function(
+        """
+        import os, threading, time
+
+        PORT = int(os.environ["SKYHOOK_PORT"])
+        calls = 0
+
+        def listening():
+            # The chamber shares the host's network: /proc/net/tcp lists the wrapper's socket.
+            suffix = ":%04X" % PORT
+            with open("/proc/net/tcp") as table:
+                for line in table.readlines()[1:]:
+                    fields = line.split()
+                    if fields[1].endswith(suffix) and fields[3] == "0A":
+                        return True
+            return False
+
+        def skyhook(request, meta):
+            global calls
+            calls += 1
+            call = calls
+            if not request.get("block"):
+                return {"ok": True}
+            print("call %d in flight" % call, flush=True)
+            while listening():
+                time.sleep(0.01)
+            print("call %d in flight after the stop" % call, flush=True)
+            threading.Event().wait()
+            print("call %d finished" % call, flush=True)
+            return {"finished": call}
+        """);
+  }
+
+  /**
+   * Its import connects to {@code gatePort} on the loopback, sends the chamber's id and a newline,
+   * and waits there until the other end writes a byte or closes: a start held at a known point,
+   * with its container running and its wrapper not yet listening. Answers calls with its chamber's
+   * id.
+   */
+  public static byte[] importHeldAtGate(int gatePort) {
+    return Tars.function(
+        """
+        import os, socket
+
+        with socket.create_connection(("127.0.0.1", %d), timeout=10) as gate:
+            gate.settimeout(None)
+            gate.sendall(os.environ["SKYHOOK_CHAMBER_ID"].encode() + b"\\n")
+            gate.recv(1)
+
+        def skyhook(request, meta):
+            return {"chamber": meta["chamber_id"]}
+        """
+            .formatted(gatePort));
+  }
+
   /** Allocates {"mb": N} megabytes on a call, and keeps them. */
   public static byte[] memoryHog() {
     return Tars.function(
