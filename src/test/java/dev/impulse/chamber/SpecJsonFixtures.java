@@ -1,34 +1,25 @@
 package dev.impulse.chamber;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Chamber specs for unit tests, made the way the API makes them: from JSON. */
+/** Chamber specs for unit tests, made the way the API makes them: from the fields a client sent. */
 final class SpecJsonFixtures {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private SpecJsonFixtures() {}
 
   /** A spec with {@code restart: on-failure} and {@code maxRestarts}. */
   static ChamberSpec onFailure(String app, String version, int maxRestarts) {
-    ObjectNode node = base(app, version);
-    node.put("restart", "on-failure");
-    node.put("maxRestarts", maxRestarts);
-    return SpecJson.parse(node);
+    Map<String, Object> given = base(app, version);
+    given.put("restart", "on-failure");
+    given.put("maxRestarts", maxRestarts);
+    return ChamberSpec.fromGiven(given);
   }
 
-  /** A spec with a startup timeout. */
-  static ChamberSpec withStartupTimeout(String app, String version, long millis) {
-    ObjectNode node = base(app, version);
-    node.put("startupTimeoutMs", millis);
-    return SpecJson.parse(node);
-  }
-
-  private static ObjectNode base(String app, String version) {
-    ObjectNode node = JSON.createObjectNode();
-    node.put("app", app);
-    node.put("version", version);
-    node.put("runtime", "python3");
-    return node;
+  private static Map<String, Object> base(String app, String version) {
+    Map<String, Object> given = new LinkedHashMap<>();
+    given.put("app", app);
+    given.put("version", version);
+    given.put("runtime", "python3");
+    return given;
   }
 }
