@@ -64,76 +64,46 @@ public record Chamber(
           "chamber " + id + " cannot go from " + status + " to " + next);
     }
     Health nextHealth = next == ChamberStatus.RUNNING ? health : Health.UNKNOWN;
-    return new Chamber(
-        id,
-        spec,
-        port,
-        createdTimeMillis,
-        next,
-        code,
-        why,
-        restarts,
-        nextHealth,
-        lastHealthyMillis);
+    return with(next, code, why, restarts, nextHealth, lastHealthyMillis);
   }
 
   /** This chamber with {@code health}, last found healthy at {@code lastHealthy}. */
   Chamber withHealth(Health nextHealth, long lastHealthy) {
-    return new Chamber(
-        id,
-        spec,
-        port,
-        createdTimeMillis,
-        status,
-        exitCode,
-        reason,
-        restarts,
-        nextHealth,
-        lastHealthy);
+    return with(status, exitCode, reason, restarts, nextHealth, lastHealthy);
   }
 
   /** This chamber with one more restart counted. */
   Chamber restarted() {
-    return new Chamber(
-        id,
-        spec,
-        port,
-        createdTimeMillis,
-        status,
-        exitCode,
-        reason,
-        restarts + 1,
-        health,
-        lastHealthyMillis);
+    return with(status, exitCode, reason, restarts + 1, health, lastHealthyMillis);
   }
 
   /** This chamber with a new {@code reason}, same status. */
   Chamber withReason(Optional<String> why) {
-    return new Chamber(
-        id,
-        spec,
-        port,
-        createdTimeMillis,
-        status,
-        exitCode,
-        why,
-        restarts,
-        health,
-        lastHealthyMillis);
+    return with(status, exitCode, why, restarts, health, lastHealthyMillis);
   }
 
   /** This chamber with the exit code learnt late (it ended after it was marked FAILED). */
   Chamber withExitCode(int code) {
+    return with(status, Optional.of(code), reason, restarts, health, lastHealthyMillis);
+  }
+
+  private Chamber with(
+      ChamberStatus nextStatus,
+      Optional<Integer> code,
+      Optional<String> why,
+      int restartCount,
+      Health nextHealth,
+      long lastHealthy) {
     return new Chamber(
         id,
         spec,
         port,
         createdTimeMillis,
-        status,
-        Optional.of(code),
-        reason,
-        restarts,
-        health,
-        lastHealthyMillis);
+        nextStatus,
+        code,
+        why,
+        restartCount,
+        nextHealth,
+        lastHealthy);
   }
 }

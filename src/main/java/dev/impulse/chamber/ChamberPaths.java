@@ -37,6 +37,11 @@ record ChamberPaths(Path dir) {
     return dir.resolve("term");
   }
 
+  /** What one run makes and its tear-down removes: mount points, upper and work directories. */
+  java.util.List<Path> scratch() {
+    return java.util.List.of(rootfs(), upper(), work(), term());
+  }
+
   Path terminationLog() {
     return term().resolve("termination-log");
   }

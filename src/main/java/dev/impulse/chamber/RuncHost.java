@@ -84,10 +84,9 @@ final class RuncHost implements ChamberHost {
   @Override
   public void prepare(String id) throws IOException {
     ChamberPaths paths = paths(id);
-    Files.createDirectories(paths.rootfs());
-    Files.createDirectories(paths.upper());
-    Files.createDirectories(paths.work());
-    Files.createDirectories(paths.term());
+    for (Path dir : paths.scratch()) {
+      Files.createDirectories(dir);
+    }
     if (!Mounts.isMountPoint(paths.term())) {
       Mounts.mountSmallTmpfs(paths.term(), TERM_FS_BYTES);
     }
@@ -236,11 +235,9 @@ final class RuncHost implements ChamberHost {
 
   @Override
   public void removeScratch(String id) throws IOException {
-    ChamberPaths paths = paths(id);
-    FileTrees.deleteRecursively(paths.upper());
-    FileTrees.deleteRecursively(paths.work());
-    FileTrees.deleteRecursively(paths.rootfs());
-    FileTrees.deleteRecursively(paths.term());
+    for (Path dir : paths(id).scratch()) {
+      FileTrees.deleteRecursively(dir);
+    }
     Files.deleteIfExists(conmon.attachLink(id));
   }
 

@@ -471,11 +471,16 @@ public final class DaemonFixture implements AutoCloseable {
     }
   }
 
-  /** A block of ports nobody listens on, away from the daemon's default range. */
+  /**
+   * A block of ports nobody listens on, away from the daemon's default range and below the kernel's
+   * ephemeral ports: a test's own client connections (hundreds, in some) must never take a port of
+   * the block, or the leak check would find it bound.
+   */
   private static PortRange freeRange(int count) {
     HostPorts host = new HostPorts(InetAddress.getLoopbackAddress());
+    int below = Math.min(40000, firstEphemeralPort());
     for (int attempt = 0; attempt < 50; attempt++) {
-      int first = 20000 + ThreadLocalRandom.current().nextInt(0, 20000 - count);
+      int first = 20000 + ThreadLocalRandom.current().nextInt(0, below - 20000 - count);
       boolean free = true;
       for (int p = first; p < first + count && free; p++) {
         free = host.isFree(p);
@@ -485,6 +490,15 @@ public final class DaemonFixture implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no block of " + count + " free ports found");
+  }
+
+  private static int firstEphemeralPort() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32768;
+    }
   }
 
   /** The in-process daemon (not for process fixtures). */
