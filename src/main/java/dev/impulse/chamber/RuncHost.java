@@ -262,7 +262,7 @@ final class RuncHost implements ChamberHost {
   public boolean rebootedSinceLastStart() {
     String boot;
     try {
-      boot = Files.readString(BOOT_ID).strip();
+      boot = String.join("", Files.readAllLines(BOOT_ID)).strip(); // not readString: /proc/sys
     } catch (IOException e) {
       return false;
     }

@@ -3,6 +3,7 @@ package dev.impulse.daemon;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -43,7 +44,11 @@ record MachineLimits(long memoryMb, double cpus, long pids) {
 
   private static OptionalLong number(Path file) {
     try {
-      return OptionalLong.of(Long.parseLong(Files.readString(file).trim()));
+      // Files.readString reads one byte of a /proc/sys file (it reports a size of 0): read lines
+      List<String> lines = Files.readAllLines(file);
+      return lines.isEmpty()
+          ? OptionalLong.empty()
+          : OptionalLong.of(Long.parseLong(lines.getFirst().trim()));
     } catch (IOException | NumberFormatException e) {
       return OptionalLong.empty();
     }

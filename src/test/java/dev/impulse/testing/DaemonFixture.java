@@ -493,8 +493,10 @@ public final class DaemonFixture implements AutoCloseable {
   }
 
   private static int firstEphemeralPort() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+    // read as a stream: /proc reports a size of 0, and readString then reads too little
+    try (var in = Files.newInputStream(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      String range =
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
       return Integer.parseInt(range.split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 32768;
