@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -24,6 +25,9 @@ final class ChamberRegistry {
   static final String HEALTH = "health";
 
   private final Map<String, LiveChamber> chambers = new ConcurrentHashMap<>();
+
+  /** Ids being recorded: taken, not yet known. */
+  private final Set<String> adding = ConcurrentHashMap.newKeySet();
   private final Store store;
   private final SpecJson specs;
   private final InstantSource clock;
@@ -35,21 +39,20 @@ final class ChamberRegistry {
   }
 
   /**
-   * Records a new chamber and then makes it known; when recording fails nothing is known of it.
-   * Throws when its id is taken.
+   * Records a new chamber and then makes it known: it is listed only once its record is durable,
+   * and when recording fails nothing is known of it. Throws when its id is taken.
    */
   void add(LiveChamber live) {
     Chamber chamber = live.chamber();
-    if (chambers.putIfAbsent(chamber.id(), live) != null) {
+    if (chambers.containsKey(chamber.id()) || !adding.add(chamber.id())) {
       throw new IllegalStateException("chamber " + chamber.id() + " exists");
     }
     try {
       store.saveChamber(
-          row(chamber),
-          event(chamber.id(), STATUS, null, chamber.status().name(), chamber.reason()));
-    } catch (RuntimeException e) {
-      chambers.remove(chamber.id(), live);
-      throw e;
+          row(chamber), event(chamber.id(), STATUS, null, chamber.status().name(), chamber.reason()));
+      chambers.put(chamber.id(), live);
+    } finally {
+      adding.remove(chamber.id());
     }
   }
 
@@ -66,8 +69,9 @@ final class ChamberRegistry {
     return live(id).map(LiveChamber::chamber);
   }
 
+  /** Whether {@code id} is known or being recorded (so it cannot be given out twice). */
   boolean contains(String id) {
-    return chambers.containsKey(id);
+    return chambers.containsKey(id) || adding.contains(id);
   }
 
   /** All chambers, oldest first. */
