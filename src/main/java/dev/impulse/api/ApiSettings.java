@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param maxConnectionsPerClient connections at once from one client address
  * @param headerTimeout time a connection has to send a whole request head
  * @param idleTimeout time an idle connection is kept open
- * @param maxStreams event streams and log follows open at once
+ * @param maxStreams event streams and log reads open at once
  */
 public record ApiSettings(
     String host,

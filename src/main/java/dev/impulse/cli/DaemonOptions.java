@@ -69,7 +69,7 @@ final class DaemonOptions {
   @Option(
       names = "--max-streams",
       defaultValue = "${env:IMPULSE_MAX_STREAMS:-" + Defaults.MAX_STREAMS + "}",
-      description = "Event streams and log follows open at once (default: ${DEFAULT-VALUE})")
+      description = "Event streams and log reads open at once (default: ${DEFAULT-VALUE})")
   int maxStreams;
 
   @Option(

@@ -22,7 +22,7 @@ import java.util.Optional;
  * @param maxConnectionsPerClient API connections at once from one client address
  * @param headerTimeout time a connection has to send a complete request head
  * @param idleTimeout time an idle API connection is kept
- * @param maxStreams event streams and log follows open at once
+ * @param maxStreams event streams and log reads open at once
  * @param maxUploads function uploads in flight at once
  * @param dataDir durable state: functions, baseimages, chamber directories
  * @param runDir runtime state: runc's root, conmon's exit files and sockets
