@@ -50,7 +50,9 @@ final class DaemonOptions {
       names = "--max-connections-per-client",
       defaultValue =
           "${env:IMPULSE_MAX_CONNECTIONS_PER_CLIENT:-" + Defaults.MAX_CONNECTIONS_PER_CLIENT + "}",
-      description = "API connections at once from one client address (default: ${DEFAULT-VALUE})")
+      description =
+          "API connections at once from one client: an IPv4 address, an IPv6 /64, all of"
+              + " loopback (default: ${DEFAULT-VALUE})")
   int maxConnectionsPerClient;
 
   @Option(
