@@ -66,14 +66,17 @@ final class ChamberRoutes {
     ctx.json(chambers.stats(ctx.pathParam("id")));
   }
 
-  /** Streams the log: it is read and written a line at a time, never held whole. */
+  /**
+   * Streams the log: it is read and written a line at a time, never held whole. Every read takes a
+   * stream slot, not only a follow: a client reading slowly holds its buffers as long as it likes.
+   */
   private void logs(Context ctx) throws Exception {
     String id = ctx.pathParam("id");
     int tail = Queries.intParam(ctx, "tail", -1, 0, Integer.MAX_VALUE);
     boolean timestamps = Queries.boolParam(ctx, "timestamps", false);
     boolean follow = Queries.boolParam(ctx, "follow", false);
     chambers.get(id); // a 404 before the answer starts
-    try (AutoCloseable slot = follow ? streams.take() : () -> {}) {
+    try (AutoCloseable slot = streams.take()) {
       ctx.status(HttpStatus.OK);
       ctx.contentType("text/plain; charset=utf-8");
       OutputStream out = new BufferedOutputStream(ctx.res().getOutputStream(), LOG_BUFFER);

@@ -1,9 +1,12 @@
 package dev.impulse.api;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -16,18 +19,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps slow or greedy clients from using up the API's connections: no client address may hold more
- * than {@code maxPerClient} connections (more are closed as they open), and a connection that has
- * not sent a whole request head within {@code headerTimeout} of starting one (or of opening) is
- * closed, however slowly it trickles bytes (slowloris). A request in flight (its head read, its
- * answer not finished: an upload, an event stream) is never cut by this; its body and its idle time
- * are bounded by Jetty's own limits. The total number of connections is capped by Jetty's {@code
- * NetworkConnectionLimit}. Thread-safe.
+ * Keeps slow or greedy clients from using up the API's connections: no client may hold more than
+ * {@code maxPerClient} connections (more are closed as they open), and a connection that has not
+ * sent a whole request head within {@code headerTimeout} of starting one (or of opening) is closed,
+ * however slowly it trickles bytes (slowloris). A request in flight (its head read, its answer not
+ * finished: an upload, an event stream) is never cut by this; its body and its idle time are
+ * bounded by Jetty's own limits. The total number of connections is capped by Jetty's {@code
+ * NetworkConnectionLimit}.
+ *
+ * <p>A client is an IPv4 address or an IPv6 /64 (the block one host is usually given, and can pick
+ * addresses from at will); all loopback addresses (127.0.0.0/8, ::1) are one client, since anyone
+ * on the machine can connect from any of them. Thread-safe.
  */
 final class ConnectionGuard implements Connection.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
   static final Duration SWEEP = Duration.ofMillis(500);
   static final Duration WARN_EVERY = Duration.ofSeconds(10);
+  private static final InetAddress LOOPBACK = address(new byte[] {127, 0, 0, 1});
 
   private final int maxPerClient;
   private final long headerTimeoutNanos;
@@ -40,7 +48,9 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
 
   /** What the guard knows of one connection. Changed only by the sweeper thread. */
   private static final class Watch {
+    /** Who it counts against ({@link #clientOf}); null on a Unix socket. */
     final InetAddress client;
+
     long messagesOut;
     long bytesAtIdle;
 
@@ -71,7 +81,7 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     if (count > maxPerClient) {
       warn(
           "refusing a connection from {}: it holds {} already (--max-connections-per-client)",
-          client.getHostAddress(),
+          describe(client),
           count - 1);
       connection.close();
     }
@@ -85,9 +95,9 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     }
   }
 
-  /** How many connections one client address holds now. */
-  int connectionsOf(InetAddress client) {
-    AtomicInteger count = perClient.get(client);
+  /** How many connections the client of {@code address} holds now. */
+  int connectionsOf(InetAddress address) {
+    AtomicInteger count = perClient.get(clientOf(address));
     return count == null ? 0 : count.get();
   }
 
@@ -128,7 +138,7 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         warn(
             "closing a connection from {}: no complete request head within {} ms"
                 + " (--header-timeout-ms)",
-            watch.client == null ? "the Unix socket" : watch.client.getHostAddress(),
+            watch.client == null ? "the Unix socket" : describe(watch.client),
             headerTimeoutNanos / 1_000_000);
         watch.waitingSince = 0; // closed now; Jetty's onClosed forgets it
         connection.close();
@@ -145,7 +155,37 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
   }
 
   private static InetAddress clientOf(SocketAddress remote) {
-    return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    return remote instanceof InetSocketAddress inet ? clientOf(inet.getAddress()) : null;
+  }
+
+  /** The client {@code address} counts as: itself, its /64 (IPv6), or loopback as a whole. */
+  static InetAddress clientOf(InetAddress address) {
+    if (address.isLoopbackAddress()) {
+      return LOOPBACK;
+    }
+    if (address instanceof Inet6Address) {
+      byte[] bytes = address.getAddress();
+      Arrays.fill(bytes, 8, 16, (byte) 0);
+      return address(bytes);
+    }
+    return address;
+  }
+
+  private static String describe(InetAddress client) {
+    if (client.equals(LOOPBACK)) {
+      return "loopback (127.0.0.0/8 and ::1)";
+    }
+    return client instanceof Inet6Address
+        ? client.getHostAddress() + "/64"
+        : client.getHostAddress();
+  }
+
+  private static InetAddress address(byte[] bytes) {
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("not an address: " + Arrays.toString(bytes), e);
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -14,7 +15,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's own answers (a head over 8 KiB, a request that is not HTTP, a body too slow) as RFC 9457
- * problems, like every other error of the API, instead of Jetty's HTML pages. Thread-safe.
+ * problems, like every other error of the API, instead of Jetty's HTML pages; each closes its
+ * connection, as every refusal does. Thread-safe.
  */
 final class ProblemErrorHandler extends ErrorHandler {
   private final ObjectMapper json;
@@ -32,6 +34,7 @@ final class ProblemErrorHandler extends ErrorHandler {
       Throwable cause,
       Callback callback) {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
+    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     response.write(
         true, ByteBuffer.wrap(body(code, message, request.getHttpURI().getPath())), callback);
   }
@@ -39,6 +42,7 @@ final class ProblemErrorHandler extends ErrorHandler {
   @Override
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
     fields.put(new HttpField(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE));
+    fields.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     return ByteBuffer.wrap(body(status, reason, null));
   }
 

@@ -49,6 +49,10 @@ final class ProblemMapper {
     if (problem.status() == 429 || problem.status() == 503 || problem.status() == 507) {
       ctx.header("Retry-After", "1");
     }
+    if (problem.status() == 401 || problem.status() == 403 || problem.status() == 429) {
+      // A refused client gets no more from this connection: it cannot pipeline thousands.
+      ctx.header("Connection", "close");
+    }
     send(ctx, problem);
   }
 

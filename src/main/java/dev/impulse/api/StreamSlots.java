@@ -3,9 +3,10 @@ package dev.impulse.api;
 import java.util.concurrent.Semaphore;
 
 /**
- * Bounds the answers that stay open (event streams, log follows): each holds a connection and a
- * virtual thread for as long as its client wants, so at most {@code max} run at once; one more is
- * refused with 429 at once. Thread-safe.
+ * Bounds the answers that last as long as their client wants (event streams, log reads and
+ * follows): each holds a connection, a virtual thread and, for a log, its read and write buffers
+ * (up to about 0.9 MiB) until the client has read it, so at most {@code max} run at once; one more
+ * is refused with 429 at once. Thread-safe.
  */
 final class StreamSlots {
   private final int max;
@@ -30,7 +31,7 @@ final class StreamSlots {
       super(
           "the daemon already serves "
               + max
-              + " event streams and log follows (--max-streams); close one, or retry later");
+              + " event streams and log reads (--max-streams); close one, or retry later");
     }
   }
 }

@@ -28,6 +28,7 @@ final class ChamberRegistry {
 
   /** Ids being recorded: taken, not yet known. */
   private final Set<String> adding = ConcurrentHashMap.newKeySet();
+
   private final Store store;
   private final SpecJson specs;
   private final InstantSource clock;
@@ -49,7 +50,8 @@ final class ChamberRegistry {
     }
     try {
       store.saveChamber(
-          row(chamber), event(chamber.id(), STATUS, null, chamber.status().name(), chamber.reason()));
+          row(chamber),
+          event(chamber.id(), STATUS, null, chamber.status().name(), chamber.reason()));
       chambers.put(chamber.id(), live);
     } finally {
       adding.remove(chamber.id());

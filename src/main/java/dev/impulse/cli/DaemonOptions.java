@@ -51,7 +51,9 @@ final class DaemonOptions {
       names = "--max-connections-per-client",
       defaultValue =
           "${env:IMPULSE_MAX_CONNECTIONS_PER_CLIENT:-" + Defaults.MAX_CONNECTIONS_PER_CLIENT + "}",
-      description = "API connections at once from one client address (default: ${DEFAULT-VALUE})")
+      description =
+          "API connections at once from one client: an IPv4 address, an IPv6 /64, all of"
+              + " loopback (default: ${DEFAULT-VALUE})")
   int maxConnectionsPerClient;
 
   @Option(
@@ -70,7 +72,7 @@ final class DaemonOptions {
   @Option(
       names = "--max-streams",
       defaultValue = "${env:IMPULSE_MAX_STREAMS:-" + Defaults.MAX_STREAMS + "}",
-      description = "Event streams and log follows open at once (default: ${DEFAULT-VALUE})")
+      description = "Event streams and log reads open at once (default: ${DEFAULT-VALUE})")
   int maxStreams;
 
   @Option(

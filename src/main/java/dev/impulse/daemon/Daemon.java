@@ -11,6 +11,7 @@ import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.Mmdebstrap;
 import dev.impulse.image.RuntimeCatalog;
+import dev.impulse.linux.PrivateDirs;
 import dev.impulse.linux.Processes;
 import dev.impulse.linux.Reaper;
 import dev.impulse.network.HostPorts;
@@ -52,11 +53,12 @@ public final class Daemon implements AutoCloseable {
   private Daemon(DaemonConfig config) throws IOException {
     this.config = config;
     Preflight.check(config);
+    // Tenants' code, environments and root file system changes: root's alone.
+    PrivateDirs.make(config.dataDir());
+    PrivateDirs.make(config.chambersDir());
     for (Path dir :
         new Path[] {
-          config.dataDir(),
           config.runDir(),
-          config.chambersDir(),
           config.runcRoot(),
           config.exitDir(),
           config.socketDir(),

@@ -18,10 +18,11 @@ import java.util.Optional;
  * @param apiTokenFile the token's file ({@code <data-dir>/api-token} when empty)
  * @param allowedHosts extra names a request's {@code Host} may give
  * @param maxConnections API connections at once, in all
- * @param maxConnectionsPerClient API connections at once from one client address
+ * @param maxConnectionsPerClient API connections at once from one client (address, IPv6 /64,
+ *     loopback)
  * @param headerTimeout time a connection has to send a complete request head
  * @param idleTimeout time an idle API connection is kept
- * @param maxStreams event streams and log follows open at once
+ * @param maxStreams event streams and log reads open at once
  * @param maxUploads function uploads in flight at once
  * @param dataDir durable state: functions, baseimages, chamber directories
  * @param runDir runtime state: runc's root, conmon's exit files and sockets

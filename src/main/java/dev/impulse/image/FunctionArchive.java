@@ -29,6 +29,13 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  */
 final class FunctionArchive {
   static final int MAX_ENTRIES = 100_000;
+
+  /** The largest GNU long name or link, or PAX header, read: commons-compress holds each whole. */
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+
+  /** The most header entries (long names, PAX headers) in a row: a tar has at most 4. */
+  static final int MAX_HEADERS_IN_A_ROW = 16;
+
   private static final int FILE_MODE = 0644;
   private static final int EXEC_MODE = 0755;
 
@@ -69,7 +76,7 @@ final class FunctionArchive {
     }
     boolean any = false;
     try (TarArchiveInputStream tar =
-        new TarArchiveInputStream(
+        new BoundedTarInputStream(
             b1 == 0x1f && b2 == 0x8b ? new GzipCompressorInputStream(in, true) : in)) {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
@@ -191,5 +198,67 @@ final class FunctionArchive {
       TarArchiveEntry entry, String why, Throwable cause) {
     return new InvalidArchiveException(
         "archive entry '" + entry.getName() + "' is refused: it " + why, cause);
+  }
+
+  /**
+   * A tar reader that refuses a GNU long name or link ({@code L}, {@code K}) or a PAX header
+   * ({@code x}, {@code g}) over {@link #MAX_HEADER_BYTES} before reading a byte of it:
+   * commons-compress (1.28 has no option to bound them) reads each such entry whole into memory
+   * while it looks for the next entry, so a small tar.gz declaring one of 300 MB would exhaust the
+   * heap. The check sits where commons-compress reads those entries' content, through {@link
+   * #read}, so it sees exactly the entries it takes for headers, whatever the archive's layout.
+   */
+  private static final class BoundedTarInputStream extends TarArchiveInputStream {
+    /** How deep the calls of {@link #getNextEntry} are: commons-compress nests one per header. */
+    private int depth;
+
+    BoundedTarInputStream(InputStream in) {
+      super(in);
+    }
+
+    /**
+     * Refuses a chain of header entries: commons-compress reads the entry after each header in a
+     * nested call, so 100,000 of them in a row (100 KB of tar.gz) overflow the thread's stack.
+     */
+    @Override
+    public TarArchiveEntry getNextEntry() throws IOException {
+      if (depth > MAX_HEADERS_IN_A_ROW) {
+        throw new InvalidArchiveException(
+            "the archive has more than "
+                + MAX_HEADERS_IN_A_ROW
+                + " header entries (long names, PAX headers) in a row");
+      }
+      depth++;
+      try {
+        return super.getNextEntry();
+      } finally {
+        depth--;
+      }
+    }
+
+    @Override
+    public int read(byte[] buf, int offset, int length) throws IOException {
+      TarArchiveEntry entry = getCurrentEntry();
+      // what it reads is bounded by the real size (global PAX headers can make a header "sparse")
+      long size = entry == null ? 0 : Math.max(entry.getSize(), entry.getRealSize());
+      if (size > MAX_HEADER_BYTES && isReadWhole(entry)) {
+        throw new InvalidArchiveException(
+            "an archive header of type '"
+                + (char) entry.getLinkFlag()
+                + "' (a long name or PAX header) is over "
+                + MAX_HEADER_BYTES / 1024
+                + " KiB ("
+                + size
+                + " bytes)");
+      }
+      return super.read(buf, offset, length);
+    }
+
+    private static boolean isReadWhole(TarArchiveEntry entry) {
+      return entry.isGNULongNameEntry()
+          || entry.isGNULongLinkEntry()
+          || entry.isPaxHeader()
+          || entry.isGlobalPaxHeader();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.impulse.image;
 
 import dev.impulse.linux.FileTrees;
+import dev.impulse.linux.PrivateDirs;
 import dev.impulse.store.DiskFullException;
 import dev.impulse.store.FunctionRow;
 import dev.impulse.store.Store;
@@ -97,9 +98,9 @@ public final class FunctionStore {
    */
   public void open() {
     try {
-      Files.createDirectories(dir);
+      PrivateDirs.make(dir); // tenants' code
       FileTrees.deleteRecursively(staging); // unfinished uploads, deletions already moved out
-      Files.createDirectories(staging);
+      PrivateDirs.make(staging);
       index.putAll(new FunctionRecovery(dir, store).recover());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the function store at " + dir, e);

@@ -1,13 +1,18 @@
 package dev.impulse.store;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -51,6 +56,13 @@ public final class Store implements AutoCloseable {
    */
   public static Store open(Path file, long reserveBytes) {
     Reserve.checkSize(reserveBytes); // before anything is made on disk
+    try {
+      makePrivate(file);
+    } catch (IOException e) {
+      DiskFullException.rethrowIfDiskFull(file, "opening the state store", e);
+      throw new StoreException(
+          "cannot make the state store " + file + " private: " + e.getMessage(), e);
+    }
     StoreConnection connection;
     try {
       connection = StoreConnection.open(file);
@@ -80,6 +92,30 @@ public final class Store implements AutoCloseable {
           e);
     }
     return new Store(new StoreWriter(file, connection, reserve), reserve);
+  }
+
+  /**
+   * Makes the database mode 0600 (it holds every chamber's environment), creating it empty if it is
+   * missing, since SQLite gives new files mode 0644; SQLite gives its {@code -wal} and {@code -shm}
+   * files the database's mode, and those left from before are changed too.
+   */
+  private static void makePrivate(Path file) throws IOException {
+    Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rw-------");
+    try {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(owner));
+    } catch (FileAlreadyExistsException exists) {
+      // changed below if it must be
+    }
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      Path part = file.resolveSibling(file.getFileName() + suffix);
+      if (Files.exists(part) && !Files.getPosixFilePermissions(part).equals(owner)) {
+        log.warn(
+            "state store {} was mode {}; made it rw-------: only root may read it",
+            part,
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(part)));
+        Files.setPosixFilePermissions(part, owner);
+      }
+    }
   }
 
   /** Runs {@code work} on the writer's connection, in its own savepoint, and waits for it. */

@@ -42,6 +42,7 @@ class ApiAccessIT {
                 .withConfig(b ->
                     b.maxConnectionsPerClient(PER_CLIENT)
                         .headerTimeout(HEADER_TIMEOUT)
+                        .maxStreams(1)
                         .maxMemoryMb(1024)
                         .maxCpus(2)
                         .maxPids(4096)));
@@ -171,6 +172,69 @@ class ApiAccessIT {
   }
 
   @Test
+  void aRefusedRequestGetsNoSecondOneOnItsConnection() throws Exception {
+    String token = "Authorization: Bearer " + impulse.token() + "\r\n";
+    record Refused(int status, String request) {}
+    List<Refused> refusals =
+        List.of(
+            new Refused(401, "GET /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+            new Refused(
+                401,
+                "GET /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer no\r\n\r\n"),
+            new Refused(
+                403,
+                "GET /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+                    + token
+                    + "\r\n"),
+            new Refused(
+                403, "GET /chambers HTTP/1.1\r\nHost: rebound.example\r\n" + token + "\r\n"),
+            new Refused(400, "NOT HTTP AT ALL\r\n\r\n"),
+            new Refused(
+                431,
+                "GET /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Flood: "
+                    + "a".repeat(20_000)
+                    + "\r\n\r\n"),
+            // The one stream place (--max-streams 1) is taken by the stream opened below.
+            new Refused(429, "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n" + token + "\r\n"));
+    try (var held = impulse.events(-1)) {
+      awaitStreamsTaken();
+      for (Refused refused : refusals) {
+        try (Socket socket = new Socket()) {
+          socket.connect(new InetSocketAddress("127.0.0.1", impulse.uri("/").getPort()), 2000);
+          socket.setSoTimeout(5000);
+          // Pipelined: the same request again right behind it, which must never be answered.
+          RawHttp.Response first = RawHttp.exchange(socket, refused.request() + refused.request());
+          String what = refused.request().substring(0, 19);
+          assertThat(first.status()).as(what).isEqualTo(refused.status());
+          assertThat(first.headers()).as(what).containsIgnoringCase("Connection: close");
+          assertThat(closedWithin(socket, Duration.ofSeconds(5))).as(what).isTrue();
+        }
+      }
+    }
+  }
+
+  /** Waits until a new event stream is refused: the held one has its place. */
+  private static void awaitStreamsTaken() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (impulse.get("/events").status() != 429) {
+      assertThat(System.nanoTime()).as("the event stream is open").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** Whether the server closes {@code socket} within {@code timeout}, sending nothing more. */
+  private static boolean closedWithin(Socket socket, Duration timeout) throws Exception {
+    socket.setSoTimeout((int) timeout.toMillis());
+    try {
+      return socket.getInputStream().read() == -1;
+    } catch (java.net.SocketTimeoutException stillOpen) {
+      return false;
+    } catch (java.io.IOException reset) {
+      return true;
+    }
+  }
+
+  @Test
   void aJsonBodySentAsFormDataStillCreatesAChamber() {
     // What `curl -d` sends, as in the proof of concept's examples.
     Http.Response created =
@@ -210,17 +274,18 @@ class ApiAccessIT {
   }
 
   @Test
-  void slowRequestHeadsAreCutAndOtherClientsAreServedMeanwhile() throws Exception {
+  void slowRequestHeadsAreCutAndTheApiAnswersMeanwhile() throws Exception {
     List<Socket> slow = new ArrayList<>();
     try {
-      // More than one client may hold: the extra ones are closed as they open.
-      for (int i = 0; i < PER_CLIENT + 4; i++) {
+      // Half the connections the client (loopback) may hold, each trickling a head; the other
+      // half is left for the fixture's own HTTP client and the health check below.
+      for (int i = 0; i < PER_CLIENT / 2; i++) {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", impulse.uri("/").getPort()), 2000);
         socket.getOutputStream().write("GET /chambers HTTP/1.1\r\nHo".getBytes());
         slow.add(socket);
       }
-      // Another client (another loopback address) is served at once.
+      // Another one (from another loopback address: the same client) is served at once.
       assertThat(healthFrom(InetAddress.getByName("127.0.0.2"))).isEqualTo(200);
 
       // Trickling a byte a while keeps no connection past the header timeout.
@@ -272,6 +337,14 @@ class ApiAccessIT {
           assertThat(closedByServer(socket))
               .as("a connection within its share stays open")
               .isFalse();
+        }
+        // Every loopback address is the same client: another one gets no more.
+        for (String other : List.of("127.0.0.2", "127.1.2.3")) {
+          Socket socket = new Socket();
+          held.add(socket);
+          socket.bind(new InetSocketAddress(InetAddress.getByName(other), 0));
+          socket.connect(new InetSocketAddress("127.0.0.1", patient.uri("/").getPort()), 2000);
+          assertThat(closedWithin(socket, Duration.ofSeconds(5))).as(other).isTrue();
         }
       } finally {
         for (Socket socket : held) {

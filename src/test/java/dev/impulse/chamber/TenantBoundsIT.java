@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.Functions;
 import dev.impulse.testing.Http;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,15 +95,73 @@ class TenantBoundsIT {
         reads.add(
             CompletableFuture.supplyAsync(() -> impulse.get("/chambers/" + id + "/logs"), clients));
       }
+      int served = 0;
       for (CompletableFuture<Http.Response> read : reads) {
         Http.Response response = read.get();
-        assertThat(response.status()).isEqualTo(200);
-        assertThat(response.body().length()).isEqualTo(9000 * 1001 + 5);
+        // Beyond --max-streams (64) at once, a read is refused at once.
+        assertThat(response.status()).isIn(200, 429);
+        if (response.status() == 200) {
+          assertThat(response.body().length()).isEqualTo(9000 * 1001 + 5);
+          served++;
+        }
       }
+      assertThat(served).isGreaterThan(0);
     }
     assertThat(impulse.isAlive()).as("the daemon survived").isTrue();
     assertThat(impulse.get("/healthz").status()).isEqualTo(200);
     assertThat(impulse.delete("/chambers/" + id).status()).isEqualTo(204);
+  }
+
+  @Test
+  void aLogReadTheClientDoesNotTakeHoldsAStreamSlot() throws Exception {
+    try (DaemonFixture one =
+        DaemonFixture.startProcess(
+            DaemonFixture.Options.defaults().withPortCount(2).withArgs("--max-streams", "1"))) {
+      one.upload("chatty", "1", Functions.chatty());
+      String id = one.create("chatty", "1", "python3").get("id").asText();
+      int port = one.awaitStatus(id, "RUNNING").get("port").asInt();
+      assertThat(one.call(port, "{\"lines\": 9000}").status()).isEqualTo(200);
+      String logs = "/chambers/" + id + "/logs";
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!one.get(logs + "?tail=1").body().equals("done\n")) {
+        assertThat(System.nanoTime()).as("the log is written").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+
+      // A client asks for the whole 9 MB log and reads none of it: the daemon's write blocks.
+      try (Socket slow = new Socket()) {
+        slow.setReceiveBufferSize(4096);
+        slow.connect(new InetSocketAddress("127.0.0.1", one.uri("/").getPort()), 2000);
+        slow.getOutputStream()
+            .write(
+                ("GET "
+                        + logs
+                        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        + one.token()
+                        + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        slow.getOutputStream().flush();
+        Http.Response refused = one.get(logs + "?tail=1");
+        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (refused.status() == 200 && System.nanoTime() < deadline) {
+          Thread.sleep(50); // the held read has not started yet
+          refused = one.get(logs + "?tail=1");
+        }
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.json().get("type").asText()).endsWith(":too-many-streams");
+        assertThat(refused.json().get("detail").asText()).contains("--max-streams");
+      }
+
+      // Once that client is gone, its slot is free again.
+      deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      Http.Response served = one.get(logs + "?tail=1");
+      while (served.status() == 429 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        served = one.get(logs + "?tail=1");
+      }
+      assertThat(served.status()).as(served.body()).isEqualTo(200);
+      assertThat(served.body()).isEqualTo("done\n");
+    }
   }
 
   @Test

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.impulse.linux.FileTrees;
 import dev.impulse.testing.Tars;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -378,5 +381,66 @@ class FunctionArchiveTest {
         tar().symlink("s", ".").symlink("l", "s/../outside").dir("l"),
         "l/",
         "replaces a symbolic link with a directory");
+  }
+
+  // ---- headers commons-compress reads whole ----
+
+  @Test
+  void aHugeLongNameOrPaxHeaderIsRefusedBeforeItIsRead() {
+    for (byte type :
+        new byte[] {
+          TarConstants.LF_GNUTYPE_LONGNAME,
+          TarConstants.LF_GNUTYPE_LONGLINK,
+          TarConstants.LF_PAX_EXTENDED_HEADER_LC,
+          TarConstants.LF_PAX_GLOBAL_EXTENDED_HEADER
+        }) {
+      long[] read = new long[1];
+      InputStream counted = counting(Tars.hugeHeader(type, 300_000_000L), read);
+      assertThatThrownBy(() -> FunctionArchive.extract(counted, root, 1 << 20))
+          .isInstanceOf(InvalidArchiveException.class)
+          .hasMessageContaining("an archive header of type '" + (char) type + "'")
+          .hasMessageContaining("is over 64 KiB (300000000 bytes)");
+      assertThat(read[0]).as("bytes read of a '%s' header", (char) type).isLessThan(1 << 20);
+    }
+  }
+
+  @Test
+  void aPaxHeaderUpTo64KiBIsRead() throws IOException {
+    FunctionArchive.extract(
+        Tars.hugeHeader(TarConstants.LF_PAX_EXTENDED_HEADER_LC, 64 * 1024), root, 1 << 20);
+    assertThat(root.resolve("main.py")).exists();
+    FileTrees.deleteRecursively(root);
+    Files.createDirectory(root);
+    assertThatThrownBy(() ->
+            FunctionArchive.extract(
+                Tars.hugeHeader(TarConstants.LF_PAX_EXTENDED_HEADER_LC, 64 * 1024 + 1),
+                root,
+                1 << 20))
+        .hasMessageContaining("is over 64 KiB");
+  }
+
+  @Test
+  void aChainOfHeadersIsRefusedBeforeItOverflowsTheStack() throws IOException {
+    assertThatThrownBy(() -> FunctionArchive.extract(Tars.headerChain(100_000), root, 1 << 20))
+        .isInstanceOf(InvalidArchiveException.class)
+        .hasMessageContaining("more than 16 header entries (long names, PAX headers) in a row");
+    FunctionArchive.extract(Tars.headerChain(16), root, 1 << 20);
+    assertThat(root.resolve("aaaaaaaaaa")).as("main.py under the last long name").exists();
+    FileTrees.deleteRecursively(root);
+    Files.createDirectory(root);
+    assertThatThrownBy(() -> FunctionArchive.extract(Tars.headerChain(17), root, 1 << 20))
+        .hasMessageContaining("more than 16 header entries");
+  }
+
+  /** {@code in}, adding the bytes read to {@code count[0]}. */
+  private static InputStream counting(InputStream in, long[] count) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read(byte[] buffer, int offset, int length) throws IOException {
+        int n = super.read(buffer, offset, length);
+        count[0] += Math.max(n, 0);
+        return n;
+      }
+    };
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.Functions;
 import dev.impulse.testing.Http;
+import dev.impulse.testing.Tars;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -18,6 +19,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +95,26 @@ class HostileArchiveIT {
   }
 
   @Test
+  void aHugeLongNameOrPaxHeaderIsRefusedAndTheDaemonLivesOn() throws IOException {
+    // As found: 285 KB of tar.gz holding one 300 MB header entry, then main.py.
+    for (byte type :
+        new byte[] {TarConstants.LF_GNUTYPE_LONGNAME, TarConstants.LF_PAX_EXTENDED_HEADER_LC}) {
+      byte[] archive = Tars.hugeHeaderGzipped(type, 300_000_000L);
+      assertThat(archive.length).isLessThan(400 * 1024);
+      Http.Response refused = impulse.put("/functions/header/1", archive);
+      // Only the start of an answer is shown: one naming a 300 MB file is too big to report.
+      assertThat(refused.status()).as(start(refused.body())).isEqualTo(400);
+      assertThat(refused.contentType()).startsWith("application/problem+json");
+      assertThat(start(refused.json().get("detail").asText()))
+          .contains("an archive header of type '" + (char) type + "'")
+          .contains("is over 64 KiB");
+    }
+    assertThat(impulse.get("/healthz").status()).isEqualTo(200);
+    assertThat(impulse.get("/functions/header/1").status()).isEqualTo(404);
+    assertThat(entries(impulse.dataDir().resolve("tmp"))).isEmpty();
+  }
+
+  @Test
   void compressionBombsAreRefusedAndUploadsBeyondTheLimitWaitForNothing() throws Exception {
     byte[] bomb = gzipBomb(200L << 20); // past the 128 MiB an archive of 16 MiB may unpack to
     Http.Response exploded = impulse.put("/functions/bomb/1", bomb);
@@ -146,6 +168,10 @@ class HostileArchiveIT {
     assertThat(impulse.get("/functions").json()).hasSize(2);
     impulse.delete("/functions/slow/0");
     impulse.delete("/functions/slow/1");
+  }
+
+  private static String start(String text) {
+    return text.length() <= 500 ? text : text.substring(0, 500) + "…";
   }
 
   private static void awaitEntries(Path dir, int count) throws Exception {

@@ -3,7 +3,9 @@ package dev.impulse.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -50,6 +52,32 @@ class StoreTest {
       }
       try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
         assertThat(rs.getString(1)).isEqualTo("wal");
+      }
+    }
+  }
+
+  @Test
+  void theStoreAndItsWalAreForRootAlone() throws Exception {
+    Path file = dir.resolve("s.db");
+    try (Store store = Store.open(file, 0)) {
+      store.saveFunction(new FunctionRow("a", "1", "abc", 10, 3));
+      for (String name : List.of("s.db", "s.db-wal", "s.db-shm")) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))))
+            .as(name)
+            .isEqualTo("rw-------");
+      }
+    }
+    // One an older impulse left readable by all (SQLite's 0644), with its WAL.
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.write(dir.resolve("s.db-wal"), new byte[0]);
+    Files.setPosixFilePermissions(
+        dir.resolve("s.db-wal"), PosixFilePermissions.fromString("rw-r--r--"));
+    try (Store store = Store.open(file, 0)) {
+      assertThat(store.functions()).hasSize(1);
+      for (String name : List.of("s.db", "s.db-wal")) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))))
+            .as(name)
+            .isEqualTo("rw-------");
       }
     }
   }

@@ -1,9 +1,14 @@
 package dev.impulse.testing;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -102,5 +107,100 @@ public final class Tars {
       throw new UncheckedIOException(e);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * A tar whose first entry is a GNU long name or link ({@code 'L'}, {@code 'K'}) or a PAX header
+   * ({@code 'x'}, {@code 'g'}) of {@code size} bytes, then main.py. Its content is one PAX record
+   * ({@code "<size> comment=aaa…\n"}, valid for a PAX reader); it is made as it is read, never
+   * held.
+   */
+  public static InputStream hugeHeader(byte type, long size) {
+    boolean gnu =
+        type == TarConstants.LF_GNUTYPE_LONGNAME || type == TarConstants.LF_GNUTYPE_LONGLINK;
+    TarArchiveEntry entry =
+        new TarArchiveEntry(gnu ? "././@LongLink" : "././@PaxHeader", type, true);
+    entry.setSize(size);
+    byte[] header = new byte[512];
+    entry.writeEntryHeader(header);
+    byte[] padding = new byte[(int) ((512 - size % 512) % 512)];
+    return new SequenceInputStream(
+        Collections.enumeration(
+            List.of(
+                new ByteArrayInputStream(header),
+                paxRecord(size),
+                new ByteArrayInputStream(padding),
+                new ByteArrayInputStream(function("def skyhook(r, m):\n    return 1\n")))));
+  }
+
+  /**
+   * A tar of {@code count} GNU long names of 10 bytes in a row, then main.py; made as it is read
+   * (100,000 of them are 100 MB).
+   */
+  public static InputStream headerChain(int count) {
+    TarArchiveEntry entry =
+        new TarArchiveEntry("././@LongLink", TarConstants.LF_GNUTYPE_LONGNAME, true);
+    entry.setSize(10);
+    byte[] unit = new byte[1024];
+    entry.writeEntryHeader(unit);
+    java.util.Arrays.fill(unit, 512, 522, (byte) 'a');
+    java.util.Iterator<InputStream> parts =
+        java.util.stream.Stream.concat(
+                java.util.stream.Stream.generate(() -> (InputStream) new ByteArrayInputStream(unit))
+                    .limit(count),
+                java.util.stream.Stream.of(
+                    new ByteArrayInputStream(function("def skyhook(r, m):\n    return 1\n"))))
+            .iterator();
+    return new SequenceInputStream(
+        new java.util.Enumeration<InputStream>() {
+          @Override
+          public boolean hasMoreElements() {
+            return parts.hasNext();
+          }
+
+          @Override
+          public InputStream nextElement() {
+            return parts.next();
+          }
+        });
+  }
+
+  /** {@link #hugeHeader} compressed with gzip: about 285 KB for 300 MB. */
+  public static byte[] hugeHeaderGzipped(byte type, long size) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16);
+        InputStream in = hugeHeader(type, size)) {
+      in.transferTo(gzip);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** One PAX record of {@code size} bytes, {@code "<size> comment=aaa…\n"}, made as it is read. */
+  private static InputStream paxRecord(long size) {
+    byte[] prefix = (size + " comment=").getBytes(StandardCharsets.US_ASCII);
+    return new InputStream() {
+      private long at;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0];
+      }
+
+      @Override
+      public int read(byte[] buffer, int offset, int length) {
+        if (at >= size) {
+          return -1;
+        }
+        int n = (int) Math.min(length, size - at);
+        for (int i = 0; i < n; i++, at++) {
+          buffer[offset + i] =
+              at < prefix.length ? prefix[(int) at] : at == size - 1 ? (byte) '\n' : (byte) 'a';
+        }
+        return n;
+      }
+    };
   }
 }
