@@ -56,16 +56,14 @@ public final class Daemon implements AutoCloseable {
     // Tenants' code, environments and root file system changes: root's alone.
     PrivateDirs.make(config.dataDir());
     PrivateDirs.make(config.chambersDir());
-    for (Path dir :
-        new Path[] {
-          config.runDir(),
-          config.runcRoot(),
-          config.exitDir(),
-          config.socketDir(),
-          config.baseimageDir()
-        }) {
-      Files.createDirectories(dir);
+    // runc's state (each container's config, environment included), exit codes and attach
+    // sockets: root's alone too. The run directory itself stays traversable, so an API socket
+    // placed in it (mode 0660) can be reached by its group.
+    Files.createDirectories(config.runDir());
+    for (Path dir : new Path[] {config.runcRoot(), config.exitDir(), config.socketDir()}) {
+      PrivateDirs.make(dir);
     }
+    Files.createDirectories(config.baseimageDir());
     lockChannel =
         FileChannel.open(
             config.dataDir().resolve("daemon.lock"),

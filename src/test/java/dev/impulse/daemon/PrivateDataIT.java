@@ -35,6 +35,10 @@ class PrivateDataIT {
       for (String dir : List.of("", "functions", "chambers", "tmp")) {
         assertThat(mode(data.resolve(dir))).as("/" + dir).isEqualTo("rwx------");
       }
+      for (String dir : List.of("runc", "exits", "sockets")) {
+        // runc's state holds each container's config, its environment included
+        assertThat(mode(impulse.runDir().resolve(dir))).as("run dir /" + dir).isEqualTo("rwx------");
+      }
       for (String file : List.of("impulse.db", "impulse.db-wal", "impulse.db-shm", "api-token")) {
         assertThat(mode(data.resolve(file))).as(file).isEqualTo("rw-------");
       }
