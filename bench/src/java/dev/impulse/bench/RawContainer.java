@@ -27,6 +27,9 @@ import java.util.OptionalDouble;
  * into a fresh root file system, then {@code runc run -d}).
  */
 final class RawContainer implements AutoCloseable {
+  /** The unprivileged user impulse runs a chamber on port P as: this plus P. */
+  private static final int UID_BASE = 2_000_000_000;
+
   enum Kind {
     OVERLAY,
     EXTRACTED
@@ -81,6 +84,9 @@ final class RawContainer implements AutoCloseable {
       }
       rootReady = Instant.now();
       Files.createFile(dir.resolve("termination-log"));
+      // the same unprivileged user impulse gives a chamber on this port
+      Files.setAttribute(dir.resolve("termination-log"), "unix:uid", UID_BASE + port);
+      Files.setAttribute(dir.resolve("termination-log"), "unix:gid", UID_BASE + port);
       JSON.writeValue(dir.resolve("config.json").toFile(), OciSpecs.toOciSpec(config(base)));
       configured = Instant.now();
       Process runc =
@@ -144,7 +150,9 @@ final class RawContainer implements AutoCloseable {
         binds,
         new ResourceLimits(256L << 20, 512, OptionalDouble.empty()),
         "/" + env.cgroupParent + "-raw/" + id,
-        Map.of());
+        Map.of(),
+        UID_BASE + port,
+        128L << 20);
   }
 
   static void tar(String... args) throws IOException, InterruptedException {

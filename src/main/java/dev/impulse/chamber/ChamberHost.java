@@ -20,8 +20,11 @@ import java.util.OptionalInt;
 interface ChamberHost {
   // ---- a start, in order ----
 
-  /** Makes the chamber's directories and termination-log tmpfs; removes the last run's files. */
-  void prepare(String id) throws IOException;
+  /**
+   * Makes the chamber's directories and termination-log tmpfs (its file writable by the chamber's
+   * user); removes the last run's files.
+   */
+  void prepare(Chamber chamber) throws IOException;
 
   /** Makes the chamber's cgroup with these limits. */
   void createCgroup(String id, ResourceLimits limits) throws IOException;

@@ -33,7 +33,7 @@ final class ChamberLauncher {
 
   void launch(Chamber chamber, StoredFunction function, Baseimage base, Run run) {
     String id = chamber.id();
-    step("prepare its directories", () -> host.prepare(id));
+    step("prepare its directories", () -> host.prepare(chamber));
     step("make its cgroup", () -> host.createCgroup(id, configs.limits(chamber.spec())));
     ChamberHost.Monitor monitor = open("start its monitor (conmon)", () -> host.spawnMonitor(id));
     try (monitor) {

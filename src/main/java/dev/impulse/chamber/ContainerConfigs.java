@@ -19,6 +19,19 @@ import java.util.Map;
  * config (command, environment, mounts, limits, labels), its cgroup and its startup timeout. Pure.
  */
 final class ContainerConfigs {
+  /**
+   * Chambers run as uid (and gid) {@code CHAMBER_UID_BASE + port}: unprivileged, far above any uid
+   * a host gives its users or its own container ranges, and distinct for every live chamber (ports
+   * are), so per-user kernel limits and keyrings are never shared with the host or another chamber.
+   */
+  static final int CHAMBER_UID_BASE = 2_000_000_000;
+
+  /**
+   * The most a chamber's {@code /tmp} may hold; at most half its memory, which its pages count
+   * against.
+   */
+  static final long MAX_TMP_BYTES = 256L << 20;
+
   /** Labels on every container; {@code runc state} reports them back. */
   static final String LABEL_PREFIX = "dev.impulse.";
 
@@ -39,7 +52,7 @@ final class ContainerConfigs {
     ChamberSpec spec = chamber.spec();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    env.put("HOME", "/root");
+    env.put("HOME", "/tmp"); // the only writable place
     env.put("LANG", "C.UTF-8");
     env.put("PYTHONUNBUFFERED", "1");
     env.put("PYTHONDONTWRITEBYTECODE", "1");
@@ -81,7 +94,14 @@ final class ContainerConfigs {
         binds,
         limits(spec),
         ChamberCgroups.containerPath(cgroup(chamber.id())),
-        labels);
+        labels,
+        uid(chamber),
+        Math.min(MAX_TMP_BYTES, limits(spec).memoryBytes() / 2));
+  }
+
+  /** The unprivileged user chamber {@code chamber} runs as. */
+  static int uid(Chamber chamber) {
+    return CHAMBER_UID_BASE + chamber.port();
   }
 
   /** The spec's limits, the daemon's defaults where the spec has none. */

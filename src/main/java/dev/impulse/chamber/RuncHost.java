@@ -82,8 +82,8 @@ final class RuncHost implements ChamberHost {
   // ---- a start ----
 
   @Override
-  public void prepare(String id) throws IOException {
-    ChamberPaths paths = paths(id);
+  public void prepare(Chamber chamber) throws IOException {
+    ChamberPaths paths = paths(chamber.id());
     for (Path dir : paths.scratch()) {
       Files.createDirectories(dir);
     }
@@ -92,6 +92,9 @@ final class RuncHost implements ChamberHost {
     }
     Files.deleteIfExists(paths.terminationLog());
     Files.createFile(paths.terminationLog());
+    int uid = ContainerConfigs.uid(chamber);
+    Files.setAttribute(paths.terminationLog(), "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(paths.terminationLog(), "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
     // A restart starts from a clean slate: no exit code or OOM mark of the previous run.
     ContainerFiles files = paths.container();
     Files.deleteIfExists(files.exit());

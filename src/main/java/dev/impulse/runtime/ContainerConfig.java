@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param limits cgroup limits
  * @param cgroupsPath the cgroup, relative to each hierarchy's root
  * @param annotations labels written into config.json and reported back by {@code runc state}
+ * @param uid the unprivileged user (and group) the process runs as; never 0
+ * @param tmpBytes the size of its writable {@code /tmp}, the only place it may write
  */
 public record ContainerConfig(
     String id,
@@ -28,7 +30,9 @@ public record ContainerConfig(
     List<BindMount> binds,
     ResourceLimits limits,
     String cgroupsPath,
-    Map<String, String> annotations) {
+    Map<String, String> annotations,
+    int uid,
+    long tmpBytes) {
 
   public ContainerConfig {
     Objects.requireNonNull(id, "id");
@@ -37,6 +41,9 @@ public record ContainerConfig(
     Objects.requireNonNull(cgroupsPath, "cgroupsPath");
     if (hostname.isEmpty() || hostname.length() > 63) {
       throw new IllegalArgumentException("hostname must have 1 to 63 characters: " + hostname);
+    }
+    if (uid <= 0) {
+      throw new IllegalArgumentException("a chamber never runs as root: uid " + uid);
     }
     if (args.isEmpty()) {
       throw new IllegalArgumentException("a container needs a command");

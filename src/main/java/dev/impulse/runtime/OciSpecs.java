@@ -16,16 +16,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds config.json from a {@link ContainerConfig} with impulse's security posture: the
- * capabilities of {@code runc spec} (AUDIT_WRITE, KILL, NET_BIND_SERVICE), no new privileges,
- * pid/ipc/uts/mount namespaces (the host network, so the wrapper can bind its allocated port), the
- * masked and read-only /proc paths of runc and podman, all devices denied but runc's defaults
- * (null, zero, full, random, urandom, tty), and memory and pids limits.
+ * Builds config.json from a {@link ContainerConfig} with impulse's security posture: an
+ * unprivileged user of the chamber's own with no capabilities at all (every set empty), no new
+ * privileges, a read-only root file system with a size-bounded {@code /tmp} as the only writable
+ * place, pid/ipc/uts/mount/cgroup namespaces, the masked and read-only /proc and /sys paths of the
+ * container engines, all devices denied but runc's defaults (null, zero, full, random, urandom,
+ * tty), and memory, CPU and pids limits.
  */
 public final class OciSpecs {
   static final String OCI_VERSION = "1.0.2";
-  static final List<String> CAPABILITIES =
-      List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+
+  /** None: the restricted Pod Security Standard drops them all, and a function needs none. */
+  static final List<String> CAPABILITIES = List.of();
+
   static final List<String> MASKED_PATHS =
       List.of(
           "/proc/acpi",
@@ -37,10 +40,15 @@ public final class OciSpecs {
           "/proc/timer_stats",
           "/proc/sched_debug",
           "/proc/scsi",
-          "/sys/firmware");
+          // host-wide memory maps and counters: Kubernetes' and containerd's defaults mask them
+          "/proc/kpageflags",
+          "/proc/kpagecount",
+          "/proc/kpagecgroup",
+          "/sys/firmware",
+          "/sys/devices/virtual/powercap");
   static final List<String> READONLY_PATHS =
       List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
-  static final List<String> NAMESPACES = List.of("pid", "ipc", "uts", "mount");
+  static final List<String> NAMESPACES = List.of("pid", "ipc", "uts", "mount", "cgroup");
   static final long NOFILE = 1024;
 
   private OciSpecs() {}
@@ -54,7 +62,7 @@ public final class OciSpecs {
     OciSpec.Process process =
         new OciSpec.Process(
             false,
-            new User(0, 0),
+            new User(config.uid(), config.uid()),
             config.args(),
             env,
             "/",
@@ -67,7 +75,7 @@ public final class OciSpecs {
     return new OciSpec(
         OCI_VERSION,
         process,
-        new Root(config.rootfs().toString(), false),
+        new Root(config.rootfs().toString(), true),
         config.hostname(),
         mounts(config),
         new Linux(
@@ -99,6 +107,18 @@ public final class OciSpecs {
             List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
     mounts.add(new Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
     mounts.add(new Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+    // The only place the function may write: the root file system is read-only.
+    mounts.add(
+        new Mount(
+            "/tmp",
+            "tmpfs",
+            "tmpfs",
+            List.of(
+                "nosuid",
+                "nodev",
+                "noexec",
+                "mode=1777",
+                "size=" + Math.max(4096, config.tmpBytes()))));
     for (ContainerConfig.BindMount bind : config.binds()) {
       List<String> options = new ArrayList<>(List.of("rbind", "nosuid", "nodev", "noexec"));
       options.add(bind.readOnly() ? "ro" : "rw");

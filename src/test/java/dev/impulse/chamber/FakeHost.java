@@ -104,7 +104,8 @@ final class FakeHost implements ChamberHost {
   // ---- a start ----
 
   @Override
-  public void prepare(String id) throws IOException {
+  public void prepare(Chamber chamber) throws IOException {
+    String id = chamber.id();
     maybeFail("prepare");
     dirs.add(id);
     scratch.add(id);

@@ -37,7 +37,9 @@ class PrivateDataIT {
       }
       for (String dir : List.of("runc", "exits", "sockets")) {
         // runc's state holds each container's config, its environment included
-        assertThat(mode(impulse.runDir().resolve(dir))).as("run dir /" + dir).isEqualTo("rwx------");
+        assertThat(mode(impulse.runDir().resolve(dir)))
+            .as("run dir /" + dir)
+            .isEqualTo("rwx------");
       }
       for (String file : List.of("impulse.db", "impulse.db-wal", "impulse.db-shm", "api-token")) {
         assertThat(mode(data.resolve(file))).as(file).isEqualTo("rw-------");

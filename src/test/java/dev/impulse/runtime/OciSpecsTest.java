@@ -25,7 +25,9 @@ class OciSpecsTest {
             new ContainerConfig.BindMount(Path.of("/etc/hosts"), "/etc/hosts", true)),
         new ResourceLimits(256L << 20, 512, cpus),
         "/impulse/app-1-abcde",
-        Map.of("dev.impulse.port", "6000", "dev.impulse.app", "app"));
+        Map.of("dev.impulse.port", "6000", "dev.impulse.app", "app"),
+        2_000_006_000,
+        64L << 20);
   }
 
   private JsonNode render(ContainerConfig config) {
@@ -33,18 +35,35 @@ class OciSpecsTest {
   }
 
   @Test
-  void keepsTheProofOfConceptNamespacesAndSharesTheHostNetwork() {
+  void givesTheChamberItsOwnPidIpcUtsMountAndCgroupNamespaces() {
     JsonNode spec = render(config(OptionalDouble.empty()));
     assertThat(spec.at("/linux/namespaces").findValuesAsText("type"))
-        .containsExactly("pid", "ipc", "uts", "mount");
+        .containsExactly("pid", "ipc", "uts", "mount", "cgroup");
   }
 
   @Test
-  void forbidsNewPrivilegesAndKeepsRuncsMinimalCapabilities() {
+  void runsAsTheChambersOwnUnprivilegedUserOnAReadOnlyRootWithABoundedTmp() {
+    JsonNode spec = render(config(OptionalDouble.empty()));
+    assertThat(spec.at("/process/user/uid").asLong()).isEqualTo(2_000_006_000L);
+    assertThat(spec.at("/process/user/gid").asLong()).isEqualTo(2_000_006_000L);
+    assertThat(spec.at("/root/readonly").asBoolean()).isTrue();
+    JsonNode tmp = null;
+    for (JsonNode mount : spec.get("mounts")) {
+      if (mount.get("destination").asText().equals("/tmp")) {
+        tmp = mount;
+      }
+    }
+    assertThat(tmp.get("type").asText()).isEqualTo("tmpfs");
+    assertThat(tmp.get("options").toString()).contains("size=" + (64L << 20), "nosuid", "nodev");
+  }
+
+  @Test
+  void forbidsNewPrivilegesAndGrantsNoCapabilityInAnySet() {
     JsonNode process = render(config(OptionalDouble.empty())).get("process");
     assertThat(process.get("noNewPrivileges").asBoolean()).isTrue();
-    assertThat(process.at("/capabilities/bounding").toString())
-        .isEqualTo("[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]");
+    for (String set : List.of("bounding", "effective", "permitted", "ambient")) {
+      assertThat(process.at("/capabilities/" + set).toString()).as(set).isEqualTo("[]");
+    }
     assertThat(process.get("oomScoreAdj").asInt()).isZero();
     assertThat(process.get("terminal").asBoolean()).isFalse();
   }
@@ -53,7 +72,8 @@ class OciSpecsTest {
   void masksAndWriteProtectsSensitiveProcPaths() {
     JsonNode linux = render(config(OptionalDouble.empty())).get("linux");
     assertThat(linux.get("maskedPaths").toString())
-        .contains("/proc/kcore", "/proc/keys", "/sys/firmware");
+        .contains(
+            "/proc/kcore", "/proc/keys", "/sys/firmware", "/proc/kpageflags", "/proc/kpagecount");
     assertThat(linux.get("readonlyPaths").toString()).contains("/proc/sys", "/proc/sysrq-trigger");
   }
 

@@ -158,6 +158,76 @@ public final class Functions {
         """);
   }
 
+  /**
+   * A hostile tenant's probe: tries, from inside its chamber, what a function must not be able to
+   * do, and reports for each what happened ("ok" or the error's name).
+   */
+  public static byte[] privilegeProbe() {
+    return Tars.function(
+        """
+        import ctypes, errno, os
+
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def attempt(action):
+            try:
+                result = action()
+                return "ok" if result is None or result is True else str(result)
+            except OSError as e:
+                return errno.errorcode.get(e.errno, str(e.errno))
+            except Exception as e:
+                return type(e).__name__
+
+        def syscall(number, *args):
+            def run():
+                if libc.syscall(number, *args) == -1:
+                    code = ctypes.get_errno()
+                    raise OSError(code, os.strerror(code))
+            return run
+
+        def write(path, size):
+            def run():
+                with open(path, "wb") as f:
+                    chunk = b"x" * 65536
+                    for _ in range(size // 65536):
+                        f.write(chunk)
+            return run
+
+        def status(field):
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        return line.split(":", 1)[1].strip()
+
+        def read(path):
+            def run():
+                with open(path, "rb") as f:
+                    return "ok:%d bytes" % len(f.read(4096))
+            return run
+
+        def skyhook(request, meta):
+            CLONE_NEWUSER = 0x10000000
+            return {
+                "uid": os.getuid(),
+                "gid": os.getgid(),
+                "capEff": status("CapEff"),
+                "capBnd": status("CapBnd"),
+                "capPrm": status("CapPrm"),
+                "noNewPrivs": status("NoNewPrivs"),
+                "seccomp": status("Seccomp"),
+                "writeRoot": attempt(write("/planted", 65536)),
+                "writeTmp": attempt(write("/tmp/scratch", 65536)),
+                "fillTmp": attempt(write("/tmp/fill", int(request.get("fillBytes", 0)))),
+                "kpageflags": attempt(read("/proc/kpageflags")),
+                "cgroup": open("/proc/self/cgroup").read().strip(),
+                "unshareUser": attempt(syscall(272, CLONE_NEWUSER)),
+                "keyctl": attempt(syscall(250, 0, -4, 0)),
+                "chroot": attempt(lambda: os.chroot("/tmp")),
+                "setuidRoot": attempt(lambda: os.setuid(0)),
+            }
+        """);
+  }
+
   /** Reports its environment and the limits it sees. */
   public static byte[] introspect() {
     return Tars.function(
