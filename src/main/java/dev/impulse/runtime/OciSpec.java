@@ -75,7 +75,47 @@ public record OciSpec(
       String cgroupsPath,
       List<Namespace> namespaces,
       List<String> maskedPaths,
-      List<String> readonlyPaths) {}
+      List<String> readonlyPaths,
+      Seccomp seccomp) {}
+
+  /**
+   * The seccomp filter of the container's processes ({@link SeccompProfile} builds it): what a
+   * system call not named in {@code syscalls} gets, the architectures the filter covers ({@code
+   * SCMP_ARCH_X86_64}, ...), and the rules.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Seccomp(
+      String defaultAction,
+      Integer defaultErrnoRet,
+      List<String> architectures,
+      List<Syscall> syscalls) {
+    public Seccomp {
+      Objects.requireNonNull(defaultAction, "defaultAction");
+      architectures = List.copyOf(architectures);
+      syscalls = List.copyOf(syscalls);
+    }
+  }
+
+  /**
+   * A seccomp rule: {@code action} ({@code SCMP_ACT_ALLOW}, {@code SCMP_ACT_ERRNO} with {@code
+   * errnoRet}, ...) for the system calls {@code names} when every one of {@code args} holds (always
+   * when there are none).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Syscall(
+      List<String> names, String action, Integer errnoRet, List<SyscallArg> args) {
+    public Syscall {
+      names = List.copyOf(names);
+      Objects.requireNonNull(action, "action");
+      args = args == null || args.isEmpty() ? null : List.copyOf(args);
+    }
+  }
+
+  /**
+   * A condition on the system call's argument {@code index}: {@code op} ({@code SCMP_CMP_EQ}, ...)
+   * with {@code value}; for {@code SCMP_CMP_MASKED_EQ}, {@code (arg & value) == valueTwo}.
+   */
+  public record SyscallArg(int index, long value, long valueTwo, String op) {}
 
   /** A namespace the container gets a new instance of ({@code pid}, {@code mount}, ...). */
   public record Namespace(String type) {}

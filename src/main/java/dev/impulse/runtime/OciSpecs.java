@@ -83,7 +83,8 @@ public final class OciSpecs {
             config.cgroupsPath(),
             NAMESPACES.stream().map(Namespace::new).toList(),
             MASKED_PATHS,
-            READONLY_PATHS),
+            READONLY_PATHS,
+            null),
         config.annotations());
   }
 
