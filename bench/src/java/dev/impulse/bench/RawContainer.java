@@ -8,6 +8,7 @@ import dev.impulse.linux.Mounts;
 import dev.impulse.runtime.ContainerConfig;
 import dev.impulse.runtime.OciSpecs;
 import dev.impulse.runtime.ResourceLimits;
+import dev.impulse.runtime.SeccompProfile;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,7 +88,9 @@ final class RawContainer implements AutoCloseable {
       // the same unprivileged user impulse gives a chamber on this port
       Files.setAttribute(dir.resolve("termination-log"), "unix:uid", UID_BASE + port);
       Files.setAttribute(dir.resolve("termination-log"), "unix:gid", UID_BASE + port);
-      JSON.writeValue(dir.resolve("config.json").toFile(), OciSpecs.toOciSpec(config(base)));
+      JSON.writeValue(
+          dir.resolve("config.json").toFile(),
+          OciSpecs.toOciSpec(config(base), SeccompProfile.forChamber()));
       configured = Instant.now();
       Process runc =
           new ProcessBuilder(

@@ -3,6 +3,7 @@ package dev.impulse.chamber;
 import dev.impulse.network.PortAllocator;
 import dev.impulse.store.SpaceCheck;
 import dev.impulse.store.Store;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +26,7 @@ record ChamberParts(
     Path chambersDir) {
 
   /** The daemon's: the real machine, images and time. */
-  static ChamberParts of(ChamberDependencies deps) {
+  static ChamberParts of(ChamberDependencies deps) throws IOException {
     SpecJson specs = new SpecJson(deps.json());
     ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
     ContainerConfigs configs = new ContainerConfigs(deps.settings(), specs);

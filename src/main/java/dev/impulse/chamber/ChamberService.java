@@ -49,7 +49,7 @@ public final class ChamberService implements AutoCloseable {
 
   private AutoCloseable exitWatcher;
 
-  public ChamberService(ChamberDependencies deps) {
+  public ChamberService(ChamberDependencies deps) throws IOException {
     this(ChamberParts.of(deps));
   }
 

@@ -14,9 +14,11 @@ import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ContainerFiles;
 import dev.impulse.runtime.ExitFiles;
 import dev.impulse.runtime.ExitWatcher;
+import dev.impulse.runtime.OciSpec;
 import dev.impulse.runtime.OciSpecs;
 import dev.impulse.runtime.ResourceLimits;
 import dev.impulse.runtime.Runc;
+import dev.impulse.runtime.SeccompProfile;
 import dev.impulse.store.Store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -53,7 +55,11 @@ final class RuncHost implements ChamberHost {
   private final ContainerConfigs configs;
   private final ObjectMapper json;
   private final Path chambersDir;
+  private final OciSpec.Seccomp seccomp;
 
+  /**
+   * @throws IOException when the seccomp profile cannot be read (its message names the package)
+   */
   RuncHost(
       Runc runc,
       Conmon conmon,
@@ -63,7 +69,8 @@ final class RuncHost implements ChamberHost {
       Store store,
       ContainerConfigs configs,
       ObjectMapper json,
-      Path chambersDir) {
+      Path chambersDir)
+      throws IOException {
     this.runc = runc;
     this.conmon = conmon;
     this.cgroups = cgroups;
@@ -73,6 +80,7 @@ final class RuncHost implements ChamberHost {
     this.configs = configs;
     this.json = json;
     this.chambersDir = chambersDir;
+    this.seccomp = SeccompProfile.forChamber();
   }
 
   private ChamberPaths paths(String id) {
@@ -144,7 +152,7 @@ final class RuncHost implements ChamberHost {
     ChamberPaths paths = paths(chamber.id());
     json.writeValue(
         paths.container().config().toFile(),
-        OciSpecs.toOciSpec(configs.containerConfig(chamber, base, paths)));
+        OciSpecs.toOciSpec(configs.containerConfig(chamber, base, paths), seccomp));
   }
 
   @Override

@@ -21,7 +21,8 @@ import java.util.List;
  * privileges, a read-only root file system with a size-bounded {@code /tmp} as the only writable
  * place, pid/ipc/uts/mount/cgroup namespaces, the masked and read-only /proc and /sys paths of the
  * container engines, all devices denied but runc's defaults (null, zero, full, random, urandom,
- * tty), and memory, CPU and pids limits.
+ * tty), memory, CPU and pids limits, and the engines' default-deny seccomp filter with impulse's
+ * additions ({@link SeccompProfile}).
  */
 public final class OciSpecs {
   static final String OCI_VERSION = "1.0.2";
@@ -53,8 +54,8 @@ public final class OciSpecs {
 
   private OciSpecs() {}
 
-  /** The config.json for {@code config}. */
-  public static OciSpec toOciSpec(ContainerConfig config) {
+  /** The config.json for {@code config}, its system calls filtered by {@code seccomp}. */
+  public static OciSpec toOciSpec(ContainerConfig config, OciSpec.Seccomp seccomp) {
     List<String> env = new ArrayList<>();
     config.env().entrySet().stream()
         .sorted(java.util.Map.Entry.comparingByKey())
@@ -84,7 +85,7 @@ public final class OciSpecs {
             NAMESPACES.stream().map(Namespace::new).toList(),
             MASKED_PATHS,
             READONLY_PATHS,
-            null),
+            java.util.Objects.requireNonNull(seccomp, "seccomp")),
         config.annotations());
   }
 

@@ -58,6 +58,13 @@ class PrivilegesIT {
   }
 
   @Test
+  void itsSystemCallsAreFilteredSoNoNamespaceOrKeyringIsReachable() {
+    assertThat(found.get("seccomp").asText()).as("seccomp mode: filter").isEqualTo("2");
+    assertThat(found.get("unshareUser").asText()).isIn("EPERM", "ENOSYS");
+    assertThat(found.get("keyctl").asText()).isIn("EPERM", "ENOSYS");
+  }
+
+  @Test
   void itSeesNeitherTheHostsMemoryMapsNorItsCgroupPath() {
     assertThat(found.get("kpageflags").asText()).isIn("ok:0 bytes", "EACCES", "EPERM");
     assertThat(found.get("cgroup").asText()).doesNotContain("impulse");

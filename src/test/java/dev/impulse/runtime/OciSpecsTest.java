@@ -31,7 +31,11 @@ class OciSpecsTest {
   }
 
   private JsonNode render(ContainerConfig config) {
-    return json.valueToTree(OciSpecs.toOciSpec(config));
+    try {
+      return json.valueToTree(OciSpecs.toOciSpec(config, SeccompProfile.forChamber()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -66,6 +70,13 @@ class OciSpecsTest {
     }
     assertThat(process.get("oomScoreAdj").asInt()).isZero();
     assertThat(process.get("terminal").asBoolean()).isFalse();
+  }
+
+  @Test
+  void filtersSystemCallsDenyingByDefault() {
+    JsonNode seccomp = render(config(OptionalDouble.empty())).at("/linux/seccomp");
+    assertThat(seccomp.get("defaultAction").asText()).isEqualTo("SCMP_ACT_ERRNO");
+    assertThat(seccomp.get("syscalls").size()).isGreaterThan(10);
   }
 
   @Test
