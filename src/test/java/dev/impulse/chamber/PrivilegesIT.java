@@ -48,6 +48,7 @@ class PrivilegesIT {
     assertThat(found.get("capBnd").asText()).isEqualTo("0000000000000000");
     assertThat(found.get("noNewPrivs").asText()).isEqualTo("1");
     assertThat(found.get("chroot").asText()).isEqualTo("EPERM");
+    assertThat(found.get("bindPrivilegedPort").asText()).isEqualTo("EACCES");
   }
 
   @Test
@@ -62,6 +63,21 @@ class PrivilegesIT {
     assertThat(found.get("seccomp").asText()).as("seccomp mode: filter").isEqualTo("2");
     assertThat(found.get("unshareUser").asText()).isIn("EPERM", "ENOSYS");
     assertThat(found.get("keyctl").asText()).isIn("EPERM", "ENOSYS");
+  }
+
+  @Test
+  void inotifyInstancesItHoardsAreItsOwnUsersNotRoots() throws Exception {
+    assertThat(found.get("inotifyInstances").asInt()).isPositive();
+    // root (this test, the daemon) can still watch files while the chamber holds its whole share
+    try (java.nio.file.WatchService watch =
+        java.nio.file.FileSystems.getDefault().newWatchService()) {
+      java.nio.file.Path.of("/tmp")
+          .register(watch, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+    }
+    // and the daemon still learns of exits (its watcher is inotify): a second chamber starts
+    String second = impulse.create("probe", "1", "python3").get("id").asText();
+    impulse.awaitStatus(second, "RUNNING");
+    assertThat(impulse.delete("/chambers/" + second).status()).isEqualTo(204);
   }
 
   @Test

@@ -165,7 +165,7 @@ public final class Functions {
   public static byte[] privilegeProbe() {
     return Tars.function(
         """
-        import ctypes, errno, os
+        import ctypes, errno, os, socket
 
         libc = ctypes.CDLL(None, use_errno=True)
 
@@ -205,6 +205,26 @@ public final class Functions {
                     return "ok:%d bytes" % len(f.read(4096))
             return run
 
+        def bind(port):
+            def run():
+                s = socket.socket()
+                try:
+                    s.bind(("127.0.0.1", port))
+                finally:
+                    s.close()
+            return run
+
+        held = []
+
+        def hoard_inotify():
+            # takes every inotify instance its user may have, and keeps them
+            while len(held) < 1024:
+                fd = libc.inotify_init()
+                if fd < 0:
+                    break
+                held.append(fd)
+            return len(held)
+
         def skyhook(request, meta):
             CLONE_NEWUSER = 0x10000000
             return {
@@ -224,6 +244,8 @@ public final class Functions {
                 "keyctl": attempt(syscall(250, 0, -4, 0)),
                 "chroot": attempt(lambda: os.chroot("/tmp")),
                 "setuidRoot": attempt(lambda: os.setuid(0)),
+                "bindPrivilegedPort": attempt(bind(1023)),
+                "inotifyInstances": hoard_inotify(),
             }
         """);
   }
