@@ -116,7 +116,11 @@ class TenantBoundsIT {
   void aLogReadTheClientDoesNotTakeHoldsAStreamSlot() throws Exception {
     try (DaemonFixture one =
         DaemonFixture.startProcess(
-            DaemonFixture.Options.defaults().withPortCount(2).withArgs("--max-streams", "1"))) {
+            DaemonFixture.Options.defaults()
+                .withPortCount(2)
+                // a 9 MB log: more than the kernel's socket buffers (4 MiB here) can take, so the
+                // daemon's write to a client that reads nothing really blocks
+                .withArgs("--max-streams", "1", "--log-size-max", "10485760"))) {
       one.upload("chatty", "1", Functions.chatty());
       String id = one.create("chatty", "1", "python3").get("id").asText();
       int port = one.awaitStatus(id, "RUNNING").get("port").asInt();
@@ -141,6 +145,7 @@ class TenantBoundsIT {
                         + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
         slow.getOutputStream().flush();
+        assertThat(slow.getInputStream().read()).as("the held read began").isNotNegative();
         Http.Response refused = one.get(logs + "?tail=1");
         deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (refused.status() == 200 && System.nanoTime() < deadline) {
