@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ChamberDriver {
   private static final Logger log = LoggerFactory.getLogger(ChamberDriver.class);
+  static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
   private final ChamberRegistry registry;
   private final ChamberHost host;
@@ -49,6 +50,14 @@ final class ChamberDriver {
   Decision apply(LiveChamber c, LifecycleEvent event) {
     c.lock.lock();
     try {
+      if (event instanceof LifecycleEvent.RestartDue due && !c.leftovers().isEmpty()) {
+        // The failed run is not fully released (its conmon may live on): a new run now could be
+        // blamed for the old one's exit, or share its port with it. Try again first.
+        if (!release(c, true).isEmpty()) {
+          timing.schedule(RETRY, () -> apply(c, due));
+          return Decision.ignore(c.state(), "the last run is not released yet");
+        }
+      }
       Lifecycle.State before = c.state();
       Decision decision = Lifecycle.decide(before, event, rules);
       if (decision.isIgnored()) {
@@ -88,11 +97,8 @@ final class ChamberDriver {
         case END_RUN -> run.ended.complete(null);
         case RELEASE -> release(c, false);
         case RELEASE_KEEP_PORT -> release(c, true);
-        case SCHEDULE_RESTART -> {
-          int failed = run.number;
-          timing.schedule(
-              decision.restartIn(), () -> apply(c, new LifecycleEvent.RestartDue(failed)));
-        }
+        case SCHEDULE_RESTART ->
+            scheduleRestart(c, new LifecycleEvent.RestartDue(run.number), decision.restartIn());
         case LAUNCH -> {
           Run next = new Run(decision.next().run(), new StartupMarks(timing.clock()));
           c.setRun(next);
@@ -102,6 +108,20 @@ final class ChamberDriver {
         case FORGET -> forget(c, decision.eventReason().orElse(Lifecycle.DESTROYED));
       }
     }
+  }
+
+  /** A restart timer fires once: if recording it fails (the store), it is tried again. */
+  void scheduleRestart(LiveChamber c, LifecycleEvent.RestartDue due, java.time.Duration wait) {
+    timing.schedule(
+        wait,
+        () -> {
+          try {
+            apply(c, due);
+          } catch (RuntimeException e) {
+            log.warn("chamber {}: its restart failed ({}); trying again", c.id, e.getMessage());
+            scheduleRestart(c, due, RETRY);
+          }
+        });
   }
 
   private void kill(LiveChamber c) {
@@ -119,22 +139,34 @@ final class ChamberDriver {
    * Releases chamber {@code c}'s run (and its port unless {@code keepPort}); what could not be
    * released becomes its reason and is retried. Lock held.
    */
-  void release(LiveChamber c, boolean keepPort) {
+  List<String> release(LiveChamber c, boolean keepPort) {
     List<String> problems = teardown.release(c, keepPort);
     if (!problems.isEmpty()) {
-      note(c, "tear-down incomplete (retried every second): " + String.join("; ", problems));
+      noteQuietly(c, "tear-down incomplete (retried every second): " + String.join("; ", problems));
     }
+    return problems;
   }
 
   private void forget(LiveChamber c, String why) {
     List<String> problems = teardown.forget(c);
     if (!problems.isEmpty()) {
-      note(c, "destroy incomplete: " + String.join("; ", problems));
+      noteQuietly(c, Lifecycle.DESTROY_INCOMPLETE + String.join("; ", problems));
       return;
     }
     registry.remove(c, Optional.of(why));
     c.forgotten.complete(null);
     log.info("chamber {}: forgotten", c.id);
+  }
+
+  /**
+   * {@link #note}, but a store failure is logged, not thrown: the effects that follow still run.
+   */
+  private void noteQuietly(LiveChamber c, String reason) {
+    try {
+      note(c, reason);
+    } catch (RuntimeException e) {
+      log.warn("chamber {}: cannot record \"{}\": {}", c.id, reason, e.getMessage());
+    }
   }
 
   /** Records a new reason for chamber {@code c} in its status, as an event. Lock held. */
@@ -152,7 +184,8 @@ final class ChamberDriver {
   void retryLeftovers(LiveChamber c) {
     c.lock.lock();
     try {
-      if (c.leftovers().isEmpty() || c.state().status().isLive()) {
+      boolean unfinishedDestroy = c.state().destroying() && !c.forgotten.isDone();
+      if ((c.leftovers().isEmpty() && !unfinishedDestroy) || c.state().status().isLive()) {
         return;
       }
       if (c.state().destroying()) {

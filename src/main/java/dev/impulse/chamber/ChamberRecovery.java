@@ -94,7 +94,13 @@ final class ChamberRecovery {
       try {
         switch (c.state().status()) {
           case STOPPING -> finishDestroy(c, container != null);
-          case STOPPED, FAILED -> releaseEnded(c);
+          case STOPPED, FAILED -> {
+            if (c.state().destroying()) {
+              driver.retryLeftovers(c); // finishes the destroy it was asked for
+            } else {
+              releaseEnded(c);
+            }
+          }
           case STARTING, RUNNING -> {
             if (container != null && container.running()) {
               adopt(c);
@@ -105,8 +111,9 @@ final class ChamberRecovery {
             } else if (host.strayMonitor(c.id) == ChamberHost.StrayMonitor.ELSEWHERE) {
               unreachable(c);
             } else if (c.state().status() == ChamberStatus.STARTING) {
-              resetInterruptedStart(c);
-              launch.add(c);
+              if (resetInterruptedStart(c)) {
+                launch.add(c);
+              }
             } else {
               endedWhileAway(c, rebooted);
             }
@@ -133,8 +140,12 @@ final class ChamberRecovery {
   }
 
   private LiveChamber restored(Chamber chamber, boolean holdsPort) {
-    Lifecycle.State state =
-        new Lifecycle.State(chamber, 1, chamber.status() == ChamberStatus.STOPPING, 0);
+    // A destroy answered 503 before the restart is still wanted: its reason says so durably.
+    boolean destroying =
+        chamber.status() == ChamberStatus.STOPPING
+            || chamber.status().isTerminal()
+                && chamber.reason().orElse("").startsWith(Lifecycle.DESTROY_INCOMPLETE);
+    Lifecycle.State state = new Lifecycle.State(chamber, 1, destroying, 0);
     return new LiveChamber(state, new Run(1, new StartupMarks(timing.clock())), holdsPort);
   }
 
@@ -157,14 +168,20 @@ final class ChamberRecovery {
     log.error("chamber {}: {}", c.id, why);
   }
 
-  private void resetInterruptedStart(LiveChamber c) {
-    withLock(
-        c,
-        () -> {
-          driver.release(c, true);
-          driver.note(c, "starting again: a daemon restart interrupted its start");
-        });
+  /** Releases what an interrupted start left; true when all of it was, so it may start again. */
+  private boolean resetInterruptedStart(LiveChamber c) {
+    List<String> left = locked(c, () -> driver.release(c, true));
+    if (!left.isEmpty()) {
+      driver.apply(
+          c,
+          new LifecycleEvent.StartFailed(
+              c.run().number,
+              "cannot release what its interrupted start left: " + String.join("; ", left)));
+      return false;
+    }
+    withLock(c, () -> driver.note(c, "starting again: a daemon restart interrupted its start"));
     log.info("chamber {}: its start was interrupted; starting it again", c.id);
+    return true;
   }
 
   private void endedWhileAway(LiveChamber c, boolean rebooted) {
@@ -249,9 +266,18 @@ final class ChamberRecovery {
   }
 
   private static void withLock(LiveChamber c, Runnable work) {
+    locked(
+        c,
+        () -> {
+          work.run();
+          return null;
+        });
+  }
+
+  private static <T> T locked(LiveChamber c, java.util.function.Supplier<T> work) {
     c.lock.lock();
     try {
-      work.run();
+      return work.get();
     } finally {
       c.lock.unlock();
     }

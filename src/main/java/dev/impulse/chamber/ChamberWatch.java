@@ -2,6 +2,7 @@ package dev.impulse.chamber;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -47,6 +48,24 @@ final class ChamberWatch {
     this.endedRetained = endedRetained;
   }
 
+  /**
+   * Queues a sweep's work for chamber {@code c} unless some is still queued or running: a chamber
+   * whose lock is held for long (a tear-down waiting for its monitor) gets one task, not one more
+   * every sweep.
+   */
+  private void once(LiveChamber c, Runnable task) {
+    if (!c.sweeping.compareAndSet(false, true)) {
+      return;
+    }
+    work.execute(() -> {
+      try {
+        task.run();
+      } finally {
+        c.sweeping.set(false);
+      }
+    });
+  }
+
   // ---- exits ----
 
   /**
@@ -84,7 +103,7 @@ final class ChamberWatch {
       if (run.containerCreated
           && !(run.ended.isDone() && c.chamber().exitCode().isPresent())
           && host.exitCode(c.id).isPresent()) {
-        work.execute(() -> exited(c));
+        once(c, () -> exited(c));
       }
     }
   }
@@ -103,7 +122,7 @@ final class ChamberWatch {
       }
       int pid = teardown.monitorPid(c);
       if (pid > 0 && !host.monitors(pid, c.id) && host.exitCode(c.id).isEmpty()) {
-        work.execute(() -> monitorLost(c, run, pid));
+        once(c, () -> monitorLost(c, run, pid));
       }
     }
   }
@@ -115,7 +134,13 @@ final class ChamberWatch {
         return; // a restart, or its exit was recorded after all
       }
       log.warn("chamber {}: conmon (pid {}) is gone without recording an exit", c.id, pid);
-      driver.apply(c, new LifecycleEvent.MonitorLost(run.number));
+      if (host.oomKilled(c.id)) {
+        // The kernel's OOM killer acted in the chamber's cgroup: that is how it ended. Its
+        // release deletes the container by force, killing whatever is left of it.
+        driver.apply(c, LifecycleEvent.Exited.withCode(run.number, 137, true, Optional.empty()));
+      } else {
+        driver.apply(c, new LifecycleEvent.MonitorLost(run.number));
+      }
     } finally {
       c.lock.unlock();
     }
@@ -155,8 +180,8 @@ final class ChamberWatch {
   /** Retries the tear-downs that left something behind. */
   void retryLeftovers() {
     for (LiveChamber c : registry.all()) {
-      if (!c.leftovers().isEmpty()) {
-        work.execute(() -> driver.retryLeftovers(c));
+      if (!c.leftovers().isEmpty() || c.state().destroying() && !c.forgotten.isDone()) {
+        once(c, () -> driver.retryLeftovers(c));
       }
     }
   }

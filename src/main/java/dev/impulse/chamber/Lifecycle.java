@@ -128,6 +128,10 @@ final class Lifecycle {
   }
 
   static final String DESTROYED = "destroyed";
+
+  /** How a destroy that could not release everything begins its reason (recovery reads it). */
+  static final String DESTROY_INCOMPLETE = "destroy incomplete: ";
+
   static final String MONITOR_LOST =
       "its monitor (conmon) ended unexpectedly; the exit code is unknown";
 
@@ -226,11 +230,15 @@ final class Lifecycle {
     return switch (event) {
       case Exited e when e.code().isPresent() && state.chamber().exitCode().isEmpty() -> {
         Chamber known = state.chamber().withExitCode(e.code().get());
+        Effect release =
+            state.destroying()
+                ? Effect.FORGET // a destroy that could not finish goes on
+                : state.restartPending() ? Effect.RELEASE_KEEP_PORT : Effect.RELEASE;
         yield change(
             new State(known, state.run(), state.destroying(), 0),
-            Optional.empty(),
+            state.destroying() ? Optional.of(DESTROYED) : Optional.empty(),
             Effect.END_RUN,
-            state.restartPending() ? Effect.RELEASE_KEEP_PORT : Effect.RELEASE);
+            release);
       }
       case DestroyRequested e ->
           change(

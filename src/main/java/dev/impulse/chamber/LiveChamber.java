@@ -19,6 +19,10 @@ final class LiveChamber {
   /** Completed once the chamber is forgotten: a destroy finished. */
   final CompletableFuture<Void> forgotten = new CompletableFuture<>();
 
+  /** Set while a sweep's task for this chamber is queued or running (one at a time). */
+  final java.util.concurrent.atomic.AtomicBoolean sweeping =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private volatile Lifecycle.State state;
   private volatile Run run;
   private volatile boolean holdsPort;

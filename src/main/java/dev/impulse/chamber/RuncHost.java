@@ -172,9 +172,14 @@ final class RuncHost implements ChamberHost {
     return exits.exitCode(id);
   }
 
+  /**
+   * conmon's OOM mark, or the kernel's own count of OOM kills in the chamber's memory cgroup: the
+   * container and its conmon share that limit, and when the kernel's choice falls on conmon too no
+   * mark is written, but the count still tells what happened.
+   */
   @Override
   public boolean oomKilled(String id) {
-    return Files.exists(paths(id).container().oom());
+    return Files.exists(paths(id).container().oom()) || cgroups.oomKills(configs.cgroup(id)) > 0;
   }
 
   /**

@@ -92,6 +92,24 @@ public final class ChamberCgroups {
     }
   }
 
+  /** How many times the kernel's OOM killer acted in the chamber's memory cgroup (0 if unknown). */
+  public long oomKills(String path) {
+    Path file =
+        unified()
+            ? root.resolve(relative(path)).resolve("memory.events")
+            : root.resolve("memory").resolve(relative(path)).resolve("memory.oom_control");
+    try {
+      for (String line : Files.readAllLines(file)) {
+        if (line.startsWith("oom_kill ")) {
+          return Long.parseLong(line.substring("oom_kill ".length()).strip());
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+    return 0;
+  }
+
   /** Moves process {@code pid} (the chamber's conmon) into the monitor cgroup of {@code path}. */
   public void adoptMonitor(String path, int pid) throws IOException {
     if (unified()) {

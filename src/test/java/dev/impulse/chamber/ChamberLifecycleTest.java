@@ -350,4 +350,58 @@ class ChamberLifecycleTest {
             Map.entry("STOPPING", "STOPPED"),
             Map.entry("STOPPED", "DELETED"));
   }
+
+  @Test
+  void aRestartWaitsUntilTheFailedRunIsReleasedSoItsLateExitIsNeverTheNewRuns() {
+    String id = h.running(SpecJsonFixtures.onFailure("app", "1", 2)).id();
+    h.host.stuckMonitors.add(id); // run 1's conmon lingers after the exit
+    h.host.exit(id, 1);
+    h.work.runAll();
+    h.timing.advance(Duration.ofSeconds(1));
+    assertThat(h.status(id)).as("no restart while run 1 may live").isEqualTo(ChamberStatus.FAILED);
+    h.host.stuckMonitors.remove(id);
+    h.host.monitors.remove(id); // now it is gone
+    h.timing.advance(Duration.ofSeconds(1));
+    assertThat(h.status(id)).isEqualTo(ChamberStatus.RUNNING);
+    h.timing.tick("housekeeping");
+    assertThat(h.status(id)).isEqualTo(ChamberStatus.RUNNING);
+  }
+
+  @Test
+  void aChamberWhoseTearDownIsStuckGetsOneSweepTaskNotOnePerSweep() {
+    String id = h.running().id();
+    h.host.fail("cgroups");
+    h.host.exit(id, 1);
+    h.work.runAll();
+    for (int i = 0; i < 50; i++) {
+      h.timing.fire("housekeeping");
+    }
+    assertThat(h.work.pending()).isLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void aDestroyAnswered503IsFinishedAfterADaemonRestartNotUndone() {
+    String id = h.running(SpecJsonFixtures.onFailure("app", "1", 2)).id();
+    h.host.exit(id, 1);
+    h.work.runAll();
+    h.host.fail("unmount");
+    assertThatThrownBy(() -> h.service.destroy(id)).isInstanceOf(TeardownIncompleteException.class);
+    h.host.heal("unmount");
+    h = h.restart();
+    h.timing.advance(Duration.ofSeconds(2));
+    assertThat(h.service.find(id)).isEmpty();
+  }
+
+  @Test
+  void aDestroyWhoseExitIsLearntLateIsStillFinished() {
+    String id = h.running().id();
+    h.host.watchExits(x -> {}); // the exit notification is lost
+    h.host.ignoreTerm = true;
+    h.host.fail("unmount");
+    assertThatThrownBy(() -> h.service.destroy(id)).isInstanceOf(TeardownIncompleteException.class);
+    h.host.heal("unmount");
+    h.timing.tick("housekeeping");
+    h.timing.tick("housekeeping");
+    assertThat(h.service.find(id)).isEmpty();
+  }
 }
