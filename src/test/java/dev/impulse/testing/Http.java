@@ -77,20 +77,7 @@ public final class Http {
       request.header("Authorization", "Bearer " + token);
     }
     headers.forEach(request::header);
-    try {
-      HttpResponse<String> response =
-          client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      return new Response(
-          response.statusCode(),
-          response.headers().firstValue("Content-Type").orElse(""),
-          response.body(),
-          response);
-    } catch (IOException e) {
-      throw new UncheckedIOException(method + " " + uri + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return send(request, method, uri);
   }
 
   /** Sends a request whose body is read from {@code body} as it goes out (chunked). */
@@ -108,6 +95,22 @@ public final class Http {
     if (base != null && token != null && uri.getAuthority().equals(base.getAuthority())) {
       request.header("Authorization", "Bearer " + token);
     }
+    return send(request, method, uri);
+  }
+
+  public Response get(URI uri) {
+    return send("GET", uri, null, null);
+  }
+
+  public Response postJson(URI uri, String json) {
+    return send("POST", uri, json.getBytes(StandardCharsets.UTF_8), "application/json");
+  }
+
+  public static ObjectMapper json() {
+    return JSON;
+  }
+
+  private Response send(HttpRequest.Builder request, String method, URI uri) {
     try {
       HttpResponse<String> response =
           client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -122,17 +125,5 @@ public final class Http {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-  }
-
-  public Response get(URI uri) {
-    return send("GET", uri, null, null);
-  }
-
-  public Response postJson(URI uri, String json) {
-    return send("POST", uri, json.getBytes(StandardCharsets.UTF_8), "application/json");
-  }
-
-  public static ObjectMapper json() {
-    return JSON;
   }
 }
