@@ -55,6 +55,7 @@ final class BenchEnv implements AutoCloseable {
   final Path dataDir;
   final Path runDir;
   final String cgroupParent;
+  final String bridge;
   final int apiPort;
   final ObjectMapper json = new ObjectMapper();
   final HttpClient http =
@@ -78,6 +79,7 @@ final class BenchEnv implements AutoCloseable {
     this.dataDir = root.resolve("data");
     this.runDir = Path.of("/run/impulse-" + name);
     this.cgroupParent = "impulse-" + name;
+    this.bridge = "bn" + name.substring("bench-".length(), Math.min(name.length(), 13));
     Processes.becomeChildSubreaper();
     sweeper =
         Thread.ofPlatform()
@@ -122,6 +124,12 @@ final class BenchEnv implements AutoCloseable {
                 DAEMON_PORTS.toString(),
                 "--cgroup-parent",
                 cgroupParent,
+                "--bridge",
+                bridge,
+                "--chamber-subnet",
+                "10.198.0.0/16",
+                "--dns",
+                "none",
                 "--startup-timeout-ms",
                 "120000",
                 "--stop-grace-ms",
@@ -351,10 +359,15 @@ final class BenchEnv implements AutoCloseable {
   List<String> leaks() {
     List<String> found =
         new ArrayList<>(
-            new Leaks(dataDir, runDir, DAEMON_PORTS, cgroupParent)
+            new Leaks(dataDir, runDir, DAEMON_PORTS, cgroupParent, bridge)
                 .find(java.util.Set.of(daemonPid())));
     found.addAll(
-        new Leaks(root.resolve("raw"), root.resolve("raw-run"), RAW_PORTS, cgroupParent + "-raw")
+        new Leaks(
+                root.resolve("raw"),
+                root.resolve("raw-run"),
+                RAW_PORTS,
+                cgroupParent + "-raw",
+                "none")
             .find());
     return found;
   }

@@ -155,7 +155,8 @@ final class RawContainer implements AutoCloseable {
         "/" + env.cgroupParent + "-raw/" + id,
         Map.of(),
         UID_BASE + port,
-        128L << 20);
+        128L << 20,
+        java.util.Optional.empty()); // raw runc on the host's network, as impulse's --network host
   }
 
   static void tar(String... args) throws IOException, InterruptedException {

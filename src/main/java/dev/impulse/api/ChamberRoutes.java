@@ -41,20 +41,24 @@ final class ChamberRoutes {
         ctx -> ctx.json(Map.of("steps", chambers.startup(ctx.pathParam("id")))));
   }
 
+  private ChamberView view(Chamber chamber) {
+    return ChamberView.of(chamber, chambers.address(chamber));
+  }
+
   private void create(Context ctx) {
     Chamber chamber =
         chambers.create(ChamberSpec.fromGiven(bodies.readObject(ctx.bodyInputStream())));
     ctx.status(HttpStatus.CREATED);
     ctx.header("Location", "/chambers/" + chamber.id());
-    ctx.json(ChamberView.of(chamber));
+    ctx.json(view(chamber));
   }
 
   private void list(Context ctx) {
-    ctx.json(chambers.list().stream().map(ChamberView::of).toList());
+    ctx.json(chambers.list().stream().map(this::view).toList());
   }
 
   private void get(Context ctx) {
-    ctx.json(ChamberView.of(chambers.get(ctx.pathParam("id"))));
+    ctx.json(view(chambers.get(ctx.pathParam("id"))));
   }
 
   private void destroy(Context ctx) {

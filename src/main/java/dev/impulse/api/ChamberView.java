@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A chamber as the API shows it: the proof of concept's {@code id, status, createdTimeMillis, port,
  * spec{app,version,runtime}}, plus {@code exitCode} and {@code reason} where known, {@code
- * restarts}, and {@code health} with {@code lastHealthyTimeMillis} while it runs.
+ * restarts}, {@code health} with {@code lastHealthyTimeMillis} while it runs, and {@code address},
+ * the chamber's own address on the daemon's bridge (absent with host networking).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ChamberView(
@@ -21,9 +22,10 @@ record ChamberView(
     String reason,
     int restarts,
     String health,
-    Long lastHealthyTimeMillis) {
+    Long lastHealthyTimeMillis,
+    String address) {
 
-  static ChamberView of(Chamber chamber) {
+  static ChamberView of(Chamber chamber, java.util.Optional<java.net.InetAddress> address) {
     boolean running = chamber.status() == ChamberStatus.RUNNING;
     return new ChamberView(
         chamber.id(),
@@ -35,6 +37,7 @@ record ChamberView(
         chamber.reason().orElse(null),
         chamber.restarts(),
         running ? chamber.health().name().toLowerCase(java.util.Locale.ROOT) : null,
-        running && chamber.lastHealthyMillis() > 0 ? chamber.lastHealthyMillis() : null);
+        running && chamber.lastHealthyMillis() > 0 ? chamber.lastHealthyMillis() : null,
+        address.map(java.net.InetAddress::getHostAddress).orElse(null));
   }
 }

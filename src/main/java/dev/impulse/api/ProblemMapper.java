@@ -14,6 +14,7 @@ import dev.impulse.image.InvalidNameException;
 import dev.impulse.image.UnknownFunctionException;
 import dev.impulse.image.UnknownRuntimeException;
 import dev.impulse.image.UploadsBusyException;
+import dev.impulse.network.NetworkException;
 import dev.impulse.network.PortsExhaustedException;
 import dev.impulse.store.DiskFullException;
 import io.javalin.http.Context;
@@ -112,11 +113,18 @@ final class ProblemMapper {
       case FunctionConflictException x ->
           problem(409, "function-exists", "Function version exists", x, path);
       case PortsExhaustedException x -> problem(503, "no-free-port", "No free port", x, path);
+      case NetworkException x -> network(x, path);
       case TeardownIncompleteException x ->
           problem(503, "destroy-incomplete", "Destroy incomplete", x, path);
       case HttpResponseException x -> fromJavalin(x, path, method);
       default -> internal(e, path, method);
     };
+  }
+
+  /** The host could not make a chamber's network: the operator's to fix, logged in full. */
+  private static Problem network(NetworkException e, String path) {
+    log.error("chamber network failed at {}: {}", path, e.getMessage());
+    return problem(503, "network-unavailable", "Chamber network unavailable", e, path);
   }
 
   private static Problem fromJavalin(HttpResponseException e, String path, String method) {

@@ -5,7 +5,7 @@ import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.RuntimeCatalog;
 import dev.impulse.linux.Reaper;
-import dev.impulse.network.PortAllocator;
+import dev.impulse.network.ChamberNetwork;
 import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ExitFiles;
@@ -21,7 +21,7 @@ import java.time.InstantSource;
  * @param catalog the runtimes
  * @param baseimages their root file systems
  * @param functions the uploaded guests
- * @param ports the port range
+ * @param network ports and what they stand for (namespaces with bridge networking)
  * @param runc the OCI runtime
  * @param conmon the container monitor
  * @param cgroups each chamber's cgroup, holding its container's and its monitor's
@@ -39,7 +39,7 @@ public record ChamberDependencies(
     RuntimeCatalog catalog,
     Baseimages baseimages,
     FunctionStore functions,
-    PortAllocator ports,
+    ChamberNetwork network,
     Runc runc,
     Conmon conmon,
     ChamberCgroups cgroups,

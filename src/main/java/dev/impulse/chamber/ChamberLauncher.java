@@ -2,8 +2,8 @@ package dev.impulse.chamber;
 
 import dev.impulse.image.Baseimage;
 import dev.impulse.image.StoredFunction;
+import dev.impulse.linux.CommandFailedException;
 import dev.impulse.linux.LinuxException;
-import dev.impulse.runtime.CommandFailedException;
 import dev.impulse.runtime.ContainerCreateException;
 import java.io.IOException;
 import java.io.UncheckedIOException;

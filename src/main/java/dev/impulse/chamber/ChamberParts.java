@@ -1,6 +1,6 @@
 package dev.impulse.chamber;
 
-import dev.impulse.network.PortAllocator;
+import dev.impulse.network.ChamberNetwork;
 import dev.impulse.store.SpaceCheck;
 import dev.impulse.store.Store;
 import java.io.IOException;
@@ -15,7 +15,7 @@ import java.util.concurrent.Executors;
 record ChamberParts(
     ChamberHost host,
     Images images,
-    PortAllocator ports,
+    ChamberNetwork network,
     ReadinessProbe probe,
     ChamberSettings settings,
     Store store,
@@ -29,7 +29,7 @@ record ChamberParts(
   static ChamberParts of(ChamberDependencies deps) throws IOException {
     SpecJson specs = new SpecJson(deps.json());
     ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
-    ContainerConfigs configs = new ContainerConfigs(deps.settings(), specs);
+    ContainerConfigs configs = new ContainerConfigs(deps.settings(), specs, deps.network());
     ChamberHost host =
         new RuncHost(
             deps.runc(),
@@ -44,7 +44,7 @@ record ChamberParts(
     return new ChamberParts(
         host,
         new CatalogImages(deps.catalog(), deps.baseimages(), deps.functions()),
-        deps.ports(),
+        deps.network(),
         deps.probe(),
         deps.settings(),
         deps.store(),

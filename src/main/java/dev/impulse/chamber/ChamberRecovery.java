@@ -1,6 +1,6 @@
 package dev.impulse.chamber;
 
-import dev.impulse.network.PortAllocator;
+import dev.impulse.network.ChamberNetwork;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,7 +39,7 @@ final class ChamberRecovery {
   private final ChamberRegistry registry;
   private final ChamberDriver driver;
   private final ChamberHost host;
-  private final PortAllocator ports;
+  private final ChamberNetwork network;
   private final Timing timing;
   private final Lifecycle.Rules rules;
   private final ChamberLabels labels;
@@ -51,14 +51,14 @@ final class ChamberRecovery {
       ChamberRegistry registry,
       ChamberDriver driver,
       ChamberHost host,
-      PortAllocator ports,
+      ChamberNetwork network,
       Timing timing,
       Lifecycle.Rules rules,
       ChamberLabels labels) {
     this.registry = registry;
     this.driver = driver;
     this.host = host;
-    this.ports = ports;
+    this.network = network;
     this.timing = timing;
     this.rules = rules;
     this.labels = labels;
@@ -75,7 +75,7 @@ final class ChamberRecovery {
     List<LiveChamber> known = new ArrayList<>();
     for (Chamber chamber : recorded) {
       boolean holds = chamber.status().isLive() || Lifecycle.willRestart(chamber);
-      if (holds && !ports.reserve(chamber.port())) {
+      if (holds && !network.reserve(chamber.port())) {
         log.error(
             "chamber {}: its port {} is outside the range or held twice",
             chamber.id(),
@@ -246,7 +246,7 @@ final class ChamberRecovery {
       return;
     }
     Optional<Chamber> adoptable = labels.chamber(container.id(), container.labels());
-    if (adoptable.isPresent() && container.running() && ports.reserve(adoptable.get().port())) {
+    if (adoptable.isPresent() && container.running() && network.reserve(adoptable.get().port())) {
       LiveChamber c = restored(adoptable.get(), true);
       registry.add(c);
       adopt(c);

@@ -59,8 +59,8 @@ public final class ChamberService implements AutoCloseable {
     this.admission = new Admission(settings);
     this.events = new ChamberEvents(settings.eventsRetained(), parts.store()::eventsAfter);
     this.registry = new ChamberRegistry(parts.store(), parts.specs(), parts.timing().clock());
-    this.configs = new ContainerConfigs(settings, parts.specs());
-    ChamberTeardown teardown = new ChamberTeardown(parts.host(), parts.ports(), parts.timing());
+    this.configs = new ContainerConfigs(settings, parts.specs(), parts.network());
+    ChamberTeardown teardown = new ChamberTeardown(parts.host(), parts.network(), parts.timing());
     this.starter =
         new ChamberStarter(
             parts.images(),
@@ -104,11 +104,14 @@ public final class ChamberService implements AutoCloseable {
                 registry,
                 driver,
                 parts.host(),
-                parts.ports(),
+                parts.network(),
                 parts.timing(),
                 new Lifecycle.Rules(parts.settings().unhealthyAfter(), parts.settings()::backoff),
                 new ChamberLabels(parts.settings().daemonIdentity(), parts.specs()))
             .recover(recorded);
+    // After recovery reserved the survivors' ports (and released what ended while it was away),
+    // before anything starts again: their namespaces and forwarding must be in place.
+    parts.network().start();
     exitWatcher = parts.host().watchExits(id -> parts.work().execute(() -> watch.exited(id)));
     watch.checkExits();
     for (LiveChamber c : plan.launch()) {
@@ -170,7 +173,7 @@ public final class ChamberService implements AutoCloseable {
     functionUse.readLock().lock();
     try {
       StoredFunction function = parts.images().function(spec.function());
-      int port = parts.ports().allocate();
+      int port = parts.network().attach();
       try {
         Chamber chamber =
             Chamber.starting(
@@ -188,7 +191,11 @@ public final class ChamberService implements AutoCloseable {
             port,
             function.digest().substring(0, 12));
       } catch (RuntimeException e) {
-        parts.ports().release(port);
+        try {
+          parts.network().detach(port);
+        } catch (RuntimeException notReleased) {
+          e.addSuppressed(notReleased);
+        }
         throw e;
       }
     } finally {
@@ -197,6 +204,15 @@ public final class ChamberService implements AutoCloseable {
     Run run = c.run();
     parts.work().execute(() -> starter.launch(c, run));
     return c.chamber();
+  }
+
+  /**
+   * The chamber's own address with bridge networking while it holds its port (live, or waiting to
+   * start again); empty with host networking or once it ended for good.
+   */
+  public Optional<java.net.InetAddress> address(Chamber chamber) {
+    boolean holds = chamber.status().isLive() || Lifecycle.willRestart(chamber);
+    return holds ? parts.network().address(chamber.port()) : Optional.empty();
   }
 
   /** Every chamber, oldest first. */

@@ -5,7 +5,7 @@ import dev.impulse.image.BaseimageBuildException;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.image.UnknownFunctionException;
 import dev.impulse.image.UnknownRuntimeException;
-import dev.impulse.runtime.CommandFailedException;
+import dev.impulse.linux.CommandFailedException;
 import dev.impulse.runtime.ContainerCreateException;
 import java.time.Duration;
 import org.slf4j.Logger;

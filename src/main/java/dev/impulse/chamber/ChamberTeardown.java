@@ -1,6 +1,6 @@
 package dev.impulse.chamber;
 
-import dev.impulse.network.PortAllocator;
+import dev.impulse.network.ChamberNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,12 +9,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Releases what a chamber's run held, in reverse order of acquisition: the runc container, its
- * monitor (awaited), the cgroups, the mounts, the scratch directories, and the port. The exit file
- * stays until the next run or until the chamber is forgotten, so an exit learnt late is recorded.
- * Each step is harmless when there is nothing to release, so a tear-down can be repeated; what
- * could not be released is kept on the chamber ({@link LiveChamber#leftovers}) and retried. The
- * port is released only once nothing of the run can still live: the container is deleted, its
- * conmon gone and its cgroups removed. Call with the chamber's lock held.
+ * monitor (awaited), the cgroups, the mounts, the scratch directories, and the port with the
+ * network it stands for (namespace, veth, forwarding). The exit file stays until the next run or
+ * until the chamber is forgotten, so an exit learnt late is recorded. Each step is harmless when
+ * there is nothing to release, so a tear-down can be repeated; what could not be released is kept
+ * on the chamber ({@link LiveChamber#leftovers}) and retried. The port is released only once
+ * nothing of the run can still live: the container is deleted, its conmon gone and its cgroups
+ * removed. Call with the chamber's lock held.
  */
 final class ChamberTeardown {
   private static final Logger log = LoggerFactory.getLogger(ChamberTeardown.class);
@@ -22,12 +23,12 @@ final class ChamberTeardown {
   static final Duration MAX_PAUSE = Duration.ofMillis(20);
 
   private final ChamberHost host;
-  private final PortAllocator ports;
+  private final ChamberNetwork network;
   private final Timing timing;
 
-  ChamberTeardown(ChamberHost host, PortAllocator ports, Timing timing) {
+  ChamberTeardown(ChamberHost host, ChamberNetwork network, Timing timing) {
     this.host = host;
-    this.ports = ports;
+    this.network = network;
     this.timing = timing;
   }
 
@@ -46,8 +47,12 @@ final class ChamberTeardown {
       if (step(problems, "unmount its file systems", () -> host.unmount(id))) {
         step(problems, "remove its scratch directories", () -> host.removeScratch(id));
       }
-      if (!keepPort && c.holdsPort()) {
-        ports.release(c.chamber().port());
+      if (!keepPort
+          && c.holdsPort()
+          && step(
+              problems,
+              "release its network (port " + c.chamber().port() + ")",
+              () -> network.detach(c.chamber().port()))) {
         c.setHoldsPort(false);
       }
     }

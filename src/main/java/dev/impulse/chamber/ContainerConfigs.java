@@ -2,12 +2,12 @@ package dev.impulse.chamber;
 
 import dev.impulse.image.Baseimage;
 import dev.impulse.image.FunctionStore;
+import dev.impulse.network.ChamberNetwork;
 import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.ContainerConfig;
 import dev.impulse.runtime.ContainerConfig.BindMount;
 import dev.impulse.runtime.ResourceLimits;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,10 +37,12 @@ final class ContainerConfigs {
 
   private final ChamberSettings settings;
   private final SpecJson specs;
+  private final ChamberNetwork network;
 
-  ContainerConfigs(ChamberSettings settings, SpecJson specs) {
+  ContainerConfigs(ChamberSettings settings, SpecJson specs, ChamberNetwork network) {
     this.settings = settings;
     this.specs = specs;
+    this.network = network;
   }
 
   /** The chamber's cgroup (its container's and its monitor's are below it). */
@@ -58,8 +60,9 @@ final class ContainerConfigs {
     env.put("PYTHONDONTWRITEBYTECODE", "1");
     env.putAll(
         spec.env()); // the function's own settings win over these defaults, not over SKYHOOK_*
-    env.put("SKYHOOK_PORT", Integer.toString(chamber.port()));
-    env.put("SKYHOOK_HOST", settings.bindAddress().getHostAddress());
+    InetSocketAddress bind = network.wrapperBind(chamber.port());
+    env.put("SKYHOOK_PORT", Integer.toString(bind.getPort()));
+    env.put("SKYHOOK_HOST", bind.getAddress().getHostAddress());
     env.put("SKYHOOK_CHAMBER_ID", chamber.id());
     env.put("SKYHOOK_APP", spec.app());
     env.put("SKYHOOK_VERSION", spec.version());
@@ -68,12 +71,7 @@ final class ContainerConfigs {
 
     List<BindMount> binds = new ArrayList<>();
     binds.add(new BindMount(paths.terminationLog(), "/dev/termination-log", false));
-    // The host network is shared, so its name resolution is too.
-    for (String file : List.of("/etc/resolv.conf", "/etc/hosts")) {
-      if (Files.isRegularFile(Path.of(file))) {
-        binds.add(new BindMount(Path.of(file), file, true));
-      }
-    }
+    network.sharedFiles().forEach((file, source) -> binds.add(new BindMount(source, file, true)));
 
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(LABEL_PREFIX + "daemon", settings.daemonIdentity());
@@ -96,7 +94,8 @@ final class ContainerConfigs {
         ChamberCgroups.containerPath(cgroup(chamber.id())),
         labels,
         uid(chamber),
-        Math.min(MAX_TMP_BYTES, limits(spec).memoryBytes() / 2));
+        Math.min(MAX_TMP_BYTES, limits(spec).memoryBytes() / 2),
+        network.namespace(chamber.port()));
   }
 
   /** The unprivileged user chamber {@code chamber} runs as. */

@@ -3,11 +3,11 @@ package dev.impulse.chamber;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.IntFunction;
 
 /**
  * Probes {@code GET /healthz} with one HTTP/1.0 request per connection. A pooling client (the
@@ -20,19 +20,23 @@ public final class HttpReadinessProbe implements ReadinessProbe {
 
   private static final long MAX_RESPONSE = 4096;
 
-  private final InetAddress address;
+  private final IntFunction<InetSocketAddress> wrappers;
   private final int timeoutMillis;
 
-  /** Probes wrappers bound on {@code address}, giving each probe {@code timeout}. */
-  public HttpReadinessProbe(InetAddress address, Duration timeout) {
-    this.address = address.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : address;
+  /**
+   * Probes the wrapper of the chamber on a port where {@code wrappers} says it listens (its own
+   * address with bridge networking, the port itself with host networking), giving each probe {@code
+   * timeout}.
+   */
+  public HttpReadinessProbe(IntFunction<InetSocketAddress> wrappers, Duration timeout) {
+    this.wrappers = wrappers;
     this.timeoutMillis = Math.toIntExact(timeout.toMillis());
   }
 
   @Override
   public boolean isReady(int port) {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(address, port), timeoutMillis);
+      socket.connect(wrappers.apply(port), timeoutMillis);
       socket.setSoTimeout(timeoutMillis);
       OutputStream out = socket.getOutputStream();
       out.write(REQUEST);

@@ -255,6 +255,54 @@ final class DaemonOptions {
       description = "The mmdebstrap binary (default: ${DEFAULT-VALUE})")
   Path mmdebstrap;
 
+  @Option(
+      names = "--ip",
+      defaultValue = "${env:IMPULSE_IP:-" + Defaults.IP + "}",
+      description = "iproute2's ip binary (default: ${DEFAULT-VALUE})")
+  Path ip;
+
+  @Option(
+      names = "--nft",
+      defaultValue = "${env:IMPULSE_NFT:-" + Defaults.NFT + "}",
+      description = "The nft binary of nftables (default: ${DEFAULT-VALUE})")
+  Path nft;
+
+  @Option(
+      names = "--network",
+      defaultValue = "${env:IMPULSE_NETWORK:-" + Defaults.NETWORK + "}",
+      description =
+          "bridge: a network namespace per chamber, reaching only the outside world; host: the"
+              + " host's network, shared with every chamber (unsafe for untrusted functions)"
+              + " (default: ${DEFAULT-VALUE})")
+  String network;
+
+  @Option(
+      names = "--bridge",
+      defaultValue = "${env:IMPULSE_BRIDGE:-" + Defaults.BRIDGE + "}",
+      description = "The chambers' bridge, 1 to 9 letters and digits (default: ${DEFAULT-VALUE})")
+  String bridge;
+
+  @Option(
+      names = "--chamber-subnet",
+      defaultValue = "${env:IMPULSE_CHAMBER_SUBNET:-" + Defaults.CHAMBER_SUBNET + "}",
+      description = "The chambers' private IPv4 subnet (default: ${DEFAULT-VALUE})")
+  String chamberSubnet;
+
+  @Option(
+      names = "--dns",
+      defaultValue = "${env:IMPULSE_DNS:-}",
+      description =
+          "Name servers for chambers, comma-separated, or none (default: the host's upstream"
+              + " servers from /etc/resolv.conf, loopback ones skipped)")
+  String dns;
+
+  @Option(
+      names = "--network-pool",
+      defaultValue = "${env:IMPULSE_NETWORK_POOL:-" + Defaults.NETWORK_POOL + "}",
+      description =
+          "Chamber network namespaces kept ready ahead of creates (default: ${DEFAULT-VALUE})")
+  int networkPool;
+
   /** Validates the options into a configuration; throws with the option's name on a bad value. */
   DaemonConfig toConfig() {
     DaemonConfigBuilder builder =
@@ -295,7 +343,12 @@ final class DaemonOptions {
             .endedRetained(endedRetained)
             .minFreeDiskMb(minFreeDiskMb)
             .storeReserveMb(storeReserveMb)
-            .binaries(new DaemonConfig.Binaries(runc, conmon, mmdebstrap));
+            .network(network)
+            .bridge(bridge)
+            .chamberSubnet(chamberSubnet)
+            .dns(dns)
+            .networkPool(networkPool)
+            .binaries(new DaemonConfig.Binaries(runc, conmon, mmdebstrap, ip, nft));
     if (!baseimageDir.isBlank()) {
       builder.baseimageDir(Path.of(baseimageDir));
     }

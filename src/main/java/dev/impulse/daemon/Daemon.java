@@ -12,14 +12,18 @@ import dev.impulse.image.FunctionStore;
 import dev.impulse.image.Mmdebstrap;
 import dev.impulse.image.RuntimeCatalog;
 import dev.impulse.linux.PrivateDirs;
+import dev.impulse.linux.ProcessCommandRunner;
 import dev.impulse.linux.Processes;
 import dev.impulse.linux.Reaper;
+import dev.impulse.network.BridgeNetwork;
+import dev.impulse.network.BridgeSettings;
+import dev.impulse.network.ChamberNetwork;
+import dev.impulse.network.HostNetwork;
 import dev.impulse.network.HostPorts;
 import dev.impulse.network.PortAllocator;
 import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ExitFiles;
-import dev.impulse.runtime.ProcessCommandRunner;
 import dev.impulse.runtime.Runc;
 import dev.impulse.store.SpaceCheck;
 import dev.impulse.store.Store;
@@ -49,6 +53,7 @@ public final class Daemon implements AutoCloseable {
   private final Store store;
   private final ChamberService chambers;
   private final ApiServer api;
+  private final ChamberNetwork network;
 
   private Daemon(DaemonConfig config) throws IOException {
     this.config = config;
@@ -117,6 +122,7 @@ public final class Daemon implements AutoCloseable {
     functions.open();
     PortAllocator ports =
         new PortAllocator(config.portRange(), new HostPorts(config.chamberAddress())::isFree);
+    this.network = network(config, ports, runner);
 
     ChamberSettings settings =
         new ChamberSettings(
@@ -142,13 +148,13 @@ public final class Daemon implements AutoCloseable {
             catalog,
             baseimages,
             functions,
-            ports,
+            network,
             runc,
             conmon,
             new ChamberCgroups(Path.of("/sys/fs/cgroup")),
             new ExitFiles(config.exitDir()),
             reaper,
-            new HttpReadinessProbe(config.chamberAddress(), Duration.ofSeconds(2)),
+            new HttpReadinessProbe(network::wrapper, Duration.ofSeconds(2)),
             settings,
             config.chambersDir(),
             store,
@@ -158,6 +164,29 @@ public final class Daemon implements AutoCloseable {
     this.chambers = new ChamberService(deps);
     chambers.start();
     this.api = new ApiServer(apiSettings(config), chambers, functions, catalog, baseimages, json);
+  }
+
+  private static ChamberNetwork network(
+      DaemonConfig config, PortAllocator ports, ProcessCommandRunner runner) {
+    DaemonConfig.Network network = config.network();
+    if (network.mode() == DaemonConfig.NetworkMode.HOST) {
+      log.warn(
+          "--network host: chambers share the host's network and reach the API, other chambers"
+              + " and every host service; use it only for functions you trust");
+      return new HostNetwork(ports, config.chamberAddress());
+    }
+    return BridgeNetwork.create(
+        new BridgeSettings(
+            network.bridge(),
+            network.subnet(),
+            config.chamberAddress(),
+            network.dns(),
+            network.pool(),
+            config.runDir().resolve("network")),
+        ports,
+        runner,
+        config.binaries().ip(),
+        config.binaries().nft());
   }
 
   private static ApiSettings apiSettings(DaemonConfig config) {
@@ -226,6 +255,7 @@ public final class Daemon implements AutoCloseable {
       api.close();
     } finally {
       chambers.close();
+      network.close();
       store.close();
       try {
         lock.release();

@@ -49,7 +49,8 @@ import java.util.Optional;
  * @param endedRetained how many ended chambers are kept before the oldest are forgotten
  * @param minFreeDiskMb free space on the data file system below which creates and uploads wait
  * @param storeReserveMb space the state store keeps in reserve for a full disk
- * @param binaries where runc, conmon and mmdebstrap are
+ * @param network how chambers are networked
+ * @param binaries where runc, conmon, mmdebstrap, ip and nft are
  */
 public record DaemonConfig(
     Listen listen,
@@ -87,6 +88,7 @@ public record DaemonConfig(
     int endedRetained,
     long minFreeDiskMb,
     long storeReserveMb,
+    Network network,
     Binaries binaries) {
 
   /** Whether API requests need the token. */
@@ -148,11 +150,55 @@ public record DaemonConfig(
   }
 
   /** The external programs. */
-  public record Binaries(Path runc, Path conmon, Path mmdebstrap) {
+  public record Binaries(Path runc, Path conmon, Path mmdebstrap, Path ip, Path nft) {
     public Binaries {
       Objects.requireNonNull(runc, "--runc");
       Objects.requireNonNull(conmon, "--conmon");
       Objects.requireNonNull(mmdebstrap, "--mmdebstrap");
+      Objects.requireNonNull(ip, "--ip");
+      Objects.requireNonNull(nft, "--nft");
+    }
+
+    /** The documented ones. */
+    public static Binaries defaults() {
+      return new Binaries(
+          Path.of(Defaults.RUNC),
+          Path.of(Defaults.CONMON),
+          Path.of(Defaults.MMDEBSTRAP),
+          Path.of(Defaults.IP),
+          Path.of(Defaults.NFT));
+    }
+  }
+
+  /** How chambers are networked. */
+  public enum NetworkMode {
+    /** A network namespace per chamber on the daemon's bridge, filtered (the default). */
+    BRIDGE,
+    /** The host's network, shared: the proof of concept's, unsafe for untrusted functions. */
+    HOST
+  }
+
+  /**
+   * Chamber networking.
+   *
+   * @param mode bridge or host
+   * @param bridge the bridge's name (bridge mode)
+   * @param subnet the chambers' addresses (bridge mode)
+   * @param dns name servers for chambers; empty: the host's upstream ones (bridge mode)
+   * @param pool namespaces kept ready ahead of creates (bridge mode)
+   */
+  public record Network(
+      NetworkMode mode,
+      String bridge,
+      dev.impulse.network.Subnet subnet,
+      Optional<List<InetAddress>> dns,
+      int pool) {
+    public Network {
+      Objects.requireNonNull(mode, "--network");
+      Objects.requireNonNull(bridge, "--bridge");
+      Objects.requireNonNull(subnet, "--chamber-subnet");
+      Objects.requireNonNull(dns, "--dns");
+      dns = dns.map(List::copyOf);
     }
   }
 
@@ -194,6 +240,12 @@ public record DaemonConfig(
     public static final String RUNC = "/usr/sbin/runc";
     public static final String CONMON = "/usr/bin/conmon";
     public static final String MMDEBSTRAP = "/usr/bin/mmdebstrap";
+    public static final String IP = "/usr/sbin/ip";
+    public static final String NFT = "/usr/sbin/nft";
+    public static final String NETWORK = "bridge";
+    public static final String BRIDGE = "impulse0";
+    public static final String CHAMBER_SUBNET = "10.199.0.0/16";
+    public static final String NETWORK_POOL = "4";
   }
 
   public DaemonConfig {
@@ -250,6 +302,7 @@ public record DaemonConfig(
     requireAtLeast("--ended-retained", endedRetained, 1);
     requireAtLeast("--min-free-disk-mb", minFreeDiskMb, 0);
     requireAtLeast("--store-reserve-mb", storeReserveMb, 0);
+    Objects.requireNonNull(network, "network");
     Objects.requireNonNull(binaries, "binaries");
   }
 

@@ -53,8 +53,13 @@ public final class DaemonConfigBuilder {
   private int endedRetained = Integer.parseInt(Defaults.ENDED_RETAINED);
   private long minFreeDiskMb = Long.parseLong(Defaults.MIN_FREE_DISK_MB);
   private long storeReserveMb = Long.parseLong(Defaults.STORE_RESERVE_MB);
-  private Binaries binaries =
-      new Binaries(Path.of(Defaults.RUNC), Path.of(Defaults.CONMON), Path.of(Defaults.MMDEBSTRAP));
+  private Binaries binaries = Binaries.defaults();
+  private DaemonConfig.NetworkMode networkMode = DaemonConfig.NetworkMode.BRIDGE;
+  private String bridge = Defaults.BRIDGE;
+  private dev.impulse.network.Subnet chamberSubnet =
+      dev.impulse.network.Subnet.parse(Defaults.CHAMBER_SUBNET);
+  private Optional<List<InetAddress>> dns = Optional.empty();
+  private int networkPool = Integer.parseInt(Defaults.NETWORK_POOL);
 
   DaemonConfigBuilder() {}
 
@@ -256,6 +261,61 @@ public final class DaemonConfigBuilder {
     return this;
   }
 
+  /** {@code bridge} or {@code host}. */
+  public DaemonConfigBuilder network(String mode) {
+    this.networkMode =
+        switch (mode.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "bridge" -> DaemonConfig.NetworkMode.BRIDGE;
+          case "host" -> DaemonConfig.NetworkMode.HOST;
+          default ->
+              throw new IllegalArgumentException(
+                  "--network must be 'bridge' (a namespace per chamber) or 'host' (shared, unsafe),"
+                      + " not '"
+                      + mode
+                      + "'");
+        };
+    return this;
+  }
+
+  public DaemonConfigBuilder bridge(String name) {
+    this.bridge = name;
+    return this;
+  }
+
+  public DaemonConfigBuilder chamberSubnet(String cidr) {
+    this.chamberSubnet = dev.impulse.network.Subnet.parse(cidr);
+    return this;
+  }
+
+  /**
+   * Name servers for chambers: comma-separated IP addresses, {@code none}, or blank for the host's
+   * upstream ones.
+   */
+  public DaemonConfigBuilder dns(String servers) {
+    String text = servers.trim();
+    if (text.isEmpty()) {
+      this.dns = Optional.empty();
+    } else if (text.equals("none")) {
+      this.dns = Optional.of(List.of());
+    } else {
+      List<InetAddress> parsed = new java.util.ArrayList<>();
+      for (String server : text.split(",")) {
+        if (!server.trim().matches("[0-9a-fA-F:.]+")) {
+          throw new IllegalArgumentException(
+              "--dns takes IP addresses separated by commas, or none; not '" + server.trim() + "'");
+        }
+        parsed.add(address(server.trim()));
+      }
+      this.dns = Optional.of(List.copyOf(parsed));
+    }
+    return this;
+  }
+
+  public DaemonConfigBuilder networkPool(int size) {
+    this.networkPool = size;
+    return this;
+  }
+
   public DaemonConfigBuilder binaries(Binaries binaries) {
     this.binaries = binaries;
     return this;
@@ -301,6 +361,7 @@ public final class DaemonConfigBuilder {
         endedRetained,
         minFreeDiskMb,
         storeReserveMb,
+        new DaemonConfig.Network(networkMode, bridge, chamberSubnet, dns, networkPool),
         binaries);
   }
 }

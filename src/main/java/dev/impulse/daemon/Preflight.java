@@ -16,16 +16,24 @@ final class Preflight {
     requireExecutable("runc", config.binaries().runc());
     requireExecutable("conmon", config.binaries().conmon());
     requireExecutable("mmdebstrap", config.binaries().mmdebstrap());
+    if (config.network().mode() == DaemonConfig.NetworkMode.BRIDGE) {
+      requireExecutable("ip", "iproute2", config.binaries().ip());
+      requireExecutable("nft", "nftables", config.binaries().nft());
+    }
   }
 
   private static void requireExecutable(String name, Path path) {
+    requireExecutable(name, name, path);
+  }
+
+  private static void requireExecutable(String name, String debianPackage, Path path) {
     if (!Files.isExecutable(path)) {
       throw new IllegalStateException(
           name
               + " is not at "
               + path
               + "; install Debian's "
-              + name
+              + debianPackage
               + " package (scripts/install-deps does) or pass --"
               + name
               + " PATH");

@@ -73,6 +73,11 @@ public final class PortAllocator {
     }
   }
 
+  /** The ports held now, lowest first. */
+  public synchronized java.util.List<Integer> held() {
+    return taken.stream().mapToObj(index -> range.first() + index).toList();
+  }
+
   /** How many ports are held now. */
   public synchronized int inUse() {
     return inUse;

@@ -1,7 +1,8 @@
 /**
- * Ports: the range chambers are given and the allocator that never gives one port to two live
- * chambers.
+ * Chamber networking: the port range and its allocator, host networking, and bridge networking (a
+ * namespace per chamber on the daemon's bridge, kept ready in a pool, with nftables forwarding and
+ * filtering).
  *
- * <p>May use: nothing of impulse.
+ * <p>May use: linux.
  */
 package dev.impulse.network;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What impulse asks of one container: its id, root file system, process, limits and labels. {@link
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param annotations labels written into config.json and reported back by {@code runc state}
  * @param uid the unprivileged user (and group) the process runs as; never 0
  * @param tmpBytes the size of its writable {@code /tmp}, the only place it may write
+ * @param networkNamespace the network namespace it joins; empty: the host's network (no namespace)
  */
 public record ContainerConfig(
     String id,
@@ -32,7 +34,8 @@ public record ContainerConfig(
     String cgroupsPath,
     Map<String, String> annotations,
     int uid,
-    long tmpBytes) {
+    long tmpBytes,
+    Optional<Path> networkNamespace) {
 
   public ContainerConfig {
     Objects.requireNonNull(id, "id");
@@ -52,6 +55,7 @@ public record ContainerConfig(
     env = Map.copyOf(env);
     binds = List.copyOf(binds);
     annotations = Map.copyOf(annotations);
+    Objects.requireNonNull(networkNamespace, "networkNamespace");
   }
 
   /** A host path bound at {@code destination}. */

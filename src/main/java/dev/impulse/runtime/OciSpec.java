@@ -117,8 +117,16 @@ public record OciSpec(
    */
   public record SyscallArg(int index, long value, long valueTwo, String op) {}
 
-  /** A namespace the container gets a new instance of ({@code pid}, {@code mount}, ...). */
-  public record Namespace(String type) {}
+  /**
+   * A namespace of the container ({@code pid}, {@code mount}, ...): a new one, or the existing one
+   * at {@code path} (a chamber's network namespace, made ahead by the daemon).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Namespace(String type, String path) {
+    public Namespace(String type) {
+      this(type, null);
+    }
+  }
 
   /** cgroup limits. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

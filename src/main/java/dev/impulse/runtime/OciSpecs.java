@@ -82,11 +82,19 @@ public final class OciSpecs {
         new Linux(
             resources(config.limits()),
             config.cgroupsPath(),
-            NAMESPACES.stream().map(Namespace::new).toList(),
+            namespaces(config),
             MASKED_PATHS,
             READONLY_PATHS,
             java.util.Objects.requireNonNull(seccomp, "seccomp")),
         config.annotations());
+  }
+
+  private static List<Namespace> namespaces(ContainerConfig config) {
+    List<Namespace> namespaces = new ArrayList<>(NAMESPACES.stream().map(Namespace::new).toList());
+    config
+        .networkNamespace()
+        .ifPresent(path -> namespaces.add(new Namespace("network", path.toString())));
+    return namespaces;
   }
 
   private static List<Mount> mounts(ContainerConfig config) {

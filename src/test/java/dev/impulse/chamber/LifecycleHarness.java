@@ -107,7 +107,7 @@ final class LifecycleHarness implements AutoCloseable {
     return new ChamberParts(
         host,
         images,
-        ports,
+        new dev.impulse.network.HostNetwork(ports, java.net.InetAddress.getLoopbackAddress()),
         port -> wrappersAnswer,
         settings,
         store,

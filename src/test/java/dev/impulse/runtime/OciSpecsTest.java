@@ -27,7 +27,8 @@ class OciSpecsTest {
         "/impulse/app-1-abcde",
         Map.of("dev.impulse.port", "6000", "dev.impulse.app", "app"),
         2_000_006_000,
-        64L << 20);
+        64L << 20,
+        java.util.Optional.empty());
   }
 
   private JsonNode render(ContainerConfig config) {

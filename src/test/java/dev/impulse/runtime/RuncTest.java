@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.linux.CommandFailedException;
+import dev.impulse.linux.CommandResult;
+import dev.impulse.linux.CommandRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -50,6 +50,8 @@ public final class DaemonFixture implements AutoCloseable {
   private URI api;
   private final Http http = new Http();
   private final Leaks leaks;
+  private final String bridge;
+  private final String subnet;
   private final long tmpfsMb;
 
   /**
@@ -194,7 +196,9 @@ public final class DaemonFixture implements AutoCloseable {
     this.runDir = Path.of("/run/impulse-" + name);
     this.ports = freeRange(options.portCount());
     this.cgroupParent = "impulse-" + name;
-    this.leaks = new Leaks(dataDir, runDir, ports, cgroupParent);
+    this.bridge = "it" + name.substring(3, Math.min(name.length(), 10));
+    this.subnet = subnetFor(options.portCount());
+    this.leaks = new Leaks(dataDir, runDir, ports, cgroupParent, bridge);
     DaemonConfigBuilder builder =
         DaemonConfig.builder()
             .listen("127.0.0.1:" + (asProcess ? freePort() : 0))
@@ -208,6 +212,10 @@ public final class DaemonFixture implements AutoCloseable {
             .logSizeMax(1 << 20)
             .maxFunctionBytes(16 << 20)
             .cgroupParent(cgroupParent)
+            .bridge(bridge)
+            .chamberSubnet(subnet)
+            // Chambers send no query anywhere but to a test's own server (see InternetFixture).
+            .dns("none")
             .healthInterval(options.healthInterval())
             .restartBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
             .eventsRetained(1000)
@@ -312,6 +320,10 @@ public final class DaemonFixture implements AutoCloseable {
     flags.put("--baseimage-dir", options.baseimages().toString());
     flags.put("--port-range", ports.toString());
     flags.put("--cgroup-parent", cgroupParent);
+    flags.put("--bridge", bridge);
+    flags.put("--chamber-subnet", subnet);
+    flags.put("--dns", config.network().dns().map(DaemonFixture::dnsFlag).orElse(""));
+    flags.put("--network", config.network().mode().name().toLowerCase(java.util.Locale.ROOT));
     flags.put("--startup-timeout-ms", Long.toString(options.startupTimeout().toMillis()));
     flags.put("--stop-grace-ms", Long.toString(options.stopGrace().toMillis()));
     flags.put("--health-interval-ms", Long.toString(options.healthInterval().toMillis()));
@@ -624,6 +636,17 @@ public final class DaemonFixture implements AutoCloseable {
     }
   }
 
+  /** After the daemon stopped with no chamber: its bridge, rules and namespaces are gone. */
+  private void awaitNetworkGone() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<String> found = leaks.network(false);
+    while (!found.isEmpty() && System.nanoTime() < deadline) {
+      sleep(100);
+      found = leaks.network(false);
+    }
+    assertThat(found).as("network left behind by the stopped daemon").isEmpty();
+  }
+
   /** Waits (zombies are reaped each second) until nothing is left behind; fails otherwise. */
   public void assertNothingLeaked() {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -657,6 +680,7 @@ public final class DaemonFixture implements AutoCloseable {
         terminate();
       }
       leaks.removeCgroupParents();
+      awaitNetworkGone();
       try {
         if (tmpfsMb > 0) {
           Process umount = new ProcessBuilder("umount", dataDir.toString()).inheritIO().start();
@@ -673,6 +697,30 @@ public final class DaemonFixture implements AutoCloseable {
         throw new IllegalStateException(e);
       }
     }
+  }
+
+  private static String dnsFlag(List<java.net.InetAddress> servers) {
+    return servers.isEmpty()
+        ? "none"
+        : String.join(",", servers.stream().map(java.net.InetAddress::getHostAddress).toList());
+  }
+
+  /**
+   * A private subnet of its own for each daemon (10.200.0.0 to 10.249.255.255, which these machines
+   * do not route): a /24 when the port range fits, a /20 otherwise.
+   */
+  private static String subnetFor(int portCount) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    int second = 200 + random.nextInt(50);
+    if (portCount <= 250) {
+      return "10." + second + "." + random.nextInt(256) + ".0/24";
+    }
+    return "10." + second + "." + (random.nextInt(16) * 16) + ".0/20";
+  }
+
+  /** The daemon's bridge. */
+  public String bridge() {
+    return bridge;
   }
 
   static void sleep(long millis) {

@@ -21,12 +21,17 @@ public final class Leaks {
   private final Path runDir;
   private final PortRange ports;
   private final String cgroupParent;
+  private final String bridge;
 
-  public Leaks(Path dataDir, Path runDir, PortRange ports, String cgroupParent) {
+  /** The most namespaces a running daemon keeps ready with no chamber (its --network-pool). */
+  static final int POOL = 4;
+
+  public Leaks(Path dataDir, Path runDir, PortRange ports, String cgroupParent, String bridge) {
     this.dataDir = dataDir;
     this.runDir = runDir;
     this.ports = ports;
     this.cgroupParent = cgroupParent;
+    this.bridge = bridge;
   }
 
   /** Everything left behind now; empty when the machine is clean. */
@@ -52,6 +57,7 @@ public final class Leaks {
       }
     }
     cgroups().forEach(c -> found.add("cgroup " + c));
+    found.addAll(network(true)); // the daemon still runs: its pool may be there
     for (Path dir :
         List.of(
             dataDir.resolve("chambers"),
@@ -120,6 +126,77 @@ public final class Leaks {
           .forEach(p -> found.add(p.toString()));
     }
     return found;
+  }
+
+  /**
+   * The daemon's network namespaces, veths, bridge and nftables tables that should not exist: with
+   * the daemon stopped, all of them; while it runs with no chamber, namespaces beyond its pool, and
+   * forwarding for a port without a namespace (or the reverse).
+   */
+  public List<String> network(boolean daemonRunning) {
+    List<String> found = new ArrayList<>();
+    java.util.regex.Pattern own = java.util.regex.Pattern.compile(bridge + "-\\d+");
+    List<String> namespaces = names(Path.of("/run/netns"), own);
+    List<String> veths = names(Path.of("/sys/class/net"), own);
+    List<String> forwarded = forwardedPorts();
+    if (!daemonRunning) {
+      namespaces.forEach(n -> found.add("network namespace " + n));
+      veths.forEach(v -> found.add("veth " + v));
+      if (Files.exists(Path.of("/sys/class/net", bridge))) {
+        found.add("bridge " + bridge);
+      }
+      if (nft("list", "tables").contains("impulse_" + bridge)) {
+        found.add("nftables tables impulse_" + bridge);
+      }
+      return found;
+    }
+    if (namespaces.size() > POOL) {
+      found.add("network namespaces beyond the pool: " + namespaces);
+    }
+    if (!new java.util.TreeSet<>(namespaces).equals(new java.util.TreeSet<>(veths))) {
+      found.add("namespaces " + namespaces + " and veths " + veths + " differ");
+    }
+    List<String> expected = namespaces.stream().map(n -> n.substring(bridge.length() + 1)).toList();
+    if (!new java.util.TreeSet<>(forwarded).equals(new java.util.TreeSet<>(expected))) {
+      found.add("forwarded ports " + forwarded + " but namespaces " + namespaces);
+    }
+    return found;
+  }
+
+  /** The host ports the daemon's nftables map forwards. */
+  private List<String> forwardedPorts() {
+    String map = nft("list", "map", "inet", "impulse_" + bridge, "ports");
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+) : [0-9.]+ \\. \\d+").matcher(map);
+    List<String> ports = new ArrayList<>();
+    while (m.find()) {
+      ports.add(m.group(1));
+    }
+    return ports;
+  }
+
+  private static String nft(String... args) {
+    List<String> command = new ArrayList<>(List.of("nft"));
+    command.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return out;
+    } catch (IOException e) {
+      return "(nft failed: " + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  private static List<String> names(Path dir, java.util.regex.Pattern pattern) {
+    return entries(dir).stream()
+        .map(p -> p.getFileName().toString())
+        .filter(n -> pattern.matcher(n).matches())
+        .sorted()
+        .toList();
   }
 
   /** Removes the (empty) parent cgroups the daemon made. */

@@ -1,6 +1,5 @@
-package dev.impulse.runtime;
+package dev.impulse.linux;
 
-import dev.impulse.linux.Reaper;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +25,27 @@ public final class ProcessCommandRunner implements CommandRunner {
 
   @Override
   public CommandResult run(List<String> command, Duration timeout) {
+    return run(command, null, timeout);
+  }
+
+  /**
+   * Runs {@code command} with {@code input} (a batch of commands for {@code ip -batch -} or {@code
+   * nft -f -}) on its stdin; stdin is /dev/null when {@code input} is null.
+   */
+  public CommandResult run(List<String> command, String input, Duration timeout) {
     Process process;
     try {
-      process = reaper.start(new ProcessBuilder(command).redirectInput(DEV_NULL));
+      ProcessBuilder builder = new ProcessBuilder(command);
+      process = reaper.start(input == null ? builder.redirectInput(DEV_NULL) : builder);
     } catch (IOException e) {
       throw new CommandFailedException(command, "could not start: " + e.getMessage(), e);
+    }
+    if (input != null) {
+      try (var stdin = process.getOutputStream()) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        // It ended without reading all of it: its exit code and stderr below say why.
+      }
     }
     AtomicReference<String> stderr = new AtomicReference<>("");
     Thread errReader =

@@ -1,11 +1,11 @@
-package dev.impulse.runtime;
+package dev.impulse.linux;
 
 import java.time.Duration;
 import java.util.List;
 
 /**
  * Runs an external program to completion. The interface exists so tests can check the exact command
- * lines that {@link Runc} and the image builder produce without running them.
+ * lines that runc and the image builder are given without running them.
  */
 @FunctionalInterface
 public interface CommandRunner {

@@ -1,4 +1,4 @@
-package dev.impulse.runtime;
+package dev.impulse.linux;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.impulse.runtime;
+package dev.impulse.linux;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.List;
 public final class CommandFailedException extends RuntimeException {
   private final transient CommandResult result;
 
-  CommandFailedException(CommandResult result) {
+  public CommandFailedException(CommandResult result) {
     super(
         "'"
             + describe(result.command())
@@ -21,7 +21,7 @@ public final class CommandFailedException extends RuntimeException {
     this.result = result;
   }
 
-  CommandFailedException(List<String> command, String problem, Throwable cause) {
+  public CommandFailedException(List<String> command, String problem, Throwable cause) {
     super("'" + describe(command) + "' " + problem, cause);
     this.result = null;
   }

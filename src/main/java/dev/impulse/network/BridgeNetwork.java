@@ -1,0 +1,369 @@
+package dev.impulse.network;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bridge networking ({@code --network bridge}, the default): every chamber has a network namespace
+ * of its own, joined by a veth pair to the daemon's bridge, with the address the subnet gives its
+ * port ({@code subnet + 2 + (port - first port)}: no second allocator, and a chamber's address is
+ * known from its record). The wrapper listens on {@link #WRAPPER_PORT} inside; nftables forwards
+ * the chamber's host port to it and filters everything else ({@link BridgeRules}).
+ *
+ * <p>Making a namespace costs two {@code ip} batches and one {@code nft} element, about 12 ms, so a
+ * pool keeps {@code poolSize} of them ready, port and forwarding included, and {@link #attach} only
+ * takes one. A namespace is never reused: a destroyed chamber's is deleted with its veth, and its
+ * port and address come back only after the rest of the range was used (the port allocator walks
+ * on).
+ */
+public final class BridgeNetwork implements ChamberNetwork {
+  /** The port every wrapper listens on inside its namespace. */
+  public static final int WRAPPER_PORT = 8080;
+
+  private static final Path NETNS_DIR = BridgeSetup.NETNS_DIR;
+  private static final Path SYS_NET = BridgeSetup.SYS_NET;
+  private static final Duration RETRY = Duration.ofSeconds(1);
+  private static final Logger log = LoggerFactory.getLogger(BridgeNetwork.class);
+
+  private final BridgeSettings settings;
+  private final PortAllocator ports;
+  private final NetCommands commands;
+  private final BridgeSetup setup;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<Integer> ready = new ArrayDeque<>();
+  private int building;
+  private boolean closed;
+  private Thread refiller;
+  private Map<String, Path> files = Map.of();
+
+  BridgeNetwork(BridgeSettings settings, PortAllocator ports, NetCommands commands) {
+    this.settings = settings;
+    this.ports = ports;
+    this.commands = commands;
+    this.setup = new BridgeSetup(settings, commands);
+    if (ports.range().size() > settings.subnet().chamberCapacity()) {
+      throw new IllegalArgumentException(
+          "--chamber-subnet "
+              + settings.subnet()
+              + " has addresses for "
+              + settings.subnet().chamberCapacity()
+              + " chambers, fewer than the "
+              + ports.range().size()
+              + " ports of --port-range "
+              + ports.range()
+              + "; use a larger subnet or a smaller range");
+    }
+  }
+
+  /** A bridge network running {@code ip} and {@code nft} through {@code runner}. */
+  public static BridgeNetwork create(
+      BridgeSettings settings,
+      PortAllocator ports,
+      dev.impulse.linux.ProcessCommandRunner runner,
+      Path ip,
+      Path nft) {
+    return new BridgeNetwork(settings, ports, new NetCommands(runner, ip, nft));
+  }
+
+  @Override
+  public void start() {
+    setup.checkSubnetIsFree();
+    BridgeSetup.writeSysctl("ipv4/ip_forward", "1");
+    setup.ensureBridge();
+    // Loopback callers' connections are rerouted onto the bridge (and masqueraded there).
+    BridgeSetup.writeSysctl("ipv4/conf/" + settings.bridge() + "/route_localnet", "1");
+    files = setup.writeSharedFiles();
+    List<Integer> held = ports.held();
+    Map<Integer, InetAddress> forwards = new LinkedHashMap<>();
+    held.forEach(port -> forwards.put(port, chamberAddress(port)));
+    commands.nft(
+        "install the forwarding and filtering rules of bridge " + settings.bridge(),
+        BridgeRules.script(
+            settings.bridge(),
+            settings.subnet(),
+            settings.chamberAddress(),
+            WRAPPER_PORT,
+            forwards));
+    Set<String> strays = setup.strays(new HashSet<>(held));
+    strays.forEach(this::removeLinks);
+    int rebuilt = 0;
+    for (int port : held) {
+      if (!Files.exists(NETNS_DIR.resolve(name(port)))) {
+        build(port, false); // the node rebooted: the chamber will start again in a new one
+        rebuilt++;
+      }
+    }
+    log.info(
+        "bridge {} on {}: {} chamber network(s) kept, {} rebuilt, {} unused removed; {} kept ready",
+        settings.bridge(),
+        settings.subnet(),
+        held.size() - rebuilt,
+        rebuilt,
+        strays.size(),
+        settings.poolSize());
+    if (settings.poolSize() > 0) {
+      refiller = Thread.ofVirtual().name("network-pool").start(this::refill);
+    }
+  }
+
+  @Override
+  public int attach() {
+    lock.lock();
+    try {
+      Integer port = ready.poll();
+      if (port != null) {
+        changed.signalAll();
+        return port;
+      }
+    } finally {
+      lock.unlock();
+    }
+    int port = ports.allocate();
+    try {
+      build(port, true);
+    } catch (RuntimeException e) {
+      abandon(port);
+      throw e;
+    }
+    return port;
+  }
+
+  @Override
+  public boolean reserve(int port) {
+    return ports.reserve(port);
+  }
+
+  @Override
+  public void detach(int port) {
+    remove(port);
+    ports.release(port);
+  }
+
+  @Override
+  public Optional<Path> namespace(int port) {
+    return Optional.of(NETNS_DIR.resolve(name(port)));
+  }
+
+  @Override
+  public InetSocketAddress wrapper(int port) {
+    return new InetSocketAddress(chamberAddress(port), WRAPPER_PORT);
+  }
+
+  @Override
+  public InetSocketAddress wrapperBind(int port) {
+    return new InetSocketAddress("0.0.0.0", WRAPPER_PORT);
+  }
+
+  @Override
+  public Optional<InetAddress> address(int port) {
+    return Optional.of(chamberAddress(port));
+  }
+
+  @Override
+  public Map<String, Path> sharedFiles() {
+    return files;
+  }
+
+  @Override
+  public int inUse() {
+    lock.lock();
+    try {
+      return ports.inUse() - ready.size() - building;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (refiller != null) {
+      try {
+        refiller.join(Duration.ofSeconds(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    List<Integer> unused;
+    lock.lock();
+    try {
+      unused = List.copyOf(ready);
+      ready.clear();
+    } finally {
+      lock.unlock();
+    }
+    unused.forEach(this::abandon);
+    if (ports.inUse() == 0) {
+      // No chamber holds a network: leave nothing of the bridge behind.
+      try {
+        commands.nft(
+            "remove the rules of bridge " + settings.bridge(),
+            BridgeRules.removal(settings.bridge()));
+        if (Files.exists(SYS_NET.resolve(settings.bridge()))) {
+          commands.ip("remove bridge " + settings.bridge(), "link del " + settings.bridge() + "\n");
+        }
+        for (Path file : files.values()) {
+          Files.deleteIfExists(file);
+        }
+        Files.deleteIfExists(settings.filesDir());
+      } catch (RuntimeException | IOException e) {
+        log.warn("bridge {}: could not remove it: {}", settings.bridge(), e.getMessage());
+      }
+    }
+  }
+
+  /** The name of the namespace and the host's veth of the chamber on {@code port}. */
+  String name(int port) {
+    return settings.bridge() + "-" + port;
+  }
+
+  private InetAddress chamberAddress(int port) {
+    return settings.subnet().chamber(port - ports.range().first());
+  }
+
+  /** Makes the namespace of {@code port}: veth on the bridge, address, route, forwarding. */
+  private void build(int port, boolean forward) {
+    String name = name(port);
+    Subnet subnet = settings.subnet();
+    commands.ip(
+        "make network namespace " + name,
+        "netns add "
+            + name
+            + "\n"
+            + "link add "
+            + name
+            + " type veth peer name eth0 netns "
+            + name
+            + "\n"
+            + "link set "
+            + name
+            + " master "
+            + settings.bridge()
+            + " up\n");
+    commands.ipIn(
+        name,
+        "configure network namespace " + name,
+        "link set lo up\n"
+            + "addr add "
+            + chamberAddress(port).getHostAddress()
+            + "/"
+            + subnet.prefix()
+            + " dev eth0\n"
+            + "link set eth0 up\n"
+            + "route add default via "
+            + subnet.gateway().getHostAddress()
+            + "\n");
+    if (forward) {
+      commands.nft(
+          "forward port " + port + " to " + name,
+          BridgeRules.add(settings.bridge(), port, chamberAddress(port), WRAPPER_PORT));
+    }
+  }
+
+  /** Removes the forwarding, veth and namespace of {@code port}, whichever exist. */
+  private void remove(int port) {
+    String name = name(port);
+    commands.nft(
+        "remove the forwarding of port " + port,
+        BridgeRules.remove(settings.bridge(), port, chamberAddress(port), WRAPPER_PORT));
+    removeLinks(name);
+  }
+
+  private void removeLinks(String name) {
+    StringBuilder batch = new StringBuilder();
+    // Deleting the veth first removes both ends now; a namespace is freed by the kernel later.
+    if (Files.exists(SYS_NET.resolve(name))) {
+      batch.append("link del ").append(name).append('\n');
+    }
+    if (Files.exists(NETNS_DIR.resolve(name))) {
+      batch.append("netns del ").append(name).append('\n');
+    }
+    if (!batch.isEmpty()) {
+      commands.ip("remove network namespace " + name, batch.toString());
+    }
+  }
+
+  /** Removes what a failed build left and gives the port back; logs what it cannot remove. */
+  private void abandon(int port) {
+    try {
+      remove(port);
+      ports.release(port);
+    } catch (RuntimeException e) {
+      log.warn(
+          "network of port {}: cannot remove it; its port stays held: {}", port, e.getMessage());
+    }
+  }
+
+  /** Keeps {@code poolSize} namespaces ready; one at a time, off every caller's path. */
+  private void refill() {
+    while (true) {
+      lock.lock();
+      try {
+        while (!closed && ready.size() + building >= settings.poolSize()) {
+          changed.awaitUninterruptibly();
+        }
+        if (closed) {
+          return;
+        }
+        building++;
+      } finally {
+        lock.unlock();
+      }
+      boolean made = false;
+      try {
+        int port = ports.allocate();
+        try {
+          build(port, true);
+          made = true;
+          lock.lock();
+          try {
+            ready.add(port);
+          } finally {
+            lock.unlock();
+          }
+        } catch (RuntimeException e) {
+          log.warn("network pool: {}", e.getMessage());
+          abandon(port);
+        }
+      } catch (PortsExhaustedException e) {
+        // Every port is held: wait until one comes back.
+      } finally {
+        lock.lock();
+        try {
+          building--;
+          if (!made && !closed) {
+            changed.await(RETRY.toMillis(), TimeUnit.MILLISECONDS);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+}

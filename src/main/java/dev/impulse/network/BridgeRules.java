@@ -1,0 +1,172 @@
+package dev.impulse.network;
+
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+
+/**
+ * The nftables rules of a bridge network, as one {@code nft -f} script that replaces the daemon's
+ * two tables atomically. Forwarding is one map lookup ({@code ports}: host port → chamber address
+ * and wrapper port), so adding a chamber adds one element and no rule. What they hold:
+ *
+ * <ul>
+ *   <li>the chamber address's ports in the map reach their chambers, from the host itself (loopback
+ *       callers are masqueraded as the bridge) and, unless the chamber address is loopback, from
+ *       outside;
+ *   <li>chambers reach the outside world, masqueraded as the host;
+ *   <li>dropped: anything from a chamber to the host itself on any of its addresses (only replies
+ *       to connections the host opened pass), to another chamber (bridged or routed), to loopback,
+ *       link-local (cloud metadata services), multicast and reserved addresses, and anything over
+ *       IPv6; and anything from outside to a chamber but forwarded ports and replies.
+ * </ul>
+ *
+ * Pure: {@link BridgeNetwork} runs what this writes.
+ */
+final class BridgeRules {
+  /** Addresses no chamber reaches: "this network", loopback, link-local, multicast, reserved. */
+  static final String UNREACHABLE = "0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/3";
+
+  private BridgeRules() {}
+
+  /** The name of the daemon's tables (one in the inet family, one in the bridge family). */
+  static String table(String bridge) {
+    return "impulse_" + bridge;
+  }
+
+  /** The script that replaces both tables with rules forwarding {@code forwards}. */
+  static String script(
+      String bridge,
+      Subnet subnet,
+      InetAddress chamberAddress,
+      int wrapperPort,
+      Map<Integer, InetAddress> forwards) {
+    String table = table(bridge);
+    String br = quoted(bridge);
+    StringBuilder nft = new StringBuilder();
+    // Creating before deleting makes the delete succeed on a host that has neither table yet.
+    nft.append("table inet ").append(table).append(" {}\n");
+    nft.append("delete table inet ").append(table).append('\n');
+    nft.append("table bridge ").append(table).append(" {}\n");
+    nft.append("delete table bridge ").append(table).append('\n');
+    nft.append("table inet ").append(table).append(" {\n");
+    nft.append("  map ports {\n    type inet_service : ipv4_addr . inet_service\n");
+    if (!forwards.isEmpty()) {
+      StringJoiner elements = new StringJoiner(", ", "    elements = { ", " }\n");
+      new TreeMap<>(forwards)
+          .forEach((port, address) -> elements.add(element(port, address, wrapperPort)));
+      nft.append(elements);
+    }
+    nft.append("  }\n");
+    nft.append("  set unreachable {\n    type ipv4_addr\n    flags interval\n");
+    nft.append("    elements = { ").append(UNREACHABLE).append(" }\n  }\n");
+    // A packet from a chamber addressed to loopback never reaches the host's loopback services,
+    // even with route_localnet on the bridge (which the loopback forwarding needs).
+    chain(
+        nft,
+        "guard",
+        "filter hook prerouting priority raw",
+        "iifname " + br + " ip daddr 127.0.0.0/8 drop",
+        "iifname " + br + " meta nfproto ipv6 drop");
+    String match = match(chamberAddress);
+    if (!chamberAddress.isLoopbackAddress()) {
+      chain(
+          nft,
+          "inbound",
+          "nat hook prerouting priority -100",
+          "iifname != " + br + " " + match + " dnat ip to tcp dport map @ports");
+    }
+    chain(
+        nft, "local", "nat hook output priority -100", match + " dnat ip to tcp dport map @ports");
+    chain(
+        nft,
+        "outbound",
+        "nat hook postrouting priority srcnat",
+        "oifname " + br + " ip saddr 127.0.0.0/8 masquerade",
+        "ip saddr " + subnet + " oifname != " + br + " masquerade");
+    chain(
+        nft,
+        "host",
+        "filter hook input priority filter",
+        "iifname " + br + " ct state established,related accept",
+        "iifname " + br + " drop");
+    chain(
+        nft,
+        "between",
+        "filter hook forward priority filter",
+        "iifname " + br + " oifname " + br + " drop",
+        "iifname " + br + " ip daddr @unreachable drop",
+        "oifname " + br + " ct state established,related accept",
+        "oifname " + br + " ct status dnat accept",
+        "oifname " + br + " drop");
+    nft.append("}\n");
+    // Frames between two chambers' ports of the bridge never pass the IP hooks above.
+    nft.append("table bridge ").append(table).append(" {\n");
+    chain(
+        nft,
+        "between",
+        "filter hook forward priority filter",
+        "iifname " + quoted(bridge + "-*") + " drop");
+    nft.append("}\n");
+    return nft.toString();
+  }
+
+  /** The script that removes both tables. */
+  static String removal(String bridge) {
+    String table = table(bridge);
+    return "table inet "
+        + table
+        + " {}\ndelete table inet "
+        + table
+        + "\ntable bridge "
+        + table
+        + " {}\ndelete table bridge "
+        + table
+        + "\n";
+  }
+
+  /** Adds the forwarding of {@code port}. */
+  static String add(String bridge, int port, InetAddress address, int wrapperPort) {
+    return "add element inet "
+        + table(bridge)
+        + " ports { "
+        + element(port, address, wrapperPort)
+        + " }\n";
+  }
+
+  /** Removes the forwarding of {@code port}; adding it first makes removal repeatable. */
+  static String remove(String bridge, int port, InetAddress address, int wrapperPort) {
+    return add(bridge, port, address, wrapperPort)
+        + "delete element inet "
+        + table(bridge)
+        + " ports { "
+        + port
+        + " }\n";
+  }
+
+  private static String match(InetAddress chamberAddress) {
+    return chamberAddress.isAnyLocalAddress()
+        ? "fib daddr type local"
+        : "ip daddr " + chamberAddress.getHostAddress();
+  }
+
+  private static String element(int port, InetAddress address, int wrapperPort) {
+    return port + " : " + address.getHostAddress() + " . " + wrapperPort;
+  }
+
+  private static String quoted(String name) {
+    return "\"" + name + "\"";
+  }
+
+  private static void chain(StringBuilder nft, String name, String hook, String... rules) {
+    nft.append("  chain ")
+        .append(name)
+        .append(" {\n    type ")
+        .append(hook)
+        .append("; policy accept;\n");
+    for (String rule : rules) {
+      nft.append("    ").append(rule).append('\n');
+    }
+    nft.append("  }\n");
+  }
+}

@@ -1,0 +1,66 @@
+package dev.impulse.network;
+
+import dev.impulse.linux.CommandResult;
+import dev.impulse.linux.ProcessCommandRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs iproute2's {@code ip} and nftables' {@code nft} with a batch of commands on stdin, one
+ * process per batch (about 3 ms each here), and turns a failure into a {@link NetworkException}
+ * that quotes the program's error.
+ */
+final class NetCommands {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final ProcessCommandRunner runner;
+  private final Path ip;
+  private final Path nft;
+
+  NetCommands(ProcessCommandRunner runner, Path ip, Path nft) {
+    this.runner = runner;
+    this.ip = ip;
+    this.nft = nft;
+  }
+
+  /** {@code ip -batch -} in the host's network namespace. */
+  void ip(String what, String batch) {
+    check(what, runner.run(List.of(ip.toString(), "-batch", "-"), batch, TIMEOUT));
+  }
+
+  /** {@code ip -n NAMESPACE -batch -}. */
+  void ipIn(String namespace, String what, String batch) {
+    check(what, runner.run(List.of(ip.toString(), "-n", namespace, "-batch", "-"), batch, TIMEOUT));
+  }
+
+  /** {@code nft -f -}: the whole script is one transaction. */
+  void nft(String what, String script) {
+    check(what, runner.run(List.of(nft.toString(), "-f", "-"), script, TIMEOUT));
+  }
+
+  /** {@code ip ARGS}, its output. */
+  String ipOutput(String what, List<String> args) {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(ip.toString());
+    command.addAll(args);
+    CommandResult result = runner.run(command, null, TIMEOUT);
+    check(what, result);
+    return result.stdout();
+  }
+
+  private static void check(String what, CommandResult result) {
+    if (!result.succeeded()) {
+      String error = result.stderr().isBlank() ? result.stdout() : result.stderr();
+      throw new NetworkException(
+          "cannot "
+              + what
+              + ": "
+              + result.command().getFirst()
+              + " failed (exit "
+              + result.exitCode()
+              + "): "
+              + error.strip().lines().limit(5).toList());
+    }
+  }
+}
