@@ -39,12 +39,14 @@ public final class BridgeNetwork implements ChamberNetwork {
   private static final Path NETNS_DIR = BridgeSetup.NETNS_DIR;
   private static final Path SYS_NET = BridgeSetup.SYS_NET;
   private static final Duration RETRY = Duration.ofSeconds(1);
+  private static final Duration BUILD_WAIT = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(BridgeNetwork.class);
 
   private final BridgeSettings settings;
   private final PortAllocator ports;
   private final NetCommands commands;
   private final BridgeSetup setup;
+  private final ChamberNamespaces namespaces;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Integer> ready = new ArrayDeque<>();
@@ -58,6 +60,7 @@ public final class BridgeNetwork implements ChamberNetwork {
     this.ports = ports;
     this.commands = commands;
     this.setup = new BridgeSetup(settings, commands);
+    this.namespaces = new ChamberNamespaces(settings, ports.range(), commands);
     if (ports.range().size() > settings.subnet().chamberCapacity()) {
       throw new IllegalArgumentException(
           "--chamber-subnet "
@@ -92,7 +95,7 @@ public final class BridgeNetwork implements ChamberNetwork {
     files = setup.writeSharedFiles();
     List<Integer> held = ports.held();
     Map<Integer, InetAddress> forwards = new LinkedHashMap<>();
-    held.forEach(port -> forwards.put(port, chamberAddress(port)));
+    held.forEach(port -> forwards.put(port, namespaces.address(port)));
     commands.nft(
         "install the forwarding and filtering rules of bridge " + settings.bridge(),
         BridgeRules.script(
@@ -102,13 +105,29 @@ public final class BridgeNetwork implements ChamberNetwork {
             WRAPPER_PORT,
             forwards));
     Set<String> strays = setup.strays(new HashSet<>(held));
-    strays.forEach(this::removeLinks);
+    strays.forEach(namespaces::removeLinks);
     int rebuilt = 0;
+    StringBuilder reattach = new StringBuilder();
     for (int port : held) {
-      if (!Files.exists(NETNS_DIR.resolve(name(port)))) {
-        build(port, false); // the node rebooted: the chamber will start again in a new one
+      String name = name(port);
+      if (Files.exists(NETNS_DIR.resolve(name)) && Files.exists(SYS_NET.resolve(name))) {
+        // A running chamber keeps its namespace; its veth goes (back) on the bridge, which may be
+        // new if someone removed it.
+        reattach
+            .append("link set ")
+            .append(name)
+            .append(" master ")
+            .append(settings.bridge())
+            .append(" up\n");
+      } else {
+        // The node rebooted (or half of it was removed): the chamber starts again in a new one.
+        namespaces.removeLinks(name);
+        namespaces.build(port, false);
         rebuilt++;
       }
+    }
+    if (!reattach.isEmpty()) {
+      commands.ip("put the chambers' veths on bridge " + settings.bridge(), reattach.toString());
     }
     log.info(
         "bridge {} on {}: {} chamber network(s) kept, {} rebuilt, {} unused removed; {} kept ready",
@@ -125,24 +144,52 @@ public final class BridgeNetwork implements ChamberNetwork {
 
   @Override
   public int attach() {
-    lock.lock();
-    try {
-      Integer port = ready.poll();
-      if (port != null) {
-        changed.signalAll();
-        return port;
-      }
-    } finally {
-      lock.unlock();
+    Integer ready = takeReady(false);
+    if (ready != null) {
+      return ready;
     }
-    int port = ports.allocate();
+    int port;
     try {
-      build(port, true);
+      port = ports.allocate();
+    } catch (PortsExhaustedException e) {
+      // The pool may be making a namespace with the last free port: wait for it.
+      ready = takeReady(true);
+      if (ready == null) {
+        throw e;
+      }
+      return ready;
+    }
+    try {
+      namespaces.build(port, true);
     } catch (RuntimeException e) {
       abandon(port);
       throw e;
     }
     return port;
+  }
+
+  /**
+   * A ready namespace's port, or null; with {@code awaitBuilding}, waits (at most {@link
+   * #BUILD_WAIT}) for those the pool is making.
+   */
+  private Integer takeReady(boolean awaitBuilding) {
+    lock.lock();
+    try {
+      long left = BUILD_WAIT.toNanos();
+      while (ready.isEmpty() && awaitBuilding && building > 0 && left > 0) {
+        left = changed.awaitNanos(left);
+      }
+      Integer port = ready.poll();
+      if (port != null) {
+        changed.signalAll();
+      }
+      return port;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -152,7 +199,7 @@ public final class BridgeNetwork implements ChamberNetwork {
 
   @Override
   public void detach(int port) {
-    remove(port);
+    namespaces.remove(port);
     ports.release(port);
   }
 
@@ -163,7 +210,7 @@ public final class BridgeNetwork implements ChamberNetwork {
 
   @Override
   public InetSocketAddress wrapper(int port) {
-    return new InetSocketAddress(chamberAddress(port), WRAPPER_PORT);
+    return new InetSocketAddress(namespaces.address(port), WRAPPER_PORT);
   }
 
   @Override
@@ -173,7 +220,7 @@ public final class BridgeNetwork implements ChamberNetwork {
 
   @Override
   public Optional<InetAddress> address(int port) {
-    return Optional.of(chamberAddress(port));
+    return Optional.of(namespaces.address(port));
   }
 
   @Override
@@ -237,79 +284,13 @@ public final class BridgeNetwork implements ChamberNetwork {
 
   /** The name of the namespace and the host's veth of the chamber on {@code port}. */
   String name(int port) {
-    return settings.bridge() + "-" + port;
-  }
-
-  private InetAddress chamberAddress(int port) {
-    return settings.subnet().chamber(port - ports.range().first());
-  }
-
-  /** Makes the namespace of {@code port}: veth on the bridge, address, route, forwarding. */
-  private void build(int port, boolean forward) {
-    String name = name(port);
-    Subnet subnet = settings.subnet();
-    commands.ip(
-        "make network namespace " + name,
-        "netns add "
-            + name
-            + "\n"
-            + "link add "
-            + name
-            + " type veth peer name eth0 netns "
-            + name
-            + "\n"
-            + "link set "
-            + name
-            + " master "
-            + settings.bridge()
-            + " up\n");
-    commands.ipIn(
-        name,
-        "configure network namespace " + name,
-        "link set lo up\n"
-            + "addr add "
-            + chamberAddress(port).getHostAddress()
-            + "/"
-            + subnet.prefix()
-            + " dev eth0\n"
-            + "link set eth0 up\n"
-            + "route add default via "
-            + subnet.gateway().getHostAddress()
-            + "\n");
-    if (forward) {
-      commands.nft(
-          "forward port " + port + " to " + name,
-          BridgeRules.add(settings.bridge(), port, chamberAddress(port), WRAPPER_PORT));
-    }
-  }
-
-  /** Removes the forwarding, veth and namespace of {@code port}, whichever exist. */
-  private void remove(int port) {
-    String name = name(port);
-    commands.nft(
-        "remove the forwarding of port " + port,
-        BridgeRules.remove(settings.bridge(), port, chamberAddress(port), WRAPPER_PORT));
-    removeLinks(name);
-  }
-
-  private void removeLinks(String name) {
-    StringBuilder batch = new StringBuilder();
-    // Deleting the veth first removes both ends now; a namespace is freed by the kernel later.
-    if (Files.exists(SYS_NET.resolve(name))) {
-      batch.append("link del ").append(name).append('\n');
-    }
-    if (Files.exists(NETNS_DIR.resolve(name))) {
-      batch.append("netns del ").append(name).append('\n');
-    }
-    if (!batch.isEmpty()) {
-      commands.ip("remove network namespace " + name, batch.toString());
-    }
+    return namespaces.name(port);
   }
 
   /** Removes what a failed build left and gives the port back; logs what it cannot remove. */
   private void abandon(int port) {
     try {
-      remove(port);
+      namespaces.remove(port);
       ports.release(port);
     } catch (RuntimeException e) {
       log.warn(
@@ -336,11 +317,12 @@ public final class BridgeNetwork implements ChamberNetwork {
       try {
         int port = ports.allocate();
         try {
-          build(port, true);
+          namespaces.build(port, true);
           made = true;
           lock.lock();
           try {
             ready.add(port);
+            changed.signalAll();
           } finally {
             lock.unlock();
           }
@@ -354,6 +336,7 @@ public final class BridgeNetwork implements ChamberNetwork {
         lock.lock();
         try {
           building--;
+          changed.signalAll();
           if (!made && !closed) {
             changed.await(RETRY.toMillis(), TimeUnit.MILLISECONDS);
           }

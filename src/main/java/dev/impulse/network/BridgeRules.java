@@ -134,11 +134,21 @@ final class BridgeRules {
         + " }\n";
   }
 
-  /** Removes the forwarding of {@code port}; adding it first makes removal repeatable. */
+  /**
+   * Removes the forwarding of {@code port}. Adding the table, map and element first makes removal
+   * repeatable, and work before {@link #script} ran (a tear-down during recovery, after a reboot).
+   */
   static String remove(String bridge, int port, InetAddress address, int wrapperPort) {
-    return add(bridge, port, address, wrapperPort)
+    String table = table(bridge);
+    return "add table inet "
+        + table
+        + "\n"
+        + "add map inet "
+        + table
+        + " ports { type inet_service : ipv4_addr . inet_service; }\n"
+        + add(bridge, port, address, wrapperPort)
         + "delete element inet "
-        + table(bridge)
+        + table
         + " ports { "
         + port
         + " }\n";

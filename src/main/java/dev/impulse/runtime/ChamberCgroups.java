@@ -94,10 +94,24 @@ public final class ChamberCgroups {
 
   /** How many times the kernel's OOM killer acted in the chamber's memory cgroup (0 if unknown). */
   public long oomKills(String path) {
-    Path file =
-        unified()
-            ? root.resolve(relative(path)).resolve("memory.events")
-            : root.resolve("memory").resolve(relative(path)).resolve("memory.oom_control");
+    if (unified()) {
+      return oomKills(root.resolve(relative(path)).resolve("memory.events")); // hierarchical
+    }
+    // cgroup v1 counts a kill only in the cgroup whose limit was hit: the chamber's, its
+    // container's or its monitor's, whichever ran out first.
+    Path chamber = root.resolve("memory").resolve(relative(path));
+    long kills = oomKills(chamber.resolve("memory.oom_control"));
+    try (var children = Files.list(chamber)) {
+      for (Path child : children.filter(Files::isDirectory).toList()) {
+        kills += oomKills(child.resolve("memory.oom_control"));
+      }
+    } catch (IOException e) {
+      // gone with the chamber: what was counted stands
+    }
+    return kills;
+  }
+
+  private static long oomKills(Path file) {
     try {
       for (String line : Files.readAllLines(file)) {
         if (line.startsWith("oom_kill ")) {

@@ -10,6 +10,7 @@ import dev.impulse.testing.EventStream;
 import dev.impulse.testing.Functions;
 import dev.impulse.testing.Http;
 import dev.impulse.testing.ImportGate;
+import dev.impulse.testing.InternetFixture;
 import dev.impulse.testing.Runc;
 import dev.impulse.testing.RuncHold;
 import java.io.IOException;
@@ -74,9 +75,10 @@ class RecoveryIT {
       java.util.function.ToIntFunction<DaemonFixture> stop, int exitCode, String how)
       throws Exception {
     try (RuncHold runc = RuncHold.create();
+        InternetFixture internet = new InternetFixture();
         DaemonFixture impulse =
             DaemonFixture.startProcess(options(40).withArgs("--runc", runc.binary().toString()));
-        ImportGate gate = new ImportGate()) {
+        ImportGate gate = new ImportGate(internet)) {
       try {
         chambersOutliveTheDaemon(impulse, runc, gate, stop, exitCode, how);
       } finally {
@@ -94,7 +96,7 @@ class RecoveryIT {
       String how)
       throws Exception {
     impulse.upload("sampleapp", "1.0.0", Functions.sample());
-    impulse.upload("held", "1", Functions.importHeldAtGate(gate.port()));
+    impulse.upload("held", "1", Functions.importHeldAtGate(gate.host(), gate.port()));
     Map<String, Identity> survivors = new HashMap<>();
     for (int i = 0; i < 20; i++) {
       JsonNode chamber = impulse.create("sampleapp", "1.0.0", i % 2 == 0 ? "python3.9" : "python3");
@@ -274,6 +276,7 @@ class RecoveryIT {
         }
       }
       dev.impulse.linux.FileTrees.deleteRecursively(impulse.runDir());
+      impulse.removeNetwork();
 
       impulse.restart();
       JsonNode lost = impulse.chamber(plain);

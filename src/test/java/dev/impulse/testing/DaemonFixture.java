@@ -723,6 +723,50 @@ public final class DaemonFixture implements AutoCloseable {
     return bridge;
   }
 
+  /**
+   * Removes the daemon's network as a reboot would: its chambers' namespaces and veths, the bridge
+   * and the nftables tables. Call with the daemon stopped.
+   */
+  public void removeNetwork() {
+    List<String> batch = new ArrayList<>();
+    for (String dir : List.of("/sys/class/net", "/run/netns")) {
+      try (java.util.stream.Stream<Path> entries = Files.list(Path.of(dir))) {
+        for (Path entry : entries.toList()) {
+          String name = entry.getFileName().toString();
+          if (name.matches(bridge + "-\\d+") || name.equals(bridge)) {
+            batch.add(dir.startsWith("/run") ? "netns del " + name : "link del " + name);
+          }
+        }
+      } catch (IOException e) {
+        // nothing there
+      }
+    }
+    run(List.of("ip", "-force", "-batch", "-"), String.join("\n", batch) + "\n");
+    for (String family : List.of("inet", "bridge")) {
+      run(List.of("nft", "delete", "table", family, "impulse_" + bridge), "");
+    }
+  }
+
+  private static void run(List<String> command, String input) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().close();
+      p.getInputStream().readAllBytes();
+      p.waitFor();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The bridge's own address: the chambers' gateway, an address of the host. */
+  public String gateway() {
+    String[] octets = subnet.substring(0, subnet.indexOf('/')).split("\\.");
+    return octets[0] + "." + octets[1] + "." + octets[2] + "." + (Integer.parseInt(octets[3]) + 1);
+  }
+
   static void sleep(long millis) {
     try {
       Thread.sleep(millis);

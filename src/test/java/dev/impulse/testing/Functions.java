@@ -77,7 +77,7 @@ public final class Functions {
         calls = 0
 
         def listening():
-            # The chamber shares the host's network: /proc/net/tcp lists the wrapper's socket.
+            # /proc/net/tcp lists the sockets of the chamber's network, the wrapper's among them.
             suffix = ":%04X" % PORT
             with open("/proc/net/tcp") as table:
                 for line in table.readlines()[1:]:
@@ -108,12 +108,12 @@ public final class Functions {
    * with its container running and its wrapper not yet listening. Answers calls with its chamber's
    * id.
    */
-  public static byte[] importHeldAtGate(int gatePort) {
+  public static byte[] importHeldAtGate(String gateHost, int gatePort) {
     return Tars.function(
         """
         import os, socket
 
-        with socket.create_connection(("127.0.0.1", %d), timeout=10) as gate:
+        with socket.create_connection(("%s", %d), timeout=10) as gate:
             gate.settimeout(None)
             gate.sendall(os.environ["SKYHOOK_CHAMBER_ID"].encode() + b"\\n")
             gate.recv(1)
@@ -121,7 +121,7 @@ public final class Functions {
         def skyhook(request, meta):
             return {"chamber": meta["chamber_id"]}
         """
-            .formatted(gatePort));
+            .formatted(gateHost, gatePort));
   }
 
   /** Allocates {"mb": N} megabytes on a call, and keeps them. */
@@ -246,6 +246,93 @@ public final class Functions {
                 "setuidRoot": attempt(lambda: os.setuid(0)),
                 "bindPrivilegedPort": attempt(bind(1023)),
                 "inotifyInstances": hoard_inotify(),
+            }
+        """);
+  }
+
+  /**
+   * A hostile tenant's network probe: for each target in the request it tries and reports what
+   * happened. {@code tcp}: [[host, port], ...] → "connected", "timeout" or the error's name; {@code
+   * http}: [url, ...] → the body or the error; {@code resolve}: [name, ...] → the IPv4 addresses or
+   * the error; {@code abstract}: [name, ...] → connecting to the abstract Unix socket; {@code
+   * hold}: [port, ...] → binds and listens on 0.0.0.0:port inside its own namespace and keeps the
+   * sockets; {@code files}: [path, ...] → their text. Every attempt gives up after 1.5 s.
+   */
+  public static byte[] networkProbe() {
+    return Tars.function(
+        """
+        import errno, socket, urllib.request
+
+        held = []
+
+        def outcome(action):
+            try:
+                result = action()
+                return "connected" if result is None else result
+            except socket.timeout:
+                return "timeout"
+            except OSError as e:
+                if e.errno is None and isinstance(getattr(e, "reason", None), OSError):
+                    e = e.reason
+                if isinstance(e, socket.timeout):
+                    return "timeout"
+                return errno.errorcode.get(e.errno, str(e))
+            except Exception as e:
+                return type(e).__name__ + ": " + str(e)
+
+        def tcp(host, port):
+            def run():
+                s = socket.create_connection((host, port), timeout=1.5)
+                s.close()
+            return run
+
+        def http(url):
+            def run():
+                with urllib.request.urlopen(url, timeout=1.5) as r:
+                    return r.read(200).decode()
+            return run
+
+        def resolve(name):
+            def run():
+                infos = socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_STREAM)
+                return sorted({i[4][0] for i in infos})
+            return run
+
+        def abstract(name):
+            def run():
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(1.5)
+                try:
+                    s.connect("\\0" + name)
+                finally:
+                    s.close()
+            return run
+
+        def hold(port):
+            def run():
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("0.0.0.0", port))
+                s.listen(1)
+                held.append(s)
+                return "held"
+            return run
+
+        def read(path):
+            def run():
+                with open(path) as f:
+                    return f.read(2000)
+            return run
+
+        def skyhook(request, meta):
+            return {
+                "tcp": {"%s:%s" % (h, p): outcome(tcp(h, p)) for h, p in request.get("tcp", [])},
+                "http": {u: outcome(http(u)) for u in request.get("http", [])},
+                "resolve": {n: outcome(resolve(n)) for n in request.get("resolve", [])},
+                "abstract": {n: outcome(abstract(n)) for n in request.get("abstract", [])},
+                "hold": {str(p): outcome(hold(p)) for p in request.get("hold", [])},
+                "files": {f: outcome(read(f)) for f in request.get("files", [])},
+                "whoami": meta["chamber_id"],
             }
         """);
   }

@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Holds the starts of chambers running {@link Functions#importHeldAtGate}: each guest's import
  * connects here, says its chamber's id and waits until the gate opens. So a test knows which starts
- * are under way, and that they stay so until it says otherwise. Listens on the loopback only;
- * closing it opens the gate for any guest still waiting.
+ * are under way, and that they stay so until it says otherwise. Listens in a test's own "internet"
+ * namespace (a chamber reaches nothing of the host); closing it opens the gate for any guest still
+ * waiting.
  */
 public final class ImportGate implements AutoCloseable {
   private final ServerSocket server;
@@ -28,13 +29,17 @@ public final class ImportGate implements AutoCloseable {
   private final List<Socket> waiting = new ArrayList<>();
   private boolean open;
 
-  public ImportGate() {
-    try {
-      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private final InetAddress address;
+
+  public ImportGate(InternetFixture internet) {
+    this.address = internet.address();
+    server = internet.inside(() -> new ServerSocket(0, 50, address));
     acceptor = Thread.ofVirtual().name("import-gate").start(this::accept);
+  }
+
+  /** The address the guests connect to. */
+  public String host() {
+    return address.getHostAddress();
   }
 
   /** The port the guests connect to. */

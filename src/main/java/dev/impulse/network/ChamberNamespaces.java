@@ -1,0 +1,97 @@
+package dev.impulse.network;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Makes and removes one chamber's network: the namespace {@code /run/netns/<bridge>-<port>}, a veth
+ * pair ({@code <bridge>-<port>} on the bridge, {@code eth0} inside) with the port's address and a
+ * default route through the bridge, and the forwarding of the port. Each is two {@code ip} batches
+ * and one {@code nft} transaction; removal skips what is already gone.
+ */
+final class ChamberNamespaces {
+  private static final Path NETNS_DIR = BridgeSetup.NETNS_DIR;
+  private static final Path SYS_NET = BridgeSetup.SYS_NET;
+
+  private final BridgeSettings settings;
+  private final PortRange range;
+  private final NetCommands commands;
+
+  ChamberNamespaces(BridgeSettings settings, PortRange range, NetCommands commands) {
+    this.settings = settings;
+    this.range = range;
+    this.commands = commands;
+  }
+
+  /** The name of the namespace and the host's veth of the chamber on {@code port}. */
+  String name(int port) {
+    return settings.bridge() + "-" + port;
+  }
+
+  InetAddress address(int port) {
+    return settings.subnet().chamber(port - range.first());
+  }
+
+  /** Makes the namespace of {@code port}: veth on the bridge, address, route, forwarding. */
+  void build(int port, boolean forward) {
+    String name = name(port);
+    Subnet subnet = settings.subnet();
+    commands.ip(
+        "make network namespace " + name,
+        "netns add "
+            + name
+            + "\n"
+            + "link add "
+            + name
+            + " type veth peer name eth0 netns "
+            + name
+            + "\n"
+            + "link set "
+            + name
+            + " master "
+            + settings.bridge()
+            + " up\n");
+    commands.ipIn(
+        name,
+        "configure network namespace " + name,
+        "link set lo up\n"
+            + "addr add "
+            + address(port).getHostAddress()
+            + "/"
+            + subnet.prefix()
+            + " dev eth0\n"
+            + "link set eth0 up\n"
+            + "route add default via "
+            + subnet.gateway().getHostAddress()
+            + "\n");
+    if (forward) {
+      commands.nft(
+          "forward port " + port + " to " + name,
+          BridgeRules.add(settings.bridge(), port, address(port), BridgeNetwork.WRAPPER_PORT));
+    }
+  }
+
+  /** Removes the forwarding, veth and namespace of {@code port}, whichever exist. */
+  void remove(int port) {
+    String name = name(port);
+    commands.nft(
+        "remove the forwarding of port " + port,
+        BridgeRules.remove(settings.bridge(), port, address(port), BridgeNetwork.WRAPPER_PORT));
+    removeLinks(name);
+  }
+
+  void removeLinks(String name) {
+    StringBuilder batch = new StringBuilder();
+    // Deleting the veth first removes both ends now; a namespace is freed by the kernel later.
+    if (Files.exists(SYS_NET.resolve(name))) {
+      batch.append("link del ").append(name).append('\n');
+    }
+    if (Files.exists(NETNS_DIR.resolve(name))) {
+      batch.append("netns del ").append(name).append('\n');
+    }
+    if (!batch.isEmpty()) {
+      commands.ip("remove network namespace " + name, batch.toString());
+    }
+  }
+}
