@@ -151,11 +151,12 @@ final class RawContainer implements AutoCloseable {
         List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
         envVars,
         binds,
-        new ResourceLimits(256L << 20, 512, OptionalDouble.empty()),
+        // impulse's defaults: --memory-mb 256 plus --disk-mb 256, the /tmp whose pages it pays for
+        new ResourceLimits((256L + 256L) << 20, 512, OptionalDouble.empty()),
         "/" + env.cgroupParent + "-raw/" + id,
         Map.of(),
         UID_BASE + port,
-        128L << 20,
+        256L << 20,
         java.util.Optional.empty()); // raw runc on the host's network, as impulse's --network host
   }
 

@@ -8,12 +8,14 @@ import java.util.Objects;
  * Daemon-wide chamber settings and defaults, validated once at start-up.
  *
  * @param bindAddress the address each wrapper binds its port on
- * @param memoryBytes the default memory limit
+ * @param memoryBytes the default memory for a chamber's function
  * @param pids the default limit of processes and threads
  * @param cpus the default CPU limit (cores)
+ * @param diskBytes the default size of what a chamber's function may write ({@code /tmp})
  * @param maxMemoryBytes the most memory a chamber may ask for
  * @param maxCpus the most CPU a chamber may ask for (cores)
  * @param maxPids the most processes and threads a chamber may ask for
+ * @param maxDiskBytes the most disk a chamber may ask for
  * @param startupTimeout the default time from container start to readiness
  * @param stopGrace how long a destroyed chamber gets between SIGTERM and SIGKILL
  * @param cgroupParent the cgroup every chamber's cgroup is made under
@@ -30,9 +32,11 @@ public record ChamberSettings(
     long memoryBytes,
     long pids,
     double cpus,
+    long diskBytes,
     long maxMemoryBytes,
     double maxCpus,
     long maxPids,
+    long maxDiskBytes,
     Duration startupTimeout,
     Duration stopGrace,
     String cgroupParent,
@@ -53,7 +57,10 @@ public record ChamberSettings(
     if (!cgroupParent.matches("[a-zA-Z0-9._-]+")) {
       throw new IllegalArgumentException("cgroup parent must be a plain name: " + cgroupParent);
     }
-    if (memoryBytes > maxMemoryBytes || cpus > maxCpus || pids > maxPids) {
+    if (memoryBytes > maxMemoryBytes
+        || cpus > maxCpus
+        || pids > maxPids
+        || diskBytes > maxDiskBytes) {
       throw new IllegalArgumentException("a default limit is over its maximum");
     }
     if (endedRetained < 1) {

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * @param version the function's version
  * @param runtime the runtime name or alias (checked against the catalog when a chamber is made)
  * @param env extra environment variables for the function
- * @param memoryMb memory limit in MiB
+ * @param memoryMb memory for the function itself, in MiB
+ * @param diskMb size in MiB of what the function may write: its {@code /tmp}, also its home
  * @param cpus CPU limit as a fraction of one core
  * @param pids limit of processes and threads
  * @param startupTimeoutMs time from container start to readiness
@@ -37,6 +38,7 @@ public record ChamberSpec(
     String runtime,
     Map<String, String> env,
     OptionalLong memoryMb,
+    OptionalLong diskMb,
     OptionalDouble cpus,
     OptionalLong pids,
     OptionalLong startupTimeoutMs,
@@ -48,6 +50,8 @@ public record ChamberSpec(
   static final int MAX_ENV_BYTES = 64 * 1024;
   static final long MIN_MEMORY_MB = 16;
   static final long MAX_MEMORY_MB = 1024 * 1024;
+  static final long MIN_DISK_MB = 16;
+  static final long MAX_DISK_MB = 1024 * 1024;
   static final double MIN_CPUS = 0.01;
   static final double MAX_CPUS = 1024;
   static final long MIN_PIDS = 16;
@@ -64,6 +68,7 @@ public record ChamberSpec(
           "runtime",
           "env",
           "memoryMb",
+          "diskMb",
           "cpus",
           "pids",
           "startupTimeoutMs",
@@ -82,6 +87,7 @@ public record ChamberSpec(
     env = Map.copyOf(env);
     checkEnv(env);
     memoryMb.ifPresent(v -> bound("memoryMb", v, MIN_MEMORY_MB, MAX_MEMORY_MB));
+    diskMb.ifPresent(v -> bound("diskMb", v, MIN_DISK_MB, MAX_DISK_MB));
     cpus.ifPresent(v -> {
       if (!(v >= MIN_CPUS && v <= MAX_CPUS)) {
         throw new InvalidSpecException(
@@ -104,6 +110,7 @@ public record ChamberSpec(
         version,
         runtime,
         Map.of(),
+        OptionalLong.empty(),
         OptionalLong.empty(),
         OptionalDouble.empty(),
         OptionalLong.empty(),
@@ -136,6 +143,7 @@ public record ChamberSpec(
         requiredString(given, "runtime"),
         givenEnv(given),
         optionalLong(given, "memoryMb"),
+        optionalLong(given, "diskMb"),
         optionalDouble(given, "cpus"),
         optionalLong(given, "pids"),
         optionalLong(given, "startupTimeoutMs"),
@@ -279,6 +287,7 @@ public record ChamberSpec(
       given.put("env", new TreeMap<>(env));
     }
     memoryMb.ifPresent(v -> given.put("memoryMb", v));
+    diskMb.ifPresent(v -> given.put("diskMb", v));
     cpus.ifPresent(v -> given.put("cpus", v));
     pids.ifPresent(v -> given.put("pids", v));
     startupTimeoutMs.ifPresent(v -> given.put("startupTimeoutMs", v));

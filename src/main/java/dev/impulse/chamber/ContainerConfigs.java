@@ -17,6 +17,12 @@ import java.util.Map;
 /**
  * What a chamber's container is made of, decided from its spec and the daemon's settings: its
  * config (command, environment, mounts, limits, labels), its cgroup and its startup timeout. Pure.
+ *
+ * <p>A chamber's disk is memory: the only place its function may write is {@code /tmp} (also its
+ * {@code HOME}), a tmpfs of exactly {@link #diskBytes} whose pages are charged to the chamber's
+ * memory cgroup. That cgroup is therefore limited to memory plus disk ({@link #limits}): a full
+ * {@code /tmp} is {@code ENOSPC} inside the chamber, never an OOM kill, and leaves the function its
+ * whole memory; the host never holds more than the two together for it.
  */
 final class ContainerConfigs {
   /**
@@ -25,12 +31,6 @@ final class ContainerConfigs {
    * are), so per-user kernel limits and keyrings are never shared with the host or another chamber.
    */
   static final int CHAMBER_UID_BASE = 2_000_000_000;
-
-  /**
-   * The most a chamber's {@code /tmp} may hold; at most half its memory, which its pages count
-   * against.
-   */
-  static final long MAX_TMP_BYTES = 256L << 20;
 
   /** Labels on every container; {@code runc state} reports them back. */
   static final String LABEL_PREFIX = "dev.impulse.";
@@ -54,7 +54,7 @@ final class ContainerConfigs {
     ChamberSpec spec = chamber.spec();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    env.put("HOME", "/tmp"); // the only writable place
+    env.put("HOME", "/tmp"); // the only writable place, of diskMb
     env.put("LANG", "C.UTF-8");
     env.put("PYTHONUNBUFFERED", "1");
     env.put("PYTHONDONTWRITEBYTECODE", "1");
@@ -94,7 +94,7 @@ final class ContainerConfigs {
         ChamberCgroups.containerPath(cgroup(chamber.id())),
         labels,
         uid(chamber),
-        Math.min(MAX_TMP_BYTES, limits(spec).memoryBytes() / 2),
+        diskBytes(spec),
         network.namespace(chamber.port()));
   }
 
@@ -103,14 +103,22 @@ final class ContainerConfigs {
     return CHAMBER_UID_BASE + chamber.port();
   }
 
-  /** The spec's limits, the daemon's defaults where the spec has none. */
+  /**
+   * The spec's limits, the daemon's defaults where the spec has none. The memory limit is the
+   * function's memory plus its disk, whose pages the same cgroup pays for.
+   */
   ResourceLimits limits(ChamberSpec spec) {
+    long memoryBytes =
+        spec.memoryMb().isPresent() ? spec.memoryMb().getAsLong() << 20 : settings.memoryBytes();
     return new ResourceLimits(
-        spec.memoryMb().isPresent()
-            ? spec.memoryMb().getAsLong() * 1024 * 1024
-            : settings.memoryBytes(),
+        memoryBytes + diskBytes(spec),
         spec.pids().orElse(settings.pids()),
         java.util.OptionalDouble.of(spec.cpus().orElse(settings.cpus())));
+  }
+
+  /** The size of the chamber's {@code /tmp}: its spec's {@code diskMb}, or the daemon's default. */
+  long diskBytes(ChamberSpec spec) {
+    return spec.diskMb().isPresent() ? spec.diskMb().getAsLong() << 20 : settings.diskBytes();
   }
 
   /** The spec's startup timeout, or the daemon's default. */

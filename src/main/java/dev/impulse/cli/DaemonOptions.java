@@ -8,11 +8,13 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The daemon's settings as command-line options, each with an environment variable of the same name
- * ({@code --data-dir} and {@code IMPULSE_DATA_DIR}) and the default of {@link Defaults}.
+ * ({@code --data-dir} and {@code IMPULSE_DATA_DIR}) and the default of {@link Defaults}; a
+ * chamber's default limits and their maxima are in {@link ChamberLimitOptions}.
  */
 final class DaemonOptions {
   @Option(
@@ -111,42 +113,7 @@ final class DaemonOptions {
       description = "Address chambers bind their port on (default: ${DEFAULT-VALUE})")
   String chamberAddress;
 
-  @Option(
-      names = "--memory-mb",
-      defaultValue = "${env:IMPULSE_MEMORY_MB:-" + Defaults.MEMORY_MB + "}",
-      description = "Default memory limit per chamber, MiB (default: ${DEFAULT-VALUE})")
-  long memoryMb;
-
-  @Option(
-      names = "--pids",
-      defaultValue = "${env:IMPULSE_PIDS:-" + Defaults.PIDS + "}",
-      description = "Default process and thread limit per chamber (default: ${DEFAULT-VALUE})")
-  long pids;
-
-  @Option(
-      names = "--cpus",
-      defaultValue = "${env:IMPULSE_CPUS:-" + Defaults.CPUS + "}",
-      description = "Default CPU limit per chamber, cores (default: ${DEFAULT-VALUE})")
-  double cpus;
-
-  @Option(
-      names = "--max-memory-mb",
-      defaultValue = "${env:IMPULSE_MAX_MEMORY_MB:-}",
-      description = "Most memory a chamber may ask for, MiB (default: 3/4 of the machine's)")
-  String maxMemoryMb;
-
-  @Option(
-      names = "--max-cpus",
-      defaultValue = "${env:IMPULSE_MAX_CPUS:-}",
-      description = "Most CPU a chamber may ask for, cores (default: the machine's CPUs)")
-  String maxCpus;
-
-  @Option(
-      names = "--max-pids",
-      defaultValue = "${env:IMPULSE_MAX_PIDS:-}",
-      description =
-          "Most processes and threads a chamber may ask for (default: min(32768, pid_max/4))")
-  String maxPids;
+  @Mixin ChamberLimitOptions limits;
 
   @Option(
       names = "--startup-timeout-ms",
@@ -326,9 +293,6 @@ final class DaemonOptions {
             .runDir(runDir)
             .portRange(portRange)
             .chamberAddress(chamberAddress)
-            .memoryMb(memoryMb)
-            .pids(pids)
-            .cpus(cpus)
             .startupTimeout(Duration.ofMillis(startupTimeoutMs))
             .stopGrace(Duration.ofMillis(stopGraceMs))
             .logSizeMax(logSizeMax)
@@ -352,15 +316,7 @@ final class DaemonOptions {
     if (!baseimageDir.isBlank()) {
       builder.baseimageDir(Path.of(baseimageDir));
     }
-    if (!maxMemoryMb.isBlank()) {
-      builder.maxMemoryMb(parseLong("--max-memory-mb", maxMemoryMb));
-    }
-    if (!maxCpus.isBlank()) {
-      builder.maxCpus(parseDouble("--max-cpus", maxCpus));
-    }
-    if (!maxPids.isBlank()) {
-      builder.maxPids(parseLong("--max-pids", maxPids));
-    }
+    limits.applyTo(builder);
     return builder.build();
   }
 
@@ -372,21 +328,5 @@ final class DaemonOptions {
           throw new IllegalArgumentException(
               "--auth must be 'token' or 'none', not '" + auth + "'");
     };
-  }
-
-  private static long parseLong(String option, String text) {
-    try {
-      return Long.parseLong(text.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + " must be a whole number, not '" + text + "'");
-    }
-  }
-
-  private static double parseDouble(String option, String text) {
-    try {
-      return Double.parseDouble(text.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + " must be a number, not '" + text + "'");
-    }
   }
 }

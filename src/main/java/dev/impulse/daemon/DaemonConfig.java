@@ -29,12 +29,14 @@ import java.util.Optional;
  * @param baseimageDir where baseimages are built and kept
  * @param portRange the ports chambers get
  * @param chamberAddress the address chambers bind their port on
- * @param memoryMb default memory limit per chamber
+ * @param memoryMb default memory per chamber (for its function; its cgroup adds its disk)
  * @param pids default process and thread limit per chamber
  * @param cpus default CPU limit per chamber (cores)
+ * @param diskMb default size of a chamber's writable space ({@code /tmp}, a tmpfs)
  * @param maxMemoryMb the most memory a chamber may ask for
  * @param maxCpus the most CPU a chamber may ask for (cores)
  * @param maxPids the most processes and threads a chamber may ask for
+ * @param maxDiskMb the most disk a chamber may ask for
  * @param startupTimeout how long a chamber may take to become ready
  * @param stopGrace time between SIGTERM and SIGKILL when destroying
  * @param logSizeMax size at which conmon truncates a chamber's log
@@ -71,9 +73,11 @@ public record DaemonConfig(
     long memoryMb,
     long pids,
     double cpus,
+    long diskMb,
     long maxMemoryMb,
     double maxCpus,
     long maxPids,
+    long maxDiskMb,
     Duration startupTimeout,
     Duration stopGrace,
     long logSizeMax,
@@ -217,6 +221,8 @@ public record DaemonConfig(
     public static final String MEMORY_MB = "256";
     public static final String PIDS = "512";
     public static final String CPUS = "1";
+    public static final String DISK_MB = "256";
+    public static final String MAX_DISK_MB = "2048";
     public static final String STARTUP_TIMEOUT_MS = "30000";
     public static final String STOP_GRACE_MS = "5000";
     public static final String LOG_SIZE_MAX = "10485760";
@@ -282,6 +288,8 @@ public record DaemonConfig(
           "--max-cpus must be at least --cpus (" + cpus + "), not " + maxCpus);
     }
     requireAtLeast("--max-pids", maxPids, pids);
+    requireAtLeast("--disk-mb", diskMb, 16);
+    requireAtLeast("--max-disk-mb", maxDiskMb, diskMb);
     requireAtLeast("--startup-timeout-ms", startupTimeout.toMillis(), 100);
     requireAtLeast("--stop-grace-ms", stopGrace.toMillis(), 0);
     requireAtLeast("--log-size-max", logSizeMax, 8192);

@@ -15,7 +15,7 @@ import java.util.Optional;
 /**
  * Builds a {@link DaemonConfig}, starting from the documented defaults; the node-derived limits
  * ({@code --max-memory-mb}, {@code --max-cpus}, {@code --max-pids}) come from {@link MachineLimits}
- * unless set. Not thread-safe.
+ * unless set, and every maximum is raised to its default when that is larger. Not thread-safe.
  */
 public final class DaemonConfigBuilder {
   private Listen listen = Listen.parse(Defaults.LISTEN);
@@ -36,9 +36,11 @@ public final class DaemonConfigBuilder {
   private long memoryMb = Long.parseLong(Defaults.MEMORY_MB);
   private long pids = Long.parseLong(Defaults.PIDS);
   private double cpus = Double.parseDouble(Defaults.CPUS);
+  private long diskMb = Long.parseLong(Defaults.DISK_MB);
   private Optional<Long> maxMemoryMb = Optional.empty();
   private Optional<Double> maxCpus = Optional.empty();
   private Optional<Long> maxPids = Optional.empty();
+  private Optional<Long> maxDiskMb = Optional.empty();
   private Duration startupTimeout = millis(Defaults.STARTUP_TIMEOUT_MS);
   private Duration stopGrace = millis(Defaults.STOP_GRACE_MS);
   private long logSizeMax = Long.parseLong(Defaults.LOG_SIZE_MAX);
@@ -180,6 +182,11 @@ public final class DaemonConfigBuilder {
     return this;
   }
 
+  public DaemonConfigBuilder diskMb(long mb) {
+    this.diskMb = mb;
+    return this;
+  }
+
   public DaemonConfigBuilder maxMemoryMb(long mb) {
     this.maxMemoryMb = Optional.of(mb);
     return this;
@@ -192,6 +199,11 @@ public final class DaemonConfigBuilder {
 
   public DaemonConfigBuilder maxPids(long count) {
     this.maxPids = Optional.of(count);
+    return this;
+  }
+
+  public DaemonConfigBuilder maxDiskMb(long mb) {
+    this.maxDiskMb = Optional.of(mb);
     return this;
   }
 
@@ -344,9 +356,11 @@ public final class DaemonConfigBuilder {
         memoryMb,
         pids,
         cpus,
+        diskMb,
         maxMemoryMb.orElse(Math.max(memoryMb, machine.memoryMb())),
         maxCpus.orElse(Math.max(cpus, machine.cpus())),
         maxPids.orElse(Math.max(pids, machine.pids())),
+        maxDiskMb.orElse(Math.max(diskMb, Long.parseLong(Defaults.MAX_DISK_MB))),
         startupTimeout,
         stopGrace,
         logSizeMax,

@@ -20,7 +20,8 @@ import java.util.Optional;
  * @param cgroupsPath the cgroup, relative to each hierarchy's root
  * @param annotations labels written into config.json and reported back by {@code runc state}
  * @param uid the unprivileged user (and group) the process runs as; never 0
- * @param tmpBytes the size of its writable {@code /tmp}, the only place it may write
+ * @param tmpBytes the size of its writable {@code /tmp}, the only place it may write (a tmpfs: its
+ *     pages count against the memory limit in {@code limits})
  * @param networkNamespace the network namespace it joins; empty: the host's network (no namespace)
  */
 public record ContainerConfig(

@@ -255,6 +255,7 @@ class ApiAccessIT {
     for (Ask ask :
         List.of(
             new Ask("memoryMb", "1048576", "--max-memory-mb"),
+            new Ask("diskMb", "1048576", "--max-disk-mb"),
             new Ask("cpus", "1024", "--max-cpus"),
             new Ask("pids", "1048576", "--max-pids"))) {
       Http.Response refused =

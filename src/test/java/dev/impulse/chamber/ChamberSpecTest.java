@@ -44,6 +44,8 @@ class ChamberSpecTest {
                 Map.of("K", "v"),
                 "memoryMb",
                 64,
+                "diskMb",
+                32,
                 "cpus",
                 0.5,
                 "pids",
@@ -62,6 +64,7 @@ class ChamberSpecTest {
                 "python3",
                 Map.of("K", "v"),
                 OptionalLong.of(64),
+                OptionalLong.of(32),
                 OptionalDouble.of(0.5),
                 OptionalLong.of(100),
                 OptionalLong.of(5000),
@@ -72,20 +75,52 @@ class ChamberSpecTest {
   @Test
   void whatASpecShowsReadsBackAsTheSameSpec() {
     ChamberSpec spec =
-        ChamberSpec.fromGiven(given("env", Map.of("B", "2", "A", "1"), "cpus", 2, "pids", 64));
+        ChamberSpec.fromGiven(
+            given("env", Map.of("B", "2", "A", "1"), "cpus", 2, "pids", 64, "diskMb", 24));
+    assertThat(spec.asGiven()).containsEntry("diskMb", 24L);
     assertThat(ChamberSpec.fromGiven(spec.asGiven())).isEqualTo(spec);
+  }
+
+  @Test
+  void aSpecWithoutADiskShowsNone() {
+    assertThat(ChamberSpec.of("a", "1", "python3").diskMb()).isEmpty();
+    assertThat(ChamberSpec.of("a", "1", "python3").asGiven()).doesNotContainKey("diskMb");
   }
 
   @Test
   void aStoredSpecReadsBackThroughJson() {
     SpecJson json = new SpecJson(new ObjectMapper());
-    ChamberSpec spec = ChamberSpec.fromGiven(given("memoryMb", 128, "restart", "never"));
+    ChamberSpec spec =
+        ChamberSpec.fromGiven(given("memoryMb", 128, "diskMb", 64, "restart", "never"));
     assertThat(json.read(json.write(spec))).isEqualTo(spec);
   }
 
   @Test
+  void aSpecStoredBeforeDisksWereBoundedStillLoadsWithTheDefaultDisk() {
+    ChamberSpec spec =
+        new SpecJson(new ObjectMapper())
+            .read("{\"app\":\"a\",\"version\":\"1\",\"runtime\":\"python3\",\"memoryMb\":64}");
+    assertThat(spec.memoryMb()).hasValue(64);
+    assertThat(spec.diskMb()).isEmpty();
+  }
+
+  @Test
+  void aDiskOutOfBoundsIsRefusedWithItsBounds() {
+    assertThat(refusal(given("diskMb", 15)))
+        .isEqualTo("field 'diskMb' must be between 16 and 1048576, not 15");
+    assertThat(refusal(given("diskMb", 1048577)))
+        .isEqualTo("field 'diskMb' must be between 16 and 1048576, not 1048577");
+    assertThat(refusal(given("diskMb", "64")))
+        .isEqualTo("field 'diskMb' must be a whole number, not a string");
+    assertThat(refusal(given("diskMb", 0.5)))
+        .isEqualTo("field 'diskMb' must be a whole number, not a number");
+    assertThat(ChamberSpec.fromGiven(given("diskMb", 16)).diskMb()).hasValue(16);
+    assertThat(ChamberSpec.fromGiven(given("diskMb", 1048576)).diskMb()).hasValue(1048576);
+  }
+
+  @Test
   void nullFieldsAreAbsent() {
-    assertThat(ChamberSpec.fromGiven(given("memoryMb", null, "env", null)))
+    assertThat(ChamberSpec.fromGiven(given("memoryMb", null, "env", null, "diskMb", null)))
         .isEqualTo(ChamberSpec.of("a", "1", "python3"));
   }
 
@@ -96,7 +131,7 @@ class ChamberSpecTest {
         .isEqualTo("field 'app' is required");
     assertThat(refusal(given("app", 5))).isEqualTo("field 'app' must be a string, not a number");
     assertThat(refusal(given("extra", true)))
-        .startsWith("unknown field 'extra'; allowed fields: app, cpus, env,");
+        .startsWith("unknown field 'extra'; allowed fields: app, cpus, diskMb, env,");
     assertThat(refusal(given("memoryMb", 1.5)))
         .isEqualTo("field 'memoryMb' must be a whole number, not a number");
     assertThat(refusal(given("pids", BigInteger.TWO.pow(64))))

@@ -47,8 +47,10 @@ class LimitsIT {
 
   @Test
   void aChamberOverItsMemoryLimitIsOomKilled() {
+    // Its cgroup holds 48 + 16 MiB: memory and disk (an empty /tmp leaves the function both).
     JsonNode hog =
-        running("{\"app\":\"hog\",\"version\":\"1\",\"runtime\":\"python3\",\"memoryMb\":48}");
+        running(
+            "{\"app\":\"hog\",\"version\":\"1\",\"runtime\":\"python3\",\"memoryMb\":48,\"diskMb\":16}");
     try {
       impulse.call(hog.get("port").asInt(), "{\"mb\":200}");
     } catch (java.io.UncheckedIOException killedWhileAnswering) {
@@ -139,6 +141,8 @@ class LimitsIT {
       value = {
         "\"memoryMb\":1 | field 'memoryMb' must be between 16 and 1048576, not 1",
         "\"memoryMb\":\"64\" | field 'memoryMb' must be a whole number, not a string",
+        "\"diskMb\":8 | field 'diskMb' must be between 16 and 1048576, not 8",
+        "\"diskMb\":2.5 | field 'diskMb' must be a whole number, not a number",
         "\"cpus\":0 | field 'cpus' must be between 0.01 and 1024.0, not 0.0",
         "\"cpus\":true | field 'cpus' must be a number, not a boolean",
         "\"pids\":2 | field 'pids' must be between 16 and 1048576, not 2",

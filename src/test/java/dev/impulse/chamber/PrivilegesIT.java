@@ -5,16 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.Functions;
+import dev.impulse.testing.Http;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * A hostile tenant probes its own privileges from inside a real chamber: it must find itself an
- * unprivileged user with no capabilities, unable to write outside a bounded /tmp or to see the
- * host's memory maps or cgroup path.
+ * unprivileged user with no capabilities, unable to write outside a /tmp bounded by its {@code
+ * diskMb} or to see the host's memory maps or cgroup path.
  */
 class PrivilegesIT {
+  private static final long MIB = 1 << 20;
+  private static final int MEMORY_MB = 64;
+  private static final int DISK_MB = 24;
+
   static DaemonFixture impulse;
   static JsonNode found;
   static JsonNode chamber;
@@ -23,9 +28,19 @@ class PrivilegesIT {
   static void probe() {
     impulse = DaemonFixture.startProcess(DaemonFixture.Options.defaults().withPortCount(2));
     impulse.upload("probe", "1", Functions.privilegeProbe());
-    chamber = impulse.create("probe", "1", "python3");
+    Http.Response created =
+        impulse.post(
+            "/chambers",
+            "{\"app\":\"probe\",\"version\":\"1\",\"runtime\":\"python3\",\"memoryMb\":"
+                + MEMORY_MB
+                + ",\"diskMb\":"
+                + DISK_MB
+                + "}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    chamber = created.json();
     impulse.awaitStatus(chamber.get("id").asText(), "RUNNING");
-    found = impulse.call(chamber.get("port").asInt(), "{\"fillBytes\": 536870912}").json();
+    // well past its disk: a write of 32 MiB into a /tmp of 24
+    found = impulse.call(chamber.get("port").asInt(), "{\"fillBytes\": 33554432}").json();
   }
 
   @AfterAll
@@ -56,6 +71,42 @@ class PrivilegesIT {
     assertThat(found.get("writeRoot").asText()).isEqualTo("EROFS");
     assertThat(found.get("writeTmp").asText()).isEqualTo("ok");
     assertThat(found.get("fillTmp").asText()).isEqualTo("ENOSPC");
+    assertThat(found.get("filledBytes").asLong())
+        .as("all of its diskMb but the 64 KiB written before, and no more")
+        .isBetween((DISK_MB - 1) * MIB, DISK_MB * MIB - 65536);
+  }
+
+  @Test
+  void aFullDiskIsItsOwnBusinessItKeepsRunningWithItsWholeMemory() {
+    String id = chamber.get("id").asText();
+    // /tmp is still full from the probe; the function asks for most of its memoryMb besides.
+    Http.Response after =
+        impulse.call(
+            chamber.get("port").asInt(),
+            "{\"disk\": true, \"allocateMb\": " + (MEMORY_MB * 9 / 16) + "}");
+    assertThat(after.status()).as(after.body()).isEqualTo(200);
+    JsonNode disk = after.json();
+    assertThat(disk.get("home").asText()).isEqualTo("/tmp");
+    assertThat(disk.get("homeOnTmp").asBoolean()).as("HOME is on the bounded /tmp").isTrue();
+    assertThat(disk.get("tmpBytes").asLong()).isEqualTo(DISK_MB * MIB);
+    assertThat(disk.get("tmpFreeBytes").asLong()).isLessThan(64 * 1024);
+    assertThat(disk.get("writeHome").asText()).isEqualTo("ENOSPC");
+    assertThat(disk.get("allocate").asText())
+        .as("a full /tmp leaves the function its memory: the cgroup holds memory and disk")
+        .isEqualTo("ok");
+
+    JsonNode now = impulse.chamber(id);
+    assertThat(now.get("status").asText()).isEqualTo("RUNNING");
+    assertThat(now.get("restarts").asInt()).isZero();
+    assertThat(now.has("reason")).as(now.toString()).isFalse();
+    JsonNode stats = impulse.get("/chambers/" + id + "/stats").json();
+    assertThat(stats.get("memoryLimitBytes").asLong()).isEqualTo((MEMORY_MB + DISK_MB) * MIB);
+    assertThat(stats.get("memoryBytes").asLong())
+        .as("what /tmp holds is memory the chamber pays for")
+        .isGreaterThan((DISK_MB - 1) * MIB);
+    assertThat(impulse.call(chamber.get("port").asInt(), "{\"disk\": true}").status())
+        .as("it still answers")
+        .isEqualTo(200);
   }
 
   @Test

@@ -185,8 +185,8 @@ class TenantBoundsIT {
     }
     Path memory = Path.of("/sys/fs/cgroup/memory" + parent);
     assertThat(Files.readString(memory.resolve("memory.limit_in_bytes")).strip())
-        .as("the chamber's limit covers its container and its monitor")
-        .isEqualTo(Long.toString(256L << 20));
+        .as("the chamber's limit covers its container and its monitor: memory and disk (/tmp)")
+        .isEqualTo(Long.toString((256L + 256L) << 20));
     assertThat(Files.readString(Path.of("/sys/fs/cgroup/cpu" + parent, "cpu.cfs_quota_us")).strip())
         .as("one core by default")
         .isEqualTo("100000");

@@ -31,6 +31,8 @@ class DaemonOptionsTest {
     assertThat(config.portRange().first()).isEqualTo(6000);
     assertThat(config.portRange().last()).isEqualTo(9999);
     assertThat(config.memoryMb()).isEqualTo(256);
+    assertThat(config.diskMb()).isEqualTo(256);
+    assertThat(config.maxDiskMb()).isEqualTo(2048);
     assertThat(config.stopGrace().toMillis()).isEqualTo(5000);
   }
 
@@ -65,6 +67,22 @@ class DaemonOptionsTest {
         .hasMessageContaining("--max-memory-mb must be at least 256");
     assertThatThrownBy(() -> parse("--cpus", "2", "--max-cpus", "1"))
         .hasMessageContaining("--max-cpus must be at least --cpus");
+  }
+
+  @Test
+  void aChambersDiskHasADefaultAndAMaximumNotBelowIt() {
+    DaemonConfig config = parse("--disk-mb", "64", "--max-disk-mb", "512");
+    assertThat(config.diskMb()).isEqualTo(64);
+    assertThat(config.maxDiskMb()).isEqualTo(512);
+    assertThat(parse("--disk-mb", "4096").maxDiskMb())
+        .as("the maximum is raised to a larger default")
+        .isEqualTo(4096);
+    assertThatThrownBy(() -> parse("--max-disk-mb", "100"))
+        .hasMessageContaining("--max-disk-mb must be at least 256, not 100");
+    assertThatThrownBy(() -> parse("--disk-mb", "8"))
+        .hasMessageContaining("--disk-mb must be at least 16, not 8");
+    assertThatThrownBy(() -> parse("--max-disk-mb", "lots"))
+        .hasMessageContaining("--max-disk-mb must be a whole number, not 'lots'");
   }
 
   @Test

@@ -160,7 +160,10 @@ public final class Functions {
 
   /**
    * A hostile tenant's probe: tries, from inside its chamber, what a function must not be able to
-   * do, and reports for each what happened ("ok" or the error's name).
+   * do, and reports for each what happened ("ok" or the error's name). A call with {"fillBytes": N}
+   * also writes N bytes to /tmp/fill and reports how many it could ({@code filledBytes}); a call
+   * with {"disk": true} reports on its home and /tmp and, with {"allocateMb": N}, whether it can
+   * still take N MiB of memory for itself.
    */
   public static byte[] privilegeProbe() {
     return Tars.function(
@@ -185,13 +188,34 @@ public final class Functions {
                     raise OSError(code, os.strerror(code))
             return run
 
+        written = {}
+
         def write(path, size):
             def run():
-                with open(path, "wb") as f:
+                written[path] = 0
+                with open(path, "wb", buffering=0) as f:
                     chunk = b"x" * 65536
-                    for _ in range(size // 65536):
-                        f.write(chunk)
+                    while written[path] < size:
+                        written[path] += f.write(chunk[: size - written[path]])
             return run
+
+        def allocate(mb):
+            def run():
+                held = bytearray(mb << 20)  # zeroed by CPython: every page is touched
+                del held
+            return run
+
+        def disk(request):
+            home = os.environ["HOME"]
+            tmp = os.statvfs("/tmp")
+            return {
+                "home": home,
+                "homeOnTmp": os.stat(home).st_dev == os.stat("/tmp").st_dev,
+                "tmpBytes": tmp.f_blocks * tmp.f_frsize,
+                "tmpFreeBytes": tmp.f_bavail * tmp.f_frsize,
+                "writeHome": attempt(write(os.path.join(home, "more"), 65536)),
+                "allocate": attempt(allocate(int(request.get("allocateMb", 0)))),
+            }
 
         def status(field):
             with open("/proc/self/status") as f:
@@ -226,6 +250,8 @@ public final class Functions {
             return len(held)
 
         def skyhook(request, meta):
+            if request.get("disk"):
+                return disk(request)
             CLONE_NEWUSER = 0x10000000
             return {
                 "uid": os.getuid(),
@@ -238,6 +264,7 @@ public final class Functions {
                 "writeRoot": attempt(write("/planted", 65536)),
                 "writeTmp": attempt(write("/tmp/scratch", 65536)),
                 "fillTmp": attempt(write("/tmp/fill", int(request.get("fillBytes", 0)))),
+                "filledBytes": written["/tmp/fill"],
                 "kpageflags": attempt(read("/proc/kpageflags")),
                 "cgroup": open("/proc/self/cgroup").read().strip(),
                 "unshareUser": attempt(syscall(272, CLONE_NEWUSER)),
