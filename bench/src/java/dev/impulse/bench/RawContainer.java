@@ -152,7 +152,7 @@ final class RawContainer implements AutoCloseable {
         envVars,
         binds,
         new ResourceLimits(256L << 20, 512, OptionalDouble.empty()),
-        "/" + env.cgroupParent + "-raw/" + id,
+        "/" + env.rawCgroupParent + "/" + id,
         Map.of(),
         UID_BASE + port,
         128L << 20,
