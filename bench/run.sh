@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # impulse's benchmarks. Run as root:  bench/run.sh [coldstart|api|churn|density|warm|all] [--quick]
-# Builds impulse, starts a daemon of its own on scratch directories (/var/tmp/impulse-bench/,
-# /run/impulse-bench-*), runs the scenarios with their baselines in the same run, prints tables and
-# writes bench/results/<time>.json, bench/results/latest.json and bench/results/cold-start.svg.
+# Builds impulse, starts two daemons of its own (bridge and host networking) on scratch directories
+# (/var/tmp/impulse-bench/, /run/impulse-bench-*), runs the scenarios with their baselines in the
+# same run, prints tables and writes bench/results/<time>.json, bench/results/latest.json and
+# bench/results/cold-start.svg.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/install-deps" >/dev/null

@@ -9,9 +9,9 @@ import java.util.List;
 /**
  * impulse's benchmark harness: {@code bench/run.sh [coldstart|api|churn|density|warm|all]
  * [--quick]}, or {@code bench/run.sh chart [results.json]} to redraw the cold-start chart. Starts
- * its own daemon on scratch directories, runs the scenarios with their baselines in the same run,
- * prints tables, writes JSON (and the cold-start chart) to bench/results/, and checks that nothing
- * was left behind.
+ * two daemons of its own (bridge and host networking) on scratch directories, runs the scenarios
+ * with their baselines in the same run, prints tables, writes JSON (and the cold-start chart) to
+ * bench/results/, and checks that nothing was left behind, while the daemons run and once stopped.
  */
 public final class Bench {
   static final List<String> SCENARIOS = List.of("coldstart", "api", "churn", "density", "warm");
@@ -24,7 +24,7 @@ public final class Bench {
       // bench/run.sh chart [results.json]: draw the cold-start chart again from saved samples.
       Path results = args.length > 1 ? Path.of(args[1]) : repo.resolve("bench/results/latest.json");
       Path svg = repo.resolve("bench/results/cold-start.svg");
-      ColdStart.redraw(new ObjectMapper().readTree(results.toFile()), svg);
+      ColdStartReport.redraw(new ObjectMapper().readTree(results.toFile()), svg);
       System.out.println("chart: " + svg + " (from " + results + ")");
       return;
     }
@@ -48,20 +48,31 @@ public final class Bench {
       chosen.addAll(SCENARIOS);
     }
     Report report = new Report(repo.resolve("bench/results"), ProcStats.machine());
-    List<String> leftovers;
-    try (BenchEnv env = new BenchEnv(repo)) {
-      // Ctrl-C still destroys the chambers and stops the daemon (close() runs once).
+    List<String> leftovers = new ArrayList<>();
+    BenchEnv env = new BenchEnv(repo);
+    try (env) {
+      // Ctrl-C still destroys the chambers and stops the daemons (close() runs once).
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(env)));
-      System.out.println(
-          "daemon pid " + env.daemonPid() + " on port " + env.apiPort + ", data " + env.dataDir);
+      for (BenchDaemon d : env.daemons()) {
+        System.out.println(
+            d.label()
+                + ": daemon pid "
+                + d.pid()
+                + " on port "
+                + d.apiPort
+                + ", data "
+                + d.dataDir);
+      }
       for (String scenario : chosen) {
         long t0 = System.nanoTime();
         switch (scenario) {
           case "coldstart" -> new ColdStart(env, "python3.11").run(report, quick ? 10 : 40);
           case "api" ->
-              new ApiLatency(env).run(report, quick ? List.of(10, 50) : List.of(10, 100, 500));
+              new ApiLatency(env.bridge())
+                  .run(report, quick ? List.of(10, 50) : List.of(10, 100, 500));
           case "churn" ->
-              new Churn(env, "python3.11").run(report, Duration.ofSeconds(quick ? 15 : 60));
+              new Churn(env, "python3.11")
+                  .run(report, Duration.ofSeconds(quick ? 16 : 60), quick ? 2 : 4);
           case "density" ->
               new Density(env, "python3.11").run(report, quick ? 100 : 1000, quick ? 20 : 100);
           case "warm" ->
@@ -70,8 +81,10 @@ public final class Bench {
         }
         System.out.printf("(%s took %.0f s)%n", scenario, (System.nanoTime() - t0) / 1e9);
       }
-      leftovers = env.awaitNoLeaks();
+      leftovers.addAll(env.awaitNoLeaks());
     }
+    // Both daemons are stopped: their bridge, rules, namespaces and everything else must be gone.
+    leftovers.addAll(env.leftAfterStop());
     Path written = report.write();
     System.out.println();
     System.out.println("results: " + written);

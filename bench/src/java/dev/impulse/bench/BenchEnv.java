@@ -19,9 +19,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,17 +34,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * What every scenario works with: an impulse daemon started with {@code bin/impulse daemon} (the
- * production launcher and JVM settings) on a scratch data directory, run directory, port range and
- * cgroup; the sample function uploaded; the baseimages the raw baselines share with it; an HTTP
- * client. Closing it destroys every chamber, stops the daemon and proves nothing was left behind.
+ * What every scenario works with: two impulse daemons ({@link BenchDaemon}: one with bridge
+ * networking, one with {@code --network host}), each with the sample function uploaded; the
+ * baseimages the raw baselines share with them; the raw baselines' ports and directories; an HTTP
+ * client. Closing it destroys every chamber, stops both daemons and proves nothing was left behind.
  */
 final class BenchEnv implements AutoCloseable {
   static final Path BASEIMAGES =
       Path.of(
           System.getenv()
               .getOrDefault("IMPULSE_BENCH_BASEIMAGES", "/var/tmp/impulse-it/baseimages"));
-  static final PortRange DAEMON_PORTS = new PortRange(20000, 23999);
   static final PortRange RAW_PORTS = new PortRange(24000, 25999);
   static final String APP = "sampleapp";
   static final String VERSION = "1.0.0";
@@ -52,11 +51,10 @@ final class BenchEnv implements AutoCloseable {
   final Path repo;
   final String name;
   final Path root;
-  final Path dataDir;
-  final Path runDir;
-  final String cgroupParent;
-  final String bridge;
-  final int apiPort;
+
+  /** The raw baselines' cgroup parent. */
+  final String rawCgroupParent;
+
   final ObjectMapper json = new ObjectMapper();
   final HttpClient http =
       HttpClient.newBuilder()
@@ -65,9 +63,9 @@ final class BenchEnv implements AutoCloseable {
           .build();
   private final Reaper reaper = new Reaper();
   private final Thread sweeper;
-  private final Process daemon;
-  private String token = "";
   private final Map<String, Baseimage> baseimages = new LinkedHashMap<>();
+  private final Map<BenchDaemon.Network, BenchDaemon> daemons = new LinkedHashMap<>();
+  private final List<String> leftAfterStop = new ArrayList<>();
   private int nextRawPort = RAW_PORTS.first();
 
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -76,10 +74,7 @@ final class BenchEnv implements AutoCloseable {
     this.repo = repo;
     this.name = "bench-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36);
     this.root = Path.of("/var/tmp/impulse-bench", name);
-    this.dataDir = root.resolve("data");
-    this.runDir = Path.of("/run/impulse-" + name);
-    this.cgroupParent = "impulse-" + name;
-    this.bridge = "bn" + name.substring("bench-".length(), Math.min(name.length(), 13));
+    this.rawCgroupParent = "impulse-" + name + "-raw";
     Processes.becomeChildSubreaper();
     sweeper =
         Thread.ofPlatform()
@@ -106,81 +101,42 @@ final class BenchEnv implements AutoCloseable {
               RuntimeCatalog.standard().resolve(runtime), line -> System.out.println("  " + line)));
     }
     Files.createDirectories(root);
-    this.apiPort = freePort();
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                repo.resolve("bin/impulse").toString(),
-                "daemon",
-                "--listen",
-                "127.0.0.1:" + apiPort,
-                "--data-dir",
-                dataDir.toString(),
-                "--run-dir",
-                runDir.toString(),
-                "--baseimage-dir",
-                BASEIMAGES.toString(),
-                "--port-range",
-                DAEMON_PORTS.toString(),
-                "--cgroup-parent",
-                cgroupParent,
-                "--bridge",
-                bridge,
-                "--chamber-subnet",
-                "10.198.0.0/16",
-                "--dns",
-                "none",
-                "--startup-timeout-ms",
-                "120000",
-                "--stop-grace-ms",
-                "2000"));
-    daemon =
-        reaper.start(
-            new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(
-                    ProcessBuilder.Redirect.appendTo(root.resolve("daemon.log").toFile())));
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (status("GET", "/healthz") != 200) {
-      if (!daemon.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "the daemon did not start; see " + root.resolve("daemon.log"));
+    try {
+      // Both start at once (a JVM start-up each), then each gets the sample function.
+      for (BenchDaemon.Network network : BenchDaemon.Network.values()) {
+        daemons.put(network, new BenchDaemon(network, repo, name, root, reaper, this));
       }
-      sleep(100);
-    }
-    token = Files.readString(dataDir.resolve("api-token")).strip();
-    byte[] sample = Tars.function(Files.readString(repo.resolve("examples/sampleapp/main.py")));
-    HttpResponse<String> upload =
-        http.send(
-            request("/functions/" + APP + "/" + VERSION)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(sample))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (upload.statusCode() / 100 != 2) {
-      throw new IllegalStateException("uploading the sample failed: " + upload.body());
+      byte[] sample = Tars.function(Files.readString(repo.resolve("examples/sampleapp/main.py")));
+      for (BenchDaemon daemon : daemons.values()) {
+        daemon.awaitReady(sample);
+      }
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      close();
+      throw e;
     }
   }
 
-  URI api(String path) {
-    return URI.create("http://127.0.0.1:" + apiPort + path);
+  /** The daemon with bridge networking (the default): the one every other scenario uses. */
+  BenchDaemon bridge() {
+    return daemons.get(BenchDaemon.Network.BRIDGE);
   }
 
-  /** A request to the API carrying its token (read from the daemon's data directory). */
-  HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(api(path)).header("Authorization", "Bearer " + token);
+  BenchDaemon host() {
+    return daemons.get(BenchDaemon.Network.HOST);
   }
 
-  long daemonPid() {
-    return daemon.pid();
+  /** Both daemons, bridge first. */
+  List<BenchDaemon> daemons() {
+    return List.copyOf(daemons.values());
   }
 
   Baseimage baseimage(String runtime) {
     return baseimages.get(runtime);
   }
 
-  /** The sample function's overlay layer, as the daemon stored it. */
+  /** The sample function's overlay layer, which the raw baselines mount as impulse does. */
   Path functionLayer() {
-    return dataDir.resolve("functions").resolve(APP).resolve(VERSION).resolve("layer");
+    return bridge().functionLayer();
   }
 
   synchronized int rawPort() {
@@ -191,88 +147,7 @@ final class BenchEnv implements AutoCloseable {
     return port;
   }
 
-  // ---- HTTP ----
-
-  HttpResponse<String> send(String method, String path, String body) {
-    HttpRequest.Builder request =
-        request(path)
-            .timeout(Duration.ofSeconds(120))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(method + " " + path + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  int status(String method, String path) {
-    try {
-      return send(method, path, null).statusCode();
-    } catch (UncheckedIOException e) {
-      return -1;
-    }
-  }
-
-  JsonNode read(String text) {
-    try {
-      return json.readTree(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException(text, e);
-    }
-  }
-
-  /** Creates a chamber of the sample function; returns the API's answer. */
-  JsonNode create(String runtime) {
-    HttpResponse<String> response =
-        send(
-            "POST",
-            "/chambers",
-            "{\"app\":\""
-                + APP
-                + "\",\"version\":\""
-                + VERSION
-                + "\",\"runtime\":\""
-                + runtime
-                + "\"}");
-    if (response.statusCode() != 201) {
-      throw new IllegalStateException("create failed: " + response.body());
-    }
-    return read(response.body());
-  }
-
-  JsonNode chamber(String id) {
-    return read(send("GET", "/chambers/" + id, null).body());
-  }
-
-  void destroy(String id) {
-    int status = send("DELETE", "/chambers/" + id, null).statusCode();
-    if (status != 204 && status != 404) {
-      throw new IllegalStateException("destroying " + id + " answered " + status);
-    }
-  }
-
-  /** Waits until the chamber is RUNNING; fails when it ends. */
-  JsonNode awaitRunning(String id, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      JsonNode chamber = chamber(id);
-      String status = chamber.get("status").asText();
-      if (status.equals("RUNNING")) {
-        return chamber;
-      }
-      if (status.equals("FAILED") || status.equals("STOPPED") || System.nanoTime() > deadline) {
-        throw new IllegalStateException("chamber " + id + " did not start: " + chamber);
-      }
-      sleep(20);
-    }
-  }
+  // ---- a chamber's port (impulse's and the baselines' alike) ----
 
   /** One call of the function on {@code port}; true when it answered 200. */
   boolean call(int port) {
@@ -321,15 +196,6 @@ final class BenchEnv implements AutoCloseable {
     }
   }
 
-  /** How many destroys so far found the chamber still running after the grace period (SIGKILL). */
-  long forcedStops() {
-    try (Stream<String> lines = Files.lines(root.resolve("daemon.log"))) {
-      return lines.filter(line -> line.contains("; sending SIGKILL")).count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** The wrapper's own start-up times (epoch seconds) from its /healthz. */
   JsonNode wrapperTimings(int port) {
     try {
@@ -339,7 +205,7 @@ final class BenchEnv implements AutoCloseable {
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
-      return read(body).get("timings");
+      return json.readTree(body).get("timings");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -348,45 +214,43 @@ final class BenchEnv implements AutoCloseable {
     }
   }
 
-  /** Every chamber's id. */
-  List<String> chamberIds() {
-    List<String> ids = new ArrayList<>();
-    read(send("GET", "/chambers", null).body()).forEach(c -> ids.add(c.get("id").asText()));
-    return ids;
+  // ---- leaks ----
+
+  /** Things left behind by either daemon's chambers and by the raw baselines. */
+  List<String> leaks() {
+    List<String> found = new ArrayList<>();
+    daemons.values().forEach(d -> found.addAll(d.leaks()));
+    found.addAll(rawLeaks());
+    return found;
   }
 
-  /** Things left behind by impulse's chambers and by the raw baselines. */
-  List<String> leaks() {
-    List<String> found =
-        new ArrayList<>(
-            new Leaks(dataDir, runDir, DAEMON_PORTS, cgroupParent, bridge)
-                .find(java.util.Set.of(daemonPid())));
-    found.addAll(
-        new Leaks(
-                root.resolve("raw"),
-                root.resolve("raw-run"),
-                RAW_PORTS,
-                cgroupParent + "-raw",
-                "none")
-            .find());
-    return found;
+  /** Things left behind by the raw baselines. */
+  List<String> rawLeaks() {
+    return new Leaks(
+            root.resolve("raw"), root.resolve("raw-run"), RAW_PORTS, rawCgroupParent, "none")
+        .find().stream().map(f -> "raw runc: " + f).toList();
   }
 
   /**
    * Waits (orphans are reaped every 200 ms) until nothing is left behind; returns what still is.
    */
   List<String> awaitNoLeaks() {
-    List<String> found = leaks();
+    return awaitNone(this::leaks);
+  }
+
+  /** Waits up to 10 s until {@code check} finds nothing; returns what it still finds. */
+  static List<String> awaitNone(java.util.function.Supplier<List<String>> check) {
+    List<String> found = check.get();
     for (int i = 0; i < 50 && !found.isEmpty(); i++) {
       sleep(200);
-      found = leaks();
+      found = check.get();
     }
     return found;
   }
 
-  /** The daemon's resident memory in MiB. */
-  double daemonRssMb() {
-    return ProcStats.rssKb(daemonPid()) / 1024.0;
+  /** What the daemons left once stopped (filled by {@link #close}); empty when clean. */
+  List<String> leftAfterStop() {
+    return List.copyOf(leftAfterStop);
   }
 
   @Override
@@ -394,27 +258,27 @@ final class BenchEnv implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (String id : chamberIds()) {
-      destroy(id);
-    }
-    daemon.destroy();
-    try {
-      daemon.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    for (BenchDaemon daemon : daemons.values()) {
+      leftAfterStop.addAll(daemon.stop());
     }
     sweeper.interrupt();
     for (Path hierarchy : list(Path.of("/sys/fs/cgroup"))) {
-      Files.deleteIfExists(hierarchy.resolve(cgroupParent));
-      Files.deleteIfExists(hierarchy.resolve(cgroupParent + "-raw"));
+      for (BenchDaemon daemon : daemons.values()) {
+        Files.deleteIfExists(hierarchy.resolve(daemon.cgroupParent));
+      }
+      Files.deleteIfExists(hierarchy.resolve(rawCgroupParent));
     }
     removeRawContainers();
-    FileTrees.deleteRecursively(runDir);
+    for (BenchDaemon daemon : daemons.values()) {
+      FileTrees.deleteRecursively(daemon.runDir);
+      if (Files.exists(daemon.log())) {
+        Files.copy(
+            daemon.log(),
+            repo.resolve("bench/results/last-daemon-" + daemon.network.key() + ".log"),
+            StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
     FileTrees.deleteRecursively(root.resolve("raw-run"));
-    Files.copy(
-        root.resolve("daemon.log"),
-        repo.resolve("bench/results/last-daemon.log"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     FileTrees.deleteRecursively(root);
   }
 
@@ -459,12 +323,6 @@ final class BenchEnv implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

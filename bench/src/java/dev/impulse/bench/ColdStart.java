@@ -1,33 +1,41 @@
 package dev.impulse.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Scenario 1: from the request to the first successful call, for impulse and two baselines on the
- * same baseimage and guest, interleaved so the machine's noise falls on all three alike.
+ * Scenario 1: from the request to the first successful call, for impulse with bridge networking,
+ * impulse with host networking and two baselines on the same baseimage and guest. Every round
+ * measures each method once, in an order that rotates from round to round (and runs backwards every
+ * other cycle of four rounds), so the machine's noise falls on all four alike and bridge and host
+ * can be compared round by round.
  */
 final class ColdStart {
   enum Method {
-    IMPULSE("impulse"),
-    RAW("raw runc"),
-    POC("proof of concept (extract)");
+    BRIDGE("impulse, bridge", "bridge"),
+    HOST("impulse, host", "host"),
+    RAW("raw runc", "raw"),
+    POC("proof of concept (extract)", "poc");
 
     final String label;
 
-    Method(String label) {
+    /** The key of its figures in the results JSON. */
+    final String key;
+
+    Method(String label, String key) {
       this.label = label;
+      this.key = key;
     }
   }
 
-  private static final String START = "request sent";
-  private static final String FIRST_CALL = "first successful call";
+  static final String START = "request sent";
+  static final String FIRST_CALL = "first successful call";
 
   private final BenchEnv env;
   private final String runtime;
@@ -49,49 +57,59 @@ final class ColdStart {
     poc.baseTar(runtime);
     poc.guestTar();
     System.out.printf(
-        "cold start: %d runs of each method on %s (plus 2 warm-up runs)%n", runs, runtime);
+        "cold start: %d rounds of %s on %s (plus 2 warm-up rounds)%n",
+        runs, List.of(Method.values()).stream().map(m -> m.label).toList(), runtime);
+    int methods = Method.values().length;
     for (int i = -2; i < runs; i++) {
       List<Method> order = new ArrayList<>(List.of(Method.values()));
-      java.util.Collections.rotate(order, Math.floorMod(i, 3));
+      Collections.rotate(order, Math.floorMod(i, methods));
+      if (Math.floorMod(Math.floorDiv(i, methods), 2) == 1) {
+        // Rotation alone keeps the cyclic order (bridge always right before host): reversed
+        // every other cycle, each method follows each other one as often as it precedes it, so
+        // work one leaves behind (a namespace refilled or freed) does not always land on the same
+        // neighbour.
+        Collections.reverse(order);
+      }
       for (Method method : order) {
         Breakdown breakdown = measure(method);
         if (i >= 0) {
-          Map<String, Double> durations = breakdown.durations();
           // To the first call, not to the last point: impulse's own probe may get its 200 later.
-          double total = breakdown.span(START, FIRST_CALL);
-          totals.get(method).add(total);
-          durations.forEach(
-              (step, ms) -> steps.get(method).computeIfAbsent(step, s -> new Samples()).add(ms));
+          totals.get(method).add(breakdown.span(START, FIRST_CALL));
+          breakdown
+              .durations()
+              .forEach((step, ms) ->
+                  steps.get(method).computeIfAbsent(step, s -> new Samples()).add(ms));
         }
       }
       if (i >= 0 && (i + 1) % 10 == 0) {
         System.out.printf("  %d/%d done%n", i + 1, runs);
       }
     }
-    report(report);
+    new ColdStartReport(runtime, totals, steps).write(report);
   }
 
   private Breakdown measure(Method method) {
     return switch (method) {
-      case IMPULSE -> impulse();
+      case BRIDGE -> impulse(env.bridge());
+      case HOST -> impulse(env.host());
       case RAW -> raw(RawContainer.Kind.OVERLAY);
       case POC -> raw(RawContainer.Kind.EXTRACTED);
     };
   }
 
-  private Breakdown impulse() {
+  private Breakdown impulse(BenchDaemon daemon) {
     Instant t0 = Instant.now();
-    JsonNode chamber = env.create(runtime);
+    JsonNode chamber = daemon.create(runtime);
     int port = chamber.get("port").asInt();
     Instant first = env.awaitFirstCall(port, Duration.ofMinutes(2));
     String id = chamber.get("id").asText();
     Breakdown b =
         new Breakdown()
             .at(START, t0)
-            .daemonSteps(env.read(env.send("GET", "/chambers/" + id + "/startup", null).body()))
+            .daemonSteps(daemon.startup(id))
             .wrapperSteps(env.wrapperTimings(port))
             .at(FIRST_CALL, first);
-    env.destroy(id);
+    daemon.destroy(id);
     return b;
   }
 
@@ -106,85 +124,5 @@ final class ColdStart {
           .wrapperSteps(env.wrapperTimings(c.port))
           .at(FIRST_CALL, first);
     }
-  }
-
-  private void report(Report report) {
-    double impulse = totals.get(Method.IMPULSE).median();
-    double raw = totals.get(Method.RAW).median();
-    double extract = totals.get(Method.POC).median();
-    List<List<String>> rows = new ArrayList<>();
-    for (Method m : Method.values()) {
-      Samples s = totals.get(m);
-      rows.add(
-          List.of(
-              m.label,
-              Report.ms(s.median()),
-              Report.ms(s.percentile(95)),
-              Report.ms(s.percentile(99)),
-              Report.ratio(s.median() / impulse)));
-    }
-    Report.table(
-        "cold start, " + runtime + ", ms (n=" + totals.get(Method.IMPULSE).count() + " each)",
-        List.of("method", "p50", "p95", "p99", "p50 / impulse p50"),
-        rows);
-    System.out.printf(
-        "impulse/raw runc p50 = %s (target <= 1.10x); impulse/proof-of-concept p50 = %s%n",
-        Report.ratio(impulse / raw), Report.ratio(impulse / extract));
-
-    for (Method m : Method.values()) {
-      List<List<String>> stepRows = new ArrayList<>();
-      steps
-          .get(m)
-          .forEach((step, s) ->
-              stepRows.add(List.of(step, Report.ms(s.median()), Report.ms(s.percentile(95)))));
-      Report.table(
-          "where the time goes: " + m.label + " (median ms per step)",
-          List.of("step ends at", "p50", "p95"),
-          stepRows);
-    }
-
-    Map<String, Object> figures = new LinkedHashMap<>();
-    figures.put("runtime", runtime);
-    for (Method m : Method.values()) {
-      Map<String, Object> method = new LinkedHashMap<>(totals.get(m).summary());
-      Map<String, Object> stepMedians = new LinkedHashMap<>();
-      steps.get(m).forEach((step, s) -> stepMedians.put(step, Samples.round(s.median())));
-      method.put("stepMedians", stepMedians);
-      method.put("samples", totals.get(m).values());
-      figures.put(m.name().toLowerCase(), method);
-    }
-    figures.put("impulseOverRawP50", Samples.round(impulse / raw));
-    figures.put("impulseOverPocP50", Samples.round(impulse / extract));
-    report.put("coldStart", figures);
-
-    CdfChart chart = chart(runtime);
-    for (Method m : Method.values()) {
-      chart.add(m.label, totals.get(m).values());
-    }
-    Path svg = report.dir().resolve("cold-start.svg");
-    chart.write(svg);
-    chart.write(report.dir().resolve(report.stamp() + "-cold-start.svg"));
-    System.out.println("chart: " + svg);
-  }
-
-  private static CdfChart chart(String runtime) {
-    return new CdfChart("Cold start, " + runtime + ": request to first successful call");
-  }
-
-  /** Draws the chart again from a results file's samples (after the chart itself changed). */
-  static void redraw(JsonNode results, Path svg) {
-    JsonNode coldStart = results.at("/scenarios/coldStart");
-    if (coldStart.isMissingNode()) {
-      throw new IllegalArgumentException("the results file has no cold-start scenario");
-    }
-    CdfChart chart = chart(coldStart.get("runtime").asText());
-    Map<Method, String> keys =
-        Map.of(Method.IMPULSE, "impulse", Method.RAW, "raw", Method.POC, "poc");
-    for (Method m : Method.values()) {
-      List<Double> samples = new ArrayList<>();
-      coldStart.at("/" + keys.get(m) + "/samples").forEach(v -> samples.add(v.asDouble()));
-      chart.add(m.label, samples);
-    }
-    chart.write(svg);
   }
 }

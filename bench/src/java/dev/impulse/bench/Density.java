@@ -3,18 +3,17 @@ package dev.impulse.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
  * Scenario 4: start chambers until the target runs (or memory runs short), call each once, and
- * report memory per chamber, the daemon's resident memory and the time it all took. The baseline
- * starts raw runc containers of the same wrapper (no conmon, no daemon) to price a container
- * without impulse.
+ * report memory per chamber, the daemon's resident memory and the time it all took; for impulse
+ * with bridge networking, then with host networking (a population is measured alone, so the two
+ * take turns rather than share the machine). The baseline starts raw runc containers of the same
+ * wrapper (no conmon, no daemon) to price a container without impulse.
  */
 final class Density {
   static final int CLIENTS = 8;
@@ -28,36 +27,27 @@ final class Density {
     this.runtime = runtime;
   }
 
+  /** What one daemon's population measured. */
+  record Population(
+      String label,
+      int chambers,
+      int answered,
+      double memoryPerChamberMiB,
+      double rssIdleMiB,
+      double rssMiB,
+      double startSeconds,
+      double destroySeconds,
+      List<String> left) {}
+
   void run(Report report, int target, int rawTarget) throws Exception {
     System.out.printf(
-        "density: up to %d chambers of %s, then %d raw runc containers%n",
+        "density: up to %d chambers of %s with bridge, then host networking; then %d raw runc"
+            + " containers%n",
         target, runtime, rawTarget);
-    settle();
-    long before = ProcStats.usedKb();
-    double rssBefore = env.daemonRssMb();
-    long t0 = System.nanoTime();
-    List<JsonNode> chambers = startChambers(target);
-    double startSeconds = (System.nanoTime() - t0) / 1e9;
-    int answered = callAll(chambers.stream().map(c -> c.get("port").asInt()).toList());
-    settle();
-    long after = ProcStats.usedKb();
-    double rss = env.daemonRssMb();
-    int n = chambers.size();
-    double perChamber = (after - before) / 1024.0 / n;
-
-    t0 = System.nanoTime();
-    try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
-      List<Future<?>> gone = new ArrayList<>();
-      for (JsonNode c : chambers) {
-        gone.add(clients.submit(() -> env.destroy(c.get("id").asText())));
-      }
-      for (Future<?> f : gone) {
-        f.get();
-      }
+    List<Population> populations = new ArrayList<>();
+    for (BenchDaemon daemon : env.daemons()) {
+      populations.add(population(daemon, target));
     }
-    double destroySeconds = (System.nanoTime() - t0) / 1e9;
-    List<String> left = env.awaitNoLeaks();
-
     settle();
     long rawBefore = ProcStats.usedKb();
     List<RawContainer> raws = new ArrayList<>();
@@ -71,69 +61,50 @@ final class Density {
       long rawAfter = ProcStats.usedKb();
       double perRaw = raws.isEmpty() ? Double.NaN : (rawAfter - rawBefore) / 1024.0 / raws.size();
       raws.forEach(RawContainer::close);
-      report(
-          report,
-          n,
-          target,
-          answered,
-          perChamber,
-          perRaw,
-          rssBefore,
-          rss,
-          startSeconds,
-          destroySeconds,
-          left,
-          raws.size());
+      new DensityReport(runtime, target, populations, perRaw, raws.size()).write(report);
     }
   }
 
-  private void report(
-      Report report,
-      int n,
-      int target,
-      int answered,
-      double perChamber,
-      double perRaw,
-      double rssBefore,
-      double rss,
-      double startSeconds,
-      double destroySeconds,
-      List<String> left,
-      int raws) {
-    Report.table(
-        "density: " + n + " chambers of " + runtime,
-        List.of("figure", "value"),
-        List.of(
-            List.of("chambers running (target " + target + ")", Integer.toString(n)),
-            List.of("answered a call", Integer.toString(answered)),
-            List.of("host memory per chamber, MiB", String.format("%.1f", perChamber)),
-            List.of(
-                "host memory per raw runc container (" + raws + "), MiB",
-                String.format("%.1f", perRaw)),
-            List.of("per chamber / per raw container", Report.ratio(perChamber / perRaw)),
-            List.of(
-                "daemon RSS idle -> loaded, MiB (target <= 300)",
-                String.format("%.0f -> %.0f", rssBefore, rss)),
-            List.of("time to start them all, s", String.format("%.1f", startSeconds)),
-            List.of("chambers started per second", String.format("%.1f", n / startSeconds)),
-            List.of("time to destroy them all, s", String.format("%.1f", destroySeconds)),
-            List.of("left behind", left.isEmpty() ? "nothing" : left.toString())));
-    Map<String, Object> figures = new LinkedHashMap<>();
-    figures.put("target", target);
-    figures.put("chambers", n);
-    figures.put("answered", answered);
-    figures.put("memoryPerChamberMiB", Samples.round(perChamber));
-    figures.put("memoryPerRawContainerMiB", Samples.round(perRaw));
-    figures.put("rawContainers", raws);
-    figures.put("daemonRssIdleMiB", Samples.round(rssBefore));
-    figures.put("daemonRssMiB", Samples.round(rss));
-    figures.put("startSeconds", Samples.round(startSeconds));
-    figures.put("destroySeconds", Samples.round(destroySeconds));
-    figures.put("leftBehind", left);
-    report.put("density", figures);
+  private Population population(BenchDaemon daemon, int target) throws Exception {
+    System.out.printf("  %s:%n", daemon.label());
+    settle();
+    long before = ProcStats.usedKb();
+    double rssBefore = daemon.rssMb();
+    long t0 = System.nanoTime();
+    List<JsonNode> chambers = startChambers(daemon, target);
+    double startSeconds = (System.nanoTime() - t0) / 1e9;
+    int answered = callAll(chambers.stream().map(c -> c.get("port").asInt()).toList());
+    settle();
+    long after = ProcStats.usedKb();
+    double rss = daemon.rssMb();
+    int n = chambers.size();
+    double perChamber = (after - before) / 1024.0 / n;
+
+    t0 = System.nanoTime();
+    try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
+      List<Future<?>> gone = new ArrayList<>();
+      for (JsonNode c : chambers) {
+        gone.add(clients.submit(() -> daemon.destroy(c.get("id").asText())));
+      }
+      for (Future<?> f : gone) {
+        f.get();
+      }
+    }
+    double destroySeconds = (System.nanoTime() - t0) / 1e9;
+    List<String> left = BenchEnv.awaitNone(daemon::leaks);
+    return new Population(
+        daemon.label(),
+        n,
+        answered,
+        perChamber,
+        rssBefore,
+        rss,
+        startSeconds,
+        destroySeconds,
+        left);
   }
 
-  private List<JsonNode> startChambers(int target) throws Exception {
+  private List<JsonNode> startChambers(BenchDaemon daemon, int target) throws Exception {
     List<JsonNode> started = new ArrayList<>();
     int batch = 50;
     while (started.size() < target) {
@@ -147,8 +118,8 @@ final class Density {
         for (int i = 0; i < next; i++) {
           round.add(
               clients.submit(() -> {
-                JsonNode c = env.create(runtime);
-                env.awaitRunning(c.get("id").asText(), Duration.ofMinutes(5));
+                JsonNode c = daemon.create(runtime);
+                daemon.awaitRunning(c.get("id").asText(), Duration.ofMinutes(5));
                 return c;
               }));
         }
@@ -158,8 +129,8 @@ final class Density {
       }
       if (started.size() % 100 == 0) {
         System.out.printf(
-            "  %d running; daemon RSS %.0f MiB; %d MiB available%n",
-            started.size(), env.daemonRssMb(), ProcStats.meminfoKb("MemAvailable") / 1024);
+            "    %d running; daemon RSS %.0f MiB; %d MiB available%n",
+            started.size(), daemon.rssMb(), ProcStats.meminfoKb("MemAvailable") / 1024);
       }
     }
     return started;
@@ -181,9 +152,22 @@ final class Density {
     return answered;
   }
 
-  /** Lets the page cache and the daemon's heap settle before a memory reading. */
+  /**
+   * Lets the page cache, the daemon's heap and the kernel's freeing of destroyed network namespaces
+   * (done in the background, after a population was destroyed) settle before a memory reading: 3 s,
+   * then until two readings a second apart differ by less than 4 MiB (at most 30 s).
+   */
   private static void settle() {
     System.gc();
     BenchEnv.sleep(3000);
+    long previous = ProcStats.usedKb();
+    for (int i = 0; i < 30; i++) {
+      BenchEnv.sleep(1000);
+      long now = ProcStats.usedKb();
+      if (Math.abs(now - previous) < 4096) {
+        return;
+      }
+      previous = now;
+    }
   }
 }

@@ -153,7 +153,7 @@ final class RawContainer implements AutoCloseable {
         binds,
         // impulse's defaults: --memory-mb 256 plus --disk-mb 256, the /tmp whose pages it pays for
         new ResourceLimits((256L + 256L) << 20, 512, OptionalDouble.empty()),
-        "/" + env.cgroupParent + "-raw/" + id,
+        "/" + env.rawCgroupParent + "/" + id,
         Map.of(),
         UID_BASE + port,
         256L << 20,

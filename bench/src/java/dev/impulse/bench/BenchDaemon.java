@@ -1,0 +1,341 @@
+package dev.impulse.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.linux.Reaper;
+import dev.impulse.network.PortRange;
+import dev.impulse.testing.Leaks;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One impulse daemon the harness runs, started with {@code bin/impulse daemon} (the production
+ * launcher and JVM settings) on directories, a port range and a cgroup parent of its own, and its
+ * API. The harness runs two: one with bridge networking (the default) and one with {@code --network
+ * host}, side by side without sharing anything but the baseimages.
+ */
+final class BenchDaemon {
+  /** How the daemon networks its chambers; each has its own port range. */
+  enum Network {
+    BRIDGE("impulse, bridge", new PortRange(20000, 23999)),
+    HOST("impulse, host", new PortRange(26000, 29999));
+
+    final String label;
+    final PortRange ports;
+
+    Network(String label, PortRange ports) {
+      this.label = label;
+      this.ports = ports;
+    }
+
+    /** The key of its figures in the results JSON. */
+    String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  static final String SUBNET = "10.198.0.0/16";
+
+  final Network network;
+  final Path root;
+  final Path dataDir;
+  final Path runDir;
+  final String cgroupParent;
+
+  /** The bridge's name; "none" (which names nothing) for the host daemon. */
+  final String bridge;
+
+  final int apiPort;
+  private final HttpClient http;
+  private final ObjectMapper json;
+  private final Process process;
+  private String token = "";
+
+  /** Starts the daemon; {@link #awaitReady} waits until it serves. */
+  BenchDaemon(Network network, Path repo, String name, Path benchRoot, Reaper reaper, BenchEnv env)
+      throws IOException {
+    this.network = network;
+    this.http = env.http;
+    this.json = env.json;
+    this.root = benchRoot.resolve(network.key());
+    this.dataDir = root.resolve("data");
+    this.runDir = Path.of("/run/impulse-" + name + "-" + network.key());
+    this.cgroupParent = "impulse-" + name + "-" + network.key();
+    // ≤ 9 letters and digits: "bn" and the run's random id (at most 6 characters)
+    this.bridge =
+        network == Network.BRIDGE
+            ? "bn" + name.substring("bench-".length(), Math.min(name.length(), 13))
+            : "none";
+    this.apiPort = freePort();
+    Files.createDirectories(root);
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                repo.resolve("bin/impulse").toString(),
+                "daemon",
+                "--listen",
+                "127.0.0.1:" + apiPort,
+                "--data-dir",
+                dataDir.toString(),
+                "--run-dir",
+                runDir.toString(),
+                "--baseimage-dir",
+                BenchEnv.BASEIMAGES.toString(),
+                "--port-range",
+                network.ports.toString(),
+                "--cgroup-parent",
+                cgroupParent,
+                "--network",
+                network.key(),
+                "--startup-timeout-ms",
+                "120000",
+                "--stop-grace-ms",
+                "2000"));
+    if (network == Network.BRIDGE) {
+      command.addAll(List.of("--bridge", bridge, "--chamber-subnet", SUBNET, "--dns", "none"));
+    }
+    process =
+        reaper.start(
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())));
+  }
+
+  /** Waits until the API answers, reads its token and uploads the sample function. */
+  void awaitReady(byte[] sample) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (status("GET", "/healthz") != 200) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException(label() + " daemon did not start; see " + log());
+      }
+      BenchEnv.sleep(100);
+    }
+    token = Files.readString(dataDir.resolve("api-token")).strip();
+    HttpResponse<String> upload =
+        http.send(
+            request("/functions/" + BenchEnv.APP + "/" + BenchEnv.VERSION)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(sample))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (upload.statusCode() / 100 != 2) {
+      throw new IllegalStateException("uploading the sample failed: " + upload.body());
+    }
+  }
+
+  /** The harness's HTTP client, for scenarios that time requests themselves. */
+  HttpClient http() {
+    return http;
+  }
+
+  String label() {
+    return network.label;
+  }
+
+  Path log() {
+    return root.resolve("daemon.log");
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** The daemon's resident memory in MiB. */
+  double rssMb() {
+    return ProcStats.rssKb(pid()) / 1024.0;
+  }
+
+  /** The sample function's overlay layer, as the daemon stored it. */
+  Path functionLayer() {
+    return dataDir
+        .resolve("functions")
+        .resolve(BenchEnv.APP)
+        .resolve(BenchEnv.VERSION)
+        .resolve("layer");
+  }
+
+  // ---- API ----
+
+  /** A request to the API carrying its token (read from the daemon's data directory). */
+  HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+        .header("Authorization", "Bearer " + token);
+  }
+
+  HttpResponse<String> send(String method, String path, String body) {
+    HttpRequest.Builder request =
+        request(path)
+            .timeout(Duration.ofSeconds(120))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    try {
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(label() + ": " + method + " " + path + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  int status(String method, String path) {
+    try {
+      return send(method, path, null).statusCode();
+    } catch (UncheckedIOException e) {
+      return -1;
+    }
+  }
+
+  JsonNode read(String text) {
+    try {
+      return json.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(text, e);
+    }
+  }
+
+  /** Creates a chamber of the sample function; returns the API's answer. */
+  JsonNode create(String runtime) {
+    HttpResponse<String> response =
+        send(
+            "POST",
+            "/chambers",
+            "{\"app\":\""
+                + BenchEnv.APP
+                + "\",\"version\":\""
+                + BenchEnv.VERSION
+                + "\",\"runtime\":\""
+                + runtime
+                + "\"}");
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException(label() + ": create failed: " + response.body());
+    }
+    return read(response.body());
+  }
+
+  JsonNode chamber(String id) {
+    return read(send("GET", "/chambers/" + id, null).body());
+  }
+
+  /** The daemon's start-up marks of a chamber ({@code GET /chambers/{id}/startup}). */
+  JsonNode startup(String id) {
+    return read(send("GET", "/chambers/" + id + "/startup", null).body());
+  }
+
+  void destroy(String id) {
+    int status = send("DELETE", "/chambers/" + id, null).statusCode();
+    if (status != 204 && status != 404) {
+      throw new IllegalStateException(label() + ": destroying " + id + " answered " + status);
+    }
+  }
+
+  /** Waits until the chamber is RUNNING; fails when it ends. */
+  JsonNode awaitRunning(String id, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      JsonNode chamber = chamber(id);
+      String status = chamber.get("status").asText();
+      if (status.equals("RUNNING")) {
+        return chamber;
+      }
+      if (status.equals("FAILED") || status.equals("STOPPED") || System.nanoTime() > deadline) {
+        throw new IllegalStateException("chamber " + id + " did not start: " + chamber);
+      }
+      BenchEnv.sleep(20);
+    }
+  }
+
+  /** Every chamber's id. */
+  List<String> chamberIds() {
+    List<String> ids = new ArrayList<>();
+    read(send("GET", "/chambers", null).body()).forEach(c -> ids.add(c.get("id").asText()));
+    return ids;
+  }
+
+  /** How many destroys so far found the chamber still running after the grace period (SIGKILL). */
+  long forcedStops() {
+    try (Stream<String> lines = Files.lines(log())) {
+      return lines.filter(line -> line.contains("; sending SIGKILL")).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // ---- leaks and stopping ----
+
+  private Leaks leakCheck() {
+    return new Leaks(dataDir, runDir, network.ports, cgroupParent, bridge);
+  }
+
+  /** What its chambers left behind while it runs (its own process and pool allowed). */
+  List<String> leaks() {
+    return tagged(leakCheck().find(process.isAlive() ? Set.of(pid()) : Set.of()));
+  }
+
+  /**
+   * Destroys its chambers and stops it (SIGTERM; it removes its bridge, rules and namespaces when
+   * no chamber holds a network). Returns what is left: anything {@link #leaks} finds, and its
+   * network (bridge, nftables table, namespaces, veths), waited for up to 10 s.
+   */
+  List<String> stop() {
+    List<String> problems = new ArrayList<>();
+    if (process.isAlive()) {
+      try {
+        for (String id : chamberIds()) {
+          destroy(id);
+        }
+      } catch (RuntimeException e) {
+        problems.add(label() + ": destroying its chambers failed: " + e.getMessage());
+      }
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        problems.add(label() + ": did not stop within 60 s of SIGTERM; killed");
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<String> left = stoppedLeaks();
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      BenchEnv.sleep(200);
+      left = stoppedLeaks();
+    }
+    problems.addAll(left);
+    return problems;
+  }
+
+  private List<String> stoppedLeaks() {
+    Leaks leaks = leakCheck();
+    List<String> found = new ArrayList<>(leaks.find());
+    found.addAll(leaks.network(false));
+    return tagged(found);
+  }
+
+  private List<String> tagged(List<String> found) {
+    return found.stream().map(f -> label() + ": " + f).toList();
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
