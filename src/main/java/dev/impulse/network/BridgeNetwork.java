@@ -47,6 +47,7 @@ public final class BridgeNetwork implements ChamberNetwork {
   private final NetCommands commands;
   private final BridgeSetup setup;
   private final ChamberNamespaces namespaces;
+  private final ChamberNamespaces ahead;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Integer> ready = new ArrayDeque<>();
@@ -61,6 +62,7 @@ public final class BridgeNetwork implements ChamberNetwork {
     this.commands = commands;
     this.setup = new BridgeSetup(settings, commands);
     this.namespaces = new ChamberNamespaces(settings, ports.range(), commands);
+    this.ahead = new ChamberNamespaces(settings, ports.range(), commands.background());
     if (ports.range().size() > settings.subnet().chamberCapacity()) {
       throw new IllegalArgumentException(
           "--chamber-subnet "
@@ -317,7 +319,7 @@ public final class BridgeNetwork implements ChamberNetwork {
       try {
         int port = ports.allocate();
         try {
-          namespaces.build(port, true);
+          ahead.build(port, true); // at the lowest CPU priority
           made = true;
           lock.lock();
           try {

@@ -14,19 +14,42 @@ import java.util.List;
 final class NetCommands {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+  /** The lowest CPU priority, for work done ahead (the pool) while chambers start. */
+  private static final List<String> BACKGROUND = List.of("/usr/bin/nice", "-n", "19");
+
   private final ProcessCommandRunner runner;
   private final Path ip;
   private final Path nft;
+  private final List<String> prefix;
 
   NetCommands(ProcessCommandRunner runner, Path ip, Path nft) {
+    this(runner, ip, nft, List.of());
+  }
+
+  private NetCommands(ProcessCommandRunner runner, Path ip, Path nft, List<String> prefix) {
     this.runner = runner;
     this.ip = ip;
     this.nft = nft;
+    this.prefix = prefix;
+  }
+
+  /**
+   * The same commands run at the lowest CPU priority: on two cores, a pool refilling at normal
+   * priority takes CPU from the chamber whose start just emptied it.
+   */
+  NetCommands background() {
+    return new NetCommands(runner, ip, nft, BACKGROUND);
+  }
+
+  private List<String> command(String... args) {
+    List<String> command = new java.util.ArrayList<>(prefix);
+    command.addAll(List.of(args));
+    return command;
   }
 
   /** {@code ip -batch -} in the host's network namespace. */
   void ip(String what, String batch) {
-    check(what, runner.run(List.of(ip.toString(), "-batch", "-"), batch, TIMEOUT));
+    check(what, runner.run(command(ip.toString(), "-batch", "-"), batch, TIMEOUT));
   }
 
   /** {@code ip -n NAMESPACE -batch -}. */
@@ -36,7 +59,7 @@ final class NetCommands {
 
   /** {@code nft -f -}: the whole script is one transaction. */
   void nft(String what, String script) {
-    check(what, runner.run(List.of(nft.toString(), "-f", "-"), script, TIMEOUT));
+    check(what, runner.run(command(nft.toString(), "-f", "-"), script, TIMEOUT));
   }
 
   /** {@code ip ARGS}, its output. */

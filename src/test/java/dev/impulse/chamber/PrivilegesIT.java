@@ -40,7 +40,12 @@ class PrivilegesIT {
     chamber = created.json();
     impulse.awaitStatus(chamber.get("id").asText(), "RUNNING");
     // well past its disk: a write of 32 MiB into a /tmp of 24
-    found = impulse.call(chamber.get("port").asInt(), "{\"fillBytes\": 33554432}").json();
+    found =
+        impulse
+            .call(
+                chamber.get("port").asInt(),
+                "{\"fillBytes\": 33554432, \"hostPid\": " + ProcessHandle.current().pid() + "}")
+            .json();
   }
 
   @AfterAll
@@ -114,6 +119,12 @@ class PrivilegesIT {
     assertThat(found.get("seccomp").asText()).as("seccomp mode: filter").isEqualTo("2");
     assertThat(found.get("unshareUser").asText()).isIn("EPERM", "ENOSYS");
     assertThat(found.get("keyctl").asText()).isIn("EPERM", "ENOSYS");
+  }
+
+  @Test
+  void itCanNeitherTraceNorSignalAnythingOutsideItsChamber() {
+    assertThat(found.get("ptrace").asText()).isEqualTo("EPERM");
+    assertThat(found.get("signalHost").asText()).isEqualTo("ESRCH");
   }
 
   @Test

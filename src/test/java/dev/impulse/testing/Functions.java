@@ -273,6 +273,11 @@ public final class Functions {
                 "setuidRoot": attempt(lambda: os.setuid(0)),
                 "bindPrivilegedPort": attempt(bind(1023)),
                 "inotifyInstances": hoard_inotify(),
+                # PTRACE_ATTACH to its own pid 1: refused by the filter before any other check
+                "ptrace": attempt(syscall(101, 16, 1, 0, 0)),
+                # a host process (the test's own JVM) by its host pid: not in its pid namespace
+                "signalHost": attempt(lambda: os.kill(int(request.get("hostPid", 0)), 0))
+                if request.get("hostPid") else "not asked",
             }
         """);
   }
