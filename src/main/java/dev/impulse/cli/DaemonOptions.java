@@ -235,6 +235,12 @@ final class DaemonOptions {
   Path nft;
 
   @Option(
+      names = "--conntrack",
+      defaultValue = "${env:IMPULSE_CONNTRACK:-" + Defaults.CONNTRACK + "}",
+      description = "The conntrack binary of conntrack-tools (default: ${DEFAULT-VALUE})")
+  Path conntrack;
+
+  @Option(
       names = "--network",
       defaultValue = "${env:IMPULSE_NETWORK:-" + Defaults.NETWORK + "}",
       description =
@@ -269,6 +275,22 @@ final class DaemonOptions {
       description =
           "Chamber network namespaces kept ready ahead of creates (default: ${DEFAULT-VALUE})")
   int networkPool;
+
+  @Option(
+      names = "--chamber-max-flows",
+      defaultValue = "${env:IMPULSE_CHAMBER_MAX_FLOWS:-" + Defaults.CHAMBER_MAX_FLOWS + "}",
+      description =
+          "Connections one chamber may have tracked at once; beyond it new ones are dropped"
+              + " (default: ${DEFAULT-VALUE})")
+  int chamberMaxFlows;
+
+  @Option(
+      names = "--chamber-deny",
+      defaultValue = "${env:IMPULSE_CHAMBER_DENY:-}",
+      description =
+          "Further IPv4 networks chambers may not reach, comma-separated (such as the host's LAN"
+              + " or internal services)")
+  String chamberDeny;
 
   /** Validates the options into a configuration; throws with the option's name on a bad value. */
   DaemonConfig toConfig() {
@@ -312,7 +334,9 @@ final class DaemonOptions {
             .chamberSubnet(chamberSubnet)
             .dns(dns)
             .networkPool(networkPool)
-            .binaries(new DaemonConfig.Binaries(runc, conmon, mmdebstrap, ip, nft));
+            .chamberMaxFlows(chamberMaxFlows)
+            .chamberDeny(chamberDeny)
+            .binaries(new DaemonConfig.Binaries(runc, conmon, mmdebstrap, ip, nft, conntrack));
     if (!baseimageDir.isBlank()) {
       builder.baseimageDir(Path.of(baseimageDir));
     }

@@ -184,11 +184,14 @@ public final class Daemon implements AutoCloseable {
             config.chamberAddress(),
             network.dns(),
             network.pool(),
-            config.runDir().resolve("network")),
+            config.runDir().resolve("network"),
+            network.maxFlows(),
+            network.deny()),
         ports,
         runner,
         config.binaries().ip(),
-        config.binaries().nft());
+        config.binaries().nft(),
+        config.binaries().conntrack());
   }
 
   private static ApiSettings apiSettings(DaemonConfig config) {

@@ -154,13 +154,15 @@ public record DaemonConfig(
   }
 
   /** The external programs. */
-  public record Binaries(Path runc, Path conmon, Path mmdebstrap, Path ip, Path nft) {
+  public record Binaries(
+      Path runc, Path conmon, Path mmdebstrap, Path ip, Path nft, Path conntrack) {
     public Binaries {
       Objects.requireNonNull(runc, "--runc");
       Objects.requireNonNull(conmon, "--conmon");
       Objects.requireNonNull(mmdebstrap, "--mmdebstrap");
       Objects.requireNonNull(ip, "--ip");
       Objects.requireNonNull(nft, "--nft");
+      Objects.requireNonNull(conntrack, "--conntrack");
     }
 
     /** The documented ones. */
@@ -170,7 +172,8 @@ public record DaemonConfig(
           Path.of(Defaults.CONMON),
           Path.of(Defaults.MMDEBSTRAP),
           Path.of(Defaults.IP),
-          Path.of(Defaults.NFT));
+          Path.of(Defaults.NFT),
+          Path.of(Defaults.CONNTRACK));
     }
   }
 
@@ -190,19 +193,24 @@ public record DaemonConfig(
    * @param subnet the chambers' addresses (bridge mode)
    * @param dns name servers for chambers; empty: the host's upstream ones (bridge mode)
    * @param pool namespaces kept ready ahead of creates (bridge mode)
+   * @param maxFlows connections a chamber may have tracked at once (bridge mode)
+   * @param deny further IPv4 networks chambers may not reach (bridge mode)
    */
   public record Network(
       NetworkMode mode,
       String bridge,
       dev.impulse.network.Subnet subnet,
       Optional<List<InetAddress>> dns,
-      int pool) {
+      int pool,
+      int maxFlows,
+      List<String> deny) {
     public Network {
       Objects.requireNonNull(mode, "--network");
       Objects.requireNonNull(bridge, "--bridge");
       Objects.requireNonNull(subnet, "--chamber-subnet");
       Objects.requireNonNull(dns, "--dns");
       dns = dns.map(List::copyOf);
+      deny = List.copyOf(deny);
     }
   }
 
@@ -248,10 +256,12 @@ public record DaemonConfig(
     public static final String MMDEBSTRAP = "/usr/bin/mmdebstrap";
     public static final String IP = "/usr/sbin/ip";
     public static final String NFT = "/usr/sbin/nft";
+    public static final String CONNTRACK = "/usr/sbin/conntrack";
     public static final String NETWORK = "bridge";
     public static final String BRIDGE = "impulse0";
     public static final String CHAMBER_SUBNET = "10.199.0.0/16";
     public static final String NETWORK_POOL = "4";
+    public static final String CHAMBER_MAX_FLOWS = "1024";
   }
 
   public DaemonConfig {

@@ -62,6 +62,8 @@ public final class DaemonConfigBuilder {
       dev.impulse.network.Subnet.parse(Defaults.CHAMBER_SUBNET);
   private Optional<List<InetAddress>> dns = Optional.empty();
   private int networkPool = Integer.parseInt(Defaults.NETWORK_POOL);
+  private int chamberMaxFlows = Integer.parseInt(Defaults.CHAMBER_MAX_FLOWS);
+  private List<String> chamberDeny = List.of();
 
   DaemonConfigBuilder() {}
 
@@ -323,6 +325,21 @@ public final class DaemonConfigBuilder {
     return this;
   }
 
+  public DaemonConfigBuilder chamberMaxFlows(int flows) {
+    this.chamberMaxFlows = flows;
+    return this;
+  }
+
+  /** Comma-separated IPv4 networks chambers may not reach, beyond the built-in ones. */
+  public DaemonConfigBuilder chamberDeny(String cidrs) {
+    this.chamberDeny =
+        java.util.Arrays.stream(cidrs.split(","))
+            .map(String::trim)
+            .filter(c -> !c.isEmpty())
+            .toList();
+    return this;
+  }
+
   public DaemonConfigBuilder networkPool(int size) {
     this.networkPool = size;
     return this;
@@ -375,7 +392,8 @@ public final class DaemonConfigBuilder {
         endedRetained,
         minFreeDiskMb,
         storeReserveMb,
-        new DaemonConfig.Network(networkMode, bridge, chamberSubnet, dns, networkPool),
+        new DaemonConfig.Network(
+            networkMode, bridge, chamberSubnet, dns, networkPool, chamberMaxFlows, chamberDeny),
         binaries);
   }
 }

@@ -19,6 +19,7 @@ final class Preflight {
     if (config.network().mode() == DaemonConfig.NetworkMode.BRIDGE) {
       requireExecutable("ip", "iproute2", config.binaries().ip());
       requireExecutable("nft", "nftables", config.binaries().nft());
+      requireExecutable("conntrack", "conntrack", config.binaries().conntrack());
     }
   }
 

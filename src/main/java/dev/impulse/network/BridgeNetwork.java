@@ -48,6 +48,7 @@ public final class BridgeNetwork implements ChamberNetwork {
   private final BridgeSetup setup;
   private final ChamberNamespaces namespaces;
   private final ChamberNamespaces ahead;
+  private final PortHolds holds;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Integer> ready = new ArrayDeque<>();
@@ -63,6 +64,7 @@ public final class BridgeNetwork implements ChamberNetwork {
     this.setup = new BridgeSetup(settings, commands);
     this.namespaces = new ChamberNamespaces(settings, ports.range(), commands);
     this.ahead = new ChamberNamespaces(settings, ports.range(), commands.background());
+    this.holds = new PortHolds(settings.chamberAddress());
     if (ports.range().size() > settings.subnet().chamberCapacity()) {
       throw new IllegalArgumentException(
           "--chamber-subnet "
@@ -77,14 +79,17 @@ public final class BridgeNetwork implements ChamberNetwork {
     }
   }
 
-  /** A bridge network running {@code ip} and {@code nft} through {@code runner}. */
+  /**
+   * A bridge network running {@code ip}, {@code nft} and {@code conntrack} through {@code runner}.
+   */
   public static BridgeNetwork create(
       BridgeSettings settings,
       PortAllocator ports,
       dev.impulse.linux.ProcessCommandRunner runner,
       Path ip,
-      Path nft) {
-    return new BridgeNetwork(settings, ports, new NetCommands(runner, ip, nft));
+      Path nft,
+      Path conntrack) {
+    return new BridgeNetwork(settings, ports, new NetCommands(runner, ip, nft, conntrack));
   }
 
   @Override
@@ -100,12 +105,14 @@ public final class BridgeNetwork implements ChamberNetwork {
     held.forEach(port -> forwards.put(port, namespaces.address(port)));
     commands.nft(
         "install the forwarding and filtering rules of bridge " + settings.bridge(),
-        BridgeRules.script(
-            settings.bridge(),
-            settings.subnet(),
-            settings.chamberAddress(),
-            WRAPPER_PORT,
-            forwards));
+        BridgeRules.script(settings, WRAPPER_PORT, forwards));
+    for (int port : held) {
+      try {
+        holds.hold(port);
+      } catch (NetworkException e) {
+        log.error("a chamber's port is taken while the daemon was away: {}", e.getMessage());
+      }
+    }
     Set<String> strays = setup.strays(new HashSet<>(held));
     strays.forEach(namespaces::removeLinks);
     int rebuilt = 0;
@@ -162,6 +169,7 @@ public final class BridgeNetwork implements ChamberNetwork {
       return ready;
     }
     try {
+      holds.hold(port);
       namespaces.build(port, true);
     } catch (RuntimeException e) {
       abandon(port);
@@ -202,6 +210,7 @@ public final class BridgeNetwork implements ChamberNetwork {
   @Override
   public void detach(int port) {
     namespaces.remove(port);
+    holds.release(port);
     ports.release(port);
   }
 
@@ -222,7 +231,8 @@ public final class BridgeNetwork implements ChamberNetwork {
 
   @Override
   public Optional<InetAddress> address(int port) {
-    return Optional.of(namespaces.address(port));
+    // A chamber recorded under another --port-range has no address in this one.
+    return ports.range().contains(port) ? Optional.of(namespaces.address(port)) : Optional.empty();
   }
 
   @Override
@@ -293,6 +303,7 @@ public final class BridgeNetwork implements ChamberNetwork {
   private void abandon(int port) {
     try {
       namespaces.remove(port);
+      holds.release(port);
       ports.release(port);
     } catch (RuntimeException e) {
       log.warn(
@@ -319,6 +330,7 @@ public final class BridgeNetwork implements ChamberNetwork {
       try {
         int port = ports.allocate();
         try {
+          holds.hold(port);
           ahead.build(port, true); // at the lowest CPU priority
           made = true;
           lock.lock();

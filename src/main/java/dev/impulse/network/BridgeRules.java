@@ -24,8 +24,18 @@ import java.util.TreeMap;
  * Pure: {@link BridgeNetwork} runs what this writes.
  */
 final class BridgeRules {
-  /** Addresses no chamber reaches: "this network", loopback, link-local, multicast, reserved. */
-  static final String UNREACHABLE = "0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/3";
+  /**
+   * Addresses no chamber reaches: "this network", loopback, link-local (most clouds' metadata
+   * services, 169.254.169.254 among them), multicast and reserved, and the metadata services that
+   * live elsewhere: Alibaba Cloud's 100.100.100.200 and Azure's WireServer 168.63.129.16.
+   */
+  static final String UNREACHABLE =
+      "0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/3, 100.100.100.200/32, 168.63.129.16/32";
+
+  /** New connections a chamber may open per second (and at once, in a burst). */
+  static final int NEW_FLOWS_PER_SECOND = 200;
+
+  static final int NEW_FLOWS_BURST = 400;
 
   private BridgeRules() {}
 
@@ -36,11 +46,10 @@ final class BridgeRules {
 
   /** The script that replaces both tables with rules forwarding {@code forwards}. */
   static String script(
-      String bridge,
-      Subnet subnet,
-      InetAddress chamberAddress,
-      int wrapperPort,
-      Map<Integer, InetAddress> forwards) {
+      BridgeSettings settings, int wrapperPort, Map<Integer, InetAddress> forwards) {
+    String bridge = settings.bridge();
+    Subnet subnet = settings.subnet();
+    InetAddress chamberAddress = settings.chamberAddress();
     String table = table(bridge);
     String br = quoted(bridge);
     StringBuilder nft = new StringBuilder();
@@ -59,7 +68,14 @@ final class BridgeRules {
     }
     nft.append("  }\n");
     nft.append("  set unreachable {\n    type ipv4_addr\n    flags interval\n");
-    nft.append("    elements = { ").append(UNREACHABLE).append(" }\n  }\n");
+    nft.append("    elements = { ").append(UNREACHABLE);
+    settings.deny().forEach(cidr -> nft.append(", ").append(cidr));
+    nft.append(" }\n  }\n");
+    // Per chamber (source address): connections tracked at once, and new ones per second. The
+    // host's connection-tracking table is shared: one chamber must not fill it for all.
+    nft.append("  set flows {\n    type ipv4_addr\n    size 65535\n    flags dynamic\n  }\n");
+    nft.append("  set rates {\n    type ipv4_addr\n    size 65535\n    flags dynamic,timeout\n");
+    nft.append("    timeout 1m\n  }\n");
     // A packet from a chamber addressed to loopback never reaches the host's loopback services,
     // even with route_localnet on the bridge (which the loopback forwarding needs).
     chain(
@@ -68,6 +84,15 @@ final class BridgeRules {
         "filter hook prerouting priority raw",
         "iifname " + br + " ip daddr 127.0.0.0/8 drop",
         "iifname " + br + " meta nfproto ipv6 drop");
+    // Before any destination NAT (priority -100): a host service that other software forwards
+    // (Docker, kube-proxy, libvirt) would otherwise be routed on instead of reaching the input
+    // chain below. Only replies to what the host opened pass.
+    chain(
+        nft,
+        "tohost",
+        "filter hook prerouting priority -150",
+        "iifname " + br + " ct state established,related accept",
+        "iifname " + br + " fib daddr type local drop");
     String match = match(chamberAddress);
     if (!chamberAddress.isLoopbackAddress()) {
       chain(
@@ -96,6 +121,18 @@ final class BridgeRules {
         "filter hook forward priority filter",
         "iifname " + br + " oifname " + br + " drop",
         "iifname " + br + " ip daddr @unreachable drop",
+        "iifname "
+            + br
+            + " ct state new add @rates { ip saddr limit rate over "
+            + NEW_FLOWS_PER_SECOND
+            + "/second burst "
+            + NEW_FLOWS_BURST
+            + " packets } drop",
+        "iifname "
+            + br
+            + " ct state new add @flows { ip saddr ct count over "
+            + settings.maxFlows()
+            + " } drop",
         "oifname " + br + " ct state established,related accept",
         "oifname " + br + " ct status dnat accept",
         "oifname " + br + " drop");

@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param dns the name servers chambers use; empty: the host's upstream servers
  * @param poolSize how many namespaces are kept ready ahead of creates
  * @param filesDir where the chambers' shared resolv.conf and hosts are written
+ * @param maxFlows connections one chamber may have tracked at once (the host's table is shared)
+ * @param deny further IPv4 networks no chamber may reach ({@code A.B.C.D/N}), beyond {@link
+ *     BridgeRules#UNREACHABLE}
  */
 public record BridgeSettings(
     String bridge,
@@ -24,7 +27,9 @@ public record BridgeSettings(
     InetAddress chamberAddress,
     Optional<List<InetAddress>> dns,
     int poolSize,
-    Path filesDir) {
+    Path filesDir,
+    int maxFlows,
+    List<String> deny) {
   public BridgeSettings {
     if (!bridge.matches("[a-z][a-z0-9]{0,8}")) {
       throw new IllegalArgumentException(
@@ -44,5 +49,18 @@ public record BridgeSettings(
       throw new IllegalArgumentException("--network-pool must be 0 to 64, not " + poolSize);
     }
     Objects.requireNonNull(filesDir, "filesDir");
+    if (maxFlows < 16 || maxFlows > 1_000_000) {
+      throw new IllegalArgumentException(
+          "--chamber-max-flows must be 16 to 1000000, not " + maxFlows);
+    }
+    deny = List.copyOf(deny);
+    for (String cidr : deny) {
+      if (!cidr.matches("\\d{1,3}(\\.\\d{1,3}){3}(/\\d{1,2})?")) {
+        throw new IllegalArgumentException(
+            "--chamber-deny takes IPv4 networks such as 10.0.0.0/8, comma-separated; not '"
+                + cidr
+                + "'");
+      }
+    }
   }
 }

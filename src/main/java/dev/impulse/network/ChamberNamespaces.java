@@ -29,7 +29,11 @@ final class ChamberNamespaces {
     return settings.bridge() + "-" + port;
   }
 
+  /** The address of the chamber on {@code port}, a port of the range. */
   InetAddress address(int port) {
+    if (!range.contains(port)) {
+      throw new IllegalArgumentException("port " + port + " is outside the range " + range);
+    }
     return settings.subnet().chamber(port - range.first());
   }
 
@@ -47,6 +51,10 @@ final class ChamberNamespaces {
             + " type veth peer name eth0 netns "
             + name
             + "\n"
+            // no IPv6 link-local address on either end: the bridge speaks IPv4 only
+            + "link set "
+            + name
+            + " addrgenmode none\n"
             + "link set "
             + name
             + " master "
@@ -61,6 +69,7 @@ final class ChamberNamespaces {
             + "/"
             + subnet.prefix()
             + " dev eth0\n"
+            + "link set eth0 addrgenmode none\n"
             + "link set eth0 up\n"
             + "route add default via "
             + subnet.gateway().getHostAddress()
@@ -72,13 +81,25 @@ final class ChamberNamespaces {
     }
   }
 
-  /** Removes the forwarding, veth and namespace of {@code port}, whichever exist. */
+  /**
+   * Removes the forwarding, veth and namespace of {@code port}, whichever exist, and forgets the
+   * connections its address had: the address comes back with the port, and a tracked flow (an
+   * outbound session's translation, a connection left open for days) must not reach, or be
+   * continued by, the next tenant, nor fill the host's table meanwhile.
+   */
   void remove(int port) {
     String name = name(port);
+    InetAddress address = address(port);
     commands.nft(
         "remove the forwarding of port " + port,
-        BridgeRules.remove(settings.bridge(), port, address(port), BridgeNetwork.WRAPPER_PORT));
+        BridgeRules.remove(settings.bridge(), port, address, BridgeNetwork.WRAPPER_PORT));
     removeLinks(name);
+    commands.forgetConnections(address);
+    if (Files.exists(SYS_NET.resolve(settings.bridge()))) {
+      commands.ip(
+          "forget the neighbour entry of " + address.getHostAddress(),
+          "neigh flush to " + address.getHostAddress() + " dev " + settings.bridge() + "\n");
+    }
   }
 
   void removeLinks(String name) {

@@ -2,6 +2,7 @@ package dev.impulse.network;
 
 import dev.impulse.linux.CommandResult;
 import dev.impulse.linux.ProcessCommandRunner;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,16 +21,19 @@ final class NetCommands {
   private final ProcessCommandRunner runner;
   private final Path ip;
   private final Path nft;
+  private final Path conntrack;
   private final List<String> prefix;
 
-  NetCommands(ProcessCommandRunner runner, Path ip, Path nft) {
-    this(runner, ip, nft, List.of());
+  NetCommands(ProcessCommandRunner runner, Path ip, Path nft, Path conntrack) {
+    this(runner, ip, nft, conntrack, List.of());
   }
 
-  private NetCommands(ProcessCommandRunner runner, Path ip, Path nft, List<String> prefix) {
+  private NetCommands(
+      ProcessCommandRunner runner, Path ip, Path nft, Path conntrack, List<String> prefix) {
     this.runner = runner;
     this.ip = ip;
     this.nft = nft;
+    this.conntrack = conntrack;
     this.prefix = prefix;
   }
 
@@ -38,7 +42,7 @@ final class NetCommands {
    * priority takes CPU from the chamber whose start just emptied it.
    */
   NetCommands background() {
-    return new NetCommands(runner, ip, nft, BACKGROUND);
+    return new NetCommands(runner, ip, nft, conntrack, BACKGROUND);
   }
 
   private List<String> command(String... args) {
@@ -60,6 +64,23 @@ final class NetCommands {
   /** {@code nft -f -}: the whole script is one transaction. */
   void nft(String what, String script) {
     check(what, runner.run(command(nft.toString(), "-f", "-"), script, TIMEOUT));
+  }
+
+  /**
+   * Deletes the host's tracked connections from or (after translation) to {@code address}; none to
+   * delete is no failure.
+   */
+  void forgetConnections(InetAddress address) {
+    for (String direction : List.of("--orig-src", "--reply-src")) {
+      CommandResult result =
+          runner.run(
+              command(conntrack.toString(), "-D", direction, address.getHostAddress()),
+              null,
+              TIMEOUT);
+      if (!result.succeeded() && !result.stderr().contains("0 flow entries")) {
+        check("forget the connections of " + address.getHostAddress(), result);
+      }
+    }
   }
 
   /** {@code ip ARGS}, its output. */

@@ -11,8 +11,17 @@ class BridgeRulesTest {
 
   private static String script(String chamberAddress, Map<Integer, InetAddress> forwards)
       throws Exception {
-    return BridgeRules.script(
-        "impulse0", SUBNET, InetAddress.getByName(chamberAddress), 8080, forwards);
+    BridgeSettings settings =
+        new BridgeSettings(
+            "impulse0",
+            SUBNET,
+            InetAddress.getByName(chamberAddress),
+            java.util.Optional.empty(),
+            4,
+            java.nio.file.Path.of("/run/impulse/network"),
+            1024,
+            java.util.List.of("192.0.2.0/24"));
+    return BridgeRules.script(settings, 8080, forwards);
   }
 
   @Test
@@ -62,7 +71,14 @@ class BridgeRulesTest {
         .contains("table bridge impulse_impulse0")
         .contains("iifname \"impulse0-*\" drop")
         // loopback, link-local (metadata), multicast and reserved
-        .contains("elements = { 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/3 }")
+        .contains(
+            "elements = { 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/3,"
+                + " 100.100.100.200/32, 168.63.129.16/32, 192.0.2.0/24 }")
+        // host services that other software forwards: dropped before any DNAT
+        .contains("iifname \"impulse0\" fib daddr type local drop")
+        // the host's connection table is shared: bounded per chamber
+        .contains("add @flows { ip saddr ct count over 1024 } drop")
+        .contains("add @rates { ip saddr limit rate over 200/second burst 400 packets } drop")
         .contains("iifname \"impulse0\" ip daddr @unreachable drop")
         .contains("iifname \"impulse0\" ip daddr 127.0.0.0/8 drop")
         .contains("iifname \"impulse0\" meta nfproto ipv6 drop")

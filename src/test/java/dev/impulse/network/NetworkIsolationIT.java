@@ -1,6 +1,7 @@
 package dev.impulse.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.testing.DaemonFixture;
@@ -32,6 +33,8 @@ class NetworkIsolationIT {
   /** What a connection a filter drops ends in: no answer, or no route once ARP gave up. */
   static final List<String> DROPPED = List.of("timeout", "EHOSTUNREACH", "ENETUNREACH");
 
+  static final int MAX_FLOWS = 32;
+
   static InternetFixture internet;
   static DaemonFixture impulse;
   static ServerSocket hostService;
@@ -54,7 +57,8 @@ class NetworkIsolationIT {
         DaemonFixture.start(
             DaemonFixture.Options.defaults()
                 .withPortCount(8)
-                .withConfig(config -> config.dns(internet.address().getHostAddress())));
+                .withConfig(config ->
+                    config.dns(internet.address().getHostAddress()).chamberMaxFlows(MAX_FLOWS)));
     impulse.upload("probe", "1", Functions.networkProbe());
     a = impulse.create("probe", "1", "python3");
     b = impulse.create("probe", "1", "python3");
@@ -122,6 +126,11 @@ class NetworkIsolationIT {
     String gateway = impulse.gateway();
     assertThat(hostReaches(gateway, service)).as("the host service answers on the bridge").isTrue();
 
+    String other = internet.hostSide().getHostAddress();
+    assertThat(hostReaches(other, service))
+        .as("the host service answers on every address")
+        .isTrue();
+
     JsonNode found =
         probe(
             a,
@@ -129,12 +138,14 @@ class NetworkIsolationIT {
                 + String.join(
                     ", ",
                     tcp(gateway, service),
+                    tcp(other, service),
                     tcp(gateway, api),
                     tcp("127.0.0.1", api),
                     tcp("127.0.0.1", service))
                 + "]}");
     JsonNode tcp = found.get("tcp");
     assertThat(tcp.get(gateway + ":" + service).asText()).isIn(DROPPED);
+    assertThat(tcp.get(other + ":" + service).asText()).isIn(DROPPED);
     assertThat(tcp.get(gateway + ":" + api).asText()).isIn(DROPPED);
     // Loopback in a chamber is its own: nothing of the host listens there.
     assertThat(tcp.get("127.0.0.1:" + api).asText()).isEqualTo("ECONNREFUSED");
@@ -218,9 +229,64 @@ class NetworkIsolationIT {
     assertThat(set).contains("169.254.0.0/16").contains("127.0.0.0/8");
   }
 
+  @Test
+  void aHostServiceOtherSoftwareForwardsIsOutOfReachToo() throws Exception {
+    // What Docker or kube-proxy does for a published port: DNAT before routing, in a table of
+    // their own. Here it sends the gateway's port 46200 to the "internet" server.
+    String table = "impulse_it_fwd_" + ThreadLocalRandom.current().nextInt(1 << 20);
+    nft(
+        "add table ip "
+            + table
+            + " ; add chain ip "
+            + table
+            + " pre { type nat hook prerouting priority -100 ; } ; add rule ip "
+            + table
+            + " pre ip daddr "
+            + impulse.gateway()
+            + " tcp dport 46200 dnat to "
+            + internet.address().getHostAddress()
+            + ":80");
+    try {
+      JsonNode found = probe(a, "{\"tcp\": [" + tcp(impulse.gateway(), 46200) + "]}");
+      assertThat(found.get("tcp").get(impulse.gateway() + ":46200").asText()).isIn(DROPPED);
+    } finally {
+      nft("delete table ip " + table);
+    }
+  }
+
+  @Test
+  void aChamberHasABoundedShareOfTheHostsConnectionTable() {
+    String host = internet.address().getHostAddress();
+    JsonNode many =
+        probe(a, "{\"many\": {\"host\": \"" + host + "\", \"port\": 80, \"count\": 48}}")
+            .get("many");
+    int connected = many.get("connected").asInt();
+    assertThat(connected).as(many.toString()).isBetween(MAX_FLOWS - 4, MAX_FLOWS);
+    assertThat(many.get("failed").get("timeout").asInt()).isEqualTo(48 - connected);
+    // closed connections no longer count
+    JsonNode again =
+        probe(a, "{\"http\": [\"http://" + host + "/\"]}").get("http").get("http://" + host + "/");
+    assertThat(again.asText()).isEqualTo("hello from the internet");
+  }
+
+  @Test
+  void noProgramOfTheHostCanTakeAChambersPort() {
+    int port = a.get("port").asInt();
+    assertThatThrownBy(
+            () -> {
+              try (ServerSocket squatter = new ServerSocket()) {
+                squatter.setReuseAddress(true);
+                squatter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+              }
+            })
+        .isInstanceOf(java.net.BindException.class);
+  }
+
   private static String nft(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("nft"));
-    command.addAll(List.of(args));
+    for (String arg : args) {
+      command.addAll(List.of(arg.split(" ")));
+    }
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     try (InputStream out = p.getInputStream()) {
       String text = new String(out.readAllBytes(), StandardCharsets.UTF_8);

@@ -356,6 +356,19 @@ public final class Functions {
                     return f.read(2000)
             return run
 
+        def many(spec):
+            # opens spec["count"] connections at once (each given 0.5 s), then closes them all
+            opened, failed = [], {}
+            for _ in range(int(spec["count"])):
+                try:
+                    opened.append(socket.create_connection((spec["host"], spec["port"]), timeout=0.5))
+                except OSError as e:
+                    key = "timeout" if isinstance(e, socket.timeout) else errno.errorcode.get(e.errno, str(e))
+                    failed[key] = failed.get(key, 0) + 1
+            for s in opened:
+                s.close()
+            return {"connected": len(opened), "failed": failed}
+
         def skyhook(request, meta):
             return {
                 "tcp": {"%s:%s" % (h, p): outcome(tcp(h, p)) for h, p in request.get("tcp", [])},
@@ -364,6 +377,7 @@ public final class Functions {
                 "abstract": {n: outcome(abstract(n)) for n in request.get("abstract", [])},
                 "hold": {str(p): outcome(hold(p)) for p in request.get("hold", [])},
                 "files": {f: outcome(read(f)) for f in request.get("files", [])},
+                "many": many(request["many"]) if "many" in request else None,
                 "whoami": meta["chamber_id"],
             }
         """);

@@ -64,6 +64,11 @@ public final class InternetFixture implements AutoCloseable {
     return addressOf("198.18." + block + ".2");
   }
 
+  /** The host's own end of the veth to the internet: an address of the host. */
+  public InetAddress hostSide() {
+    return addressOf("198.18." + block + ".1");
+  }
+
   /** A link-local address in the namespace, with an HTTP server that hands out "secrets". */
   public InetAddress linkLocal() {
     return addressOf("169.254." + block + ".77");
