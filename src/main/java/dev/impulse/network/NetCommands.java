@@ -1,5 +1,6 @@
 package dev.impulse.network;
 
+import dev.impulse.linux.CommandFailedException;
 import dev.impulse.linux.CommandResult;
 import dev.impulse.linux.ProcessCommandRunner;
 import java.net.InetAddress;
@@ -53,17 +54,17 @@ final class NetCommands {
 
   /** {@code ip -batch -} in the host's network namespace. */
   void ip(String what, String batch) {
-    check(what, runner.run(command(ip.toString(), "-batch", "-"), batch, TIMEOUT));
+    run(what, command(ip.toString(), "-batch", "-"), batch);
   }
 
   /** {@code ip -n NAMESPACE -batch -}. */
   void ipIn(String namespace, String what, String batch) {
-    check(what, runner.run(List.of(ip.toString(), "-n", namespace, "-batch", "-"), batch, TIMEOUT));
+    run(what, command(ip.toString(), "-n", namespace, "-batch", "-"), batch);
   }
 
   /** {@code nft -f -}: the whole script is one transaction. */
   void nft(String what, String script) {
-    check(what, runner.run(command(nft.toString(), "-f", "-"), script, TIMEOUT));
+    run(what, command(nft.toString(), "-f", "-"), script);
   }
 
   /**
@@ -88,23 +89,36 @@ final class NetCommands {
     List<String> command = new java.util.ArrayList<>();
     command.add(ip.toString());
     command.addAll(args);
-    CommandResult result = runner.run(command, null, TIMEOUT);
-    check(what, result);
-    return result.stdout();
+    return run(what, command, null).stdout();
   }
 
-  private static void check(String what, CommandResult result) {
+  /**
+   * Runs {@code command}; a program that fails, does not start, times out or is interrupted is a
+   * {@link NetworkException}, which the API answers with 503.
+   */
+  private CommandResult run(String what, List<String> command, String input) {
+    CommandResult result;
+    try {
+      result = runner.run(command, input, TIMEOUT);
+    } catch (CommandFailedException e) {
+      throw new NetworkException("cannot " + what + ": " + e.getMessage(), e);
+    }
     if (!result.succeeded()) {
       String error = result.stderr().isBlank() ? result.stdout() : result.stderr();
+      // The program, not the nice before it.
+      boolean niced =
+          command.size() > prefix.size() && command.subList(0, prefix.size()).equals(prefix);
+      String program = command.get(niced ? prefix.size() : 0);
       throw new NetworkException(
           "cannot "
               + what
               + ": "
-              + result.command().getFirst()
+              + program
               + " failed (exit "
               + result.exitCode()
               + "): "
               + error.strip().lines().limit(5).toList());
     }
+    return result;
   }
 }
