@@ -266,7 +266,7 @@ final class DaemonOptions {
       defaultValue = "${env:IMPULSE_DNS:-}",
       description =
           "Name servers for chambers, comma-separated, or none (default: the host's upstream"
-              + " servers from /etc/resolv.conf, loopback ones skipped)")
+              + " servers from /etc/resolv.conf, those chambers cannot reach skipped: loopback, the host's own, link-local, IPv6)")
   String dns;
 
   @Option(

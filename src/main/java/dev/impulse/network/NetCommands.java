@@ -73,14 +73,12 @@ final class NetCommands {
    */
   void forgetConnections(InetAddress address) {
     for (String direction : List.of("--orig-src", "--reply-src")) {
-      CommandResult result =
-          runner.run(
-              command(conntrack.toString(), "-D", direction, address.getHostAddress()),
-              null,
-              TIMEOUT);
-      if (!result.succeeded() && !result.stderr().contains("0 flow entries")) {
-        check("forget the connections of " + address.getHostAddress(), result);
-      }
+      run(
+          "forget the connections of " + address.getHostAddress(),
+          command(conntrack.toString(), "-D", direction, address.getHostAddress()),
+          null,
+          // conntrack exits 1 when there was nothing to delete
+          result -> result.stderr().contains("0 flow entries"));
     }
   }
 
@@ -97,13 +95,21 @@ final class NetCommands {
    * {@link NetworkException}, which the API answers with 503.
    */
   private CommandResult run(String what, List<String> command, String input) {
+    return run(what, command, input, result -> false);
+  }
+
+  private CommandResult run(
+      String what,
+      List<String> command,
+      String input,
+      java.util.function.Predicate<CommandResult> fineAnyway) {
     CommandResult result;
     try {
       result = runner.run(command, input, TIMEOUT);
     } catch (CommandFailedException e) {
       throw new NetworkException("cannot " + what + ": " + e.getMessage(), e);
     }
-    if (!result.succeeded()) {
+    if (!result.succeeded() && !fineAnyway.test(result)) {
       String error = result.stderr().isBlank() ? result.stdout() : result.stderr();
       // The program, not the nice before it.
       boolean niced =

@@ -15,7 +15,7 @@ class NetCommandsTest {
   @Test
   void aProgramThatCannotStartIsANetworkException() {
     Path missing = Path.of("/nonexistent/ip");
-    NetCommands commands = new NetCommands(runner, missing, missing);
+    NetCommands commands = new NetCommands(runner, missing, missing, missing);
     assertThatThrownBy(() -> commands.ip("make bridge impulse0", "link add impulse0\n"))
         .isInstanceOf(NetworkException.class)
         .hasMessageStartingWith("cannot make bridge impulse0: ")
@@ -32,7 +32,7 @@ class NetCommandsTest {
   @Test
   void aProgramThatFailsIsNamedEvenWhenItRanAtLowPriority() {
     Path fails = Path.of("/bin/false");
-    NetCommands commands = new NetCommands(runner, fails, fails).background();
+    NetCommands commands = new NetCommands(runner, fails, fails, fails).background();
     assertThatThrownBy(() -> commands.nft("forward port 1", "flush ruleset\n"))
         .isInstanceOf(NetworkException.class)
         .hasMessage("cannot forward port 1: /bin/false failed (exit 1): []");
