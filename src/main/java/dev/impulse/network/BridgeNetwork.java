@@ -53,6 +53,7 @@ public final class BridgeNetwork implements ChamberNetwork {
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Integer> ready = new ArrayDeque<>();
   private int building;
+  private boolean filling;
   private boolean closed;
   private Thread refiller;
   private Map<String, Path> files = Map.of();
@@ -311,12 +312,27 @@ public final class BridgeNetwork implements ChamberNetwork {
     }
   }
 
+  /**
+   * Whether the pool should make one more: once it is down to half, it fills up again. Making
+   * namespaces in bursts keeps the work (processes, the kernel's namespace set-up) away from most
+   * starts, instead of overlapping every one. Call with the lock held.
+   */
+  private boolean needsBuild() {
+    int have = ready.size() + building;
+    if (have >= settings.poolSize()) {
+      filling = false;
+    } else if (have <= settings.poolSize() / 2) {
+      filling = true;
+    }
+    return filling;
+  }
+
   /** Keeps {@code poolSize} namespaces ready; one at a time, off every caller's path. */
   private void refill() {
     while (true) {
       lock.lock();
       try {
-        while (!closed && ready.size() + building >= settings.poolSize()) {
+        while (!closed && !needsBuild()) {
           changed.awaitUninterruptibly();
         }
         if (closed) {
