@@ -48,7 +48,6 @@ public final class BridgeNetwork implements ChamberNetwork {
   private final BridgeSetup setup;
   private final ChamberNamespaces namespaces;
   private final ChamberNamespaces ahead;
-  private final PortHolds holds;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Integer> ready = new ArrayDeque<>();
@@ -65,7 +64,6 @@ public final class BridgeNetwork implements ChamberNetwork {
     this.setup = new BridgeSetup(settings, commands);
     this.namespaces = new ChamberNamespaces(settings, ports.range(), commands);
     this.ahead = new ChamberNamespaces(settings, ports.range(), commands.background());
-    this.holds = new PortHolds(settings.chamberAddress());
     if (ports.range().size() > settings.subnet().chamberCapacity()) {
       throw new IllegalArgumentException(
           "--chamber-subnet "
@@ -107,13 +105,6 @@ public final class BridgeNetwork implements ChamberNetwork {
     commands.nft(
         "install the forwarding and filtering rules of bridge " + settings.bridge(),
         BridgeRules.script(settings, WRAPPER_PORT, forwards));
-    for (int port : held) {
-      try {
-        holds.hold(port);
-      } catch (NetworkException e) {
-        log.error("a chamber's port is taken while the daemon was away: {}", e.getMessage());
-      }
-    }
     Set<String> strays = setup.strays(new HashSet<>(held));
     strays.forEach(namespaces::removeLinks);
     int rebuilt = 0;
@@ -170,7 +161,6 @@ public final class BridgeNetwork implements ChamberNetwork {
       return ready;
     }
     try {
-      holds.hold(port);
       namespaces.build(port, true);
     } catch (RuntimeException e) {
       abandon(port);
@@ -211,7 +201,6 @@ public final class BridgeNetwork implements ChamberNetwork {
   @Override
   public void detach(int port) {
     namespaces.remove(port);
-    holds.release(port);
     ports.release(port);
   }
 
@@ -304,7 +293,6 @@ public final class BridgeNetwork implements ChamberNetwork {
   private void abandon(int port) {
     try {
       namespaces.remove(port);
-      holds.release(port);
       ports.release(port);
     } catch (RuntimeException e) {
       log.warn(
@@ -346,7 +334,6 @@ public final class BridgeNetwork implements ChamberNetwork {
       try {
         int port = ports.allocate();
         try {
-          holds.hold(port);
           ahead.build(port, true); // at the lowest CPU priority
           made = true;
           lock.lock();
