@@ -24,6 +24,26 @@ final class Cidrs {
    * @throws IllegalArgumentException when {@code cidr} is not such a network
    */
   static boolean contains(String cidr, InetAddress address) {
+    long[] parsed = parse(cidr);
+    long network = parsed[0];
+    int prefix = (int) parsed[1];
+    if (!(address instanceof Inet4Address)) {
+      return false;
+    }
+    long value = 0;
+    for (byte b : address.getAddress()) {
+      value = (value << 8) | (b & 255);
+    }
+    long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+    return (value & mask) == (network & mask);
+  }
+
+  /**
+   * {@code A.B.C.D/N} (or {@code A.B.C.D}, a /32) as {network, prefix length}.
+   *
+   * @throws IllegalArgumentException when {@code cidr} is not such a network
+   */
+  static long[] parse(String cidr) {
     String[] parts = cidr.strip().split("/", -1);
     if (parts.length > 2
         || !parts[0].matches("\\d{1,3}(\\.\\d{1,3}){3}")
@@ -41,14 +61,6 @@ final class Cidrs {
       }
       network = (network << 8) | value;
     }
-    if (!(address instanceof Inet4Address)) {
-      return false;
-    }
-    long value = 0;
-    for (byte b : address.getAddress()) {
-      value = (value << 8) | (b & 255);
-    }
-    long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
-    return (value & mask) == (network & mask);
+    return new long[] {network, prefix};
   }
 }

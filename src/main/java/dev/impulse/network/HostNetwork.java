@@ -17,10 +17,19 @@ import java.util.Optional;
 public final class HostNetwork implements ChamberNetwork {
   private final PortAllocator ports;
   private final InetAddress chamberAddress;
+  private final Map<String, Path> files;
 
   public HostNetwork(PortAllocator ports, InetAddress chamberAddress) {
     this.ports = ports;
     this.chamberAddress = chamberAddress;
+    // The host's network is shared, so its name resolution is too (looked up once, not per create).
+    Map<String, Path> shared = new LinkedHashMap<>();
+    for (String file : new String[] {"/etc/resolv.conf", "/etc/hosts"}) {
+      if (Files.isRegularFile(Path.of(file))) {
+        shared.put(file, Path.of(file));
+      }
+    }
+    this.files = Map.copyOf(shared);
   }
 
   @Override
@@ -65,13 +74,6 @@ public final class HostNetwork implements ChamberNetwork {
 
   @Override
   public Map<String, Path> sharedFiles() {
-    // The host's network is shared, so its name resolution is too.
-    Map<String, Path> files = new LinkedHashMap<>();
-    for (String file : new String[] {"/etc/resolv.conf", "/etc/hosts"}) {
-      if (Files.isRegularFile(Path.of(file))) {
-        files.put(file, Path.of(file));
-      }
-    }
     return files;
   }
 

@@ -77,18 +77,14 @@ public record Subnet(long network, int prefix) {
    * A.B.C.D/N}, any length); false for text that is not such a network.
    */
   public boolean overlaps(String cidr) {
-    String[] parts = cidr.split("/", -1);
-    if (parts.length > 2 || !parts[0].matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+    long[] other;
+    try {
+      other = Cidrs.parse(cidr);
+    } catch (IllegalArgumentException e) {
       return false;
     }
-    int otherPrefix =
-        parts.length == 2 && parts[1].matches("\\d{1,2}") ? Integer.parseInt(parts[1]) : 32;
-    long other = 0;
-    for (String octet : parts[0].split("\\.")) {
-      other = (other << 8) | (Integer.parseInt(octet) & 255);
-    }
-    long common = mask(Math.min(prefix, Math.min(32, otherPrefix)));
-    return (network & common) == (other & common);
+    long common = mask(Math.min(prefix, (int) other[1]));
+    return (network & common) == (other[0] & common);
   }
 
   private InetAddress at(long offset) {
