@@ -37,7 +37,8 @@ class ContainerConfigsTest {
               Duration.ofSeconds(1),
               Duration.ofSeconds(60),
               1000,
-              10),
+              10,
+              0),
           new SpecJson(new ObjectMapper()),
           new HostNetwork(
               new PortAllocator(new PortRange(6000, 6009), port -> true),
@@ -58,7 +59,8 @@ class ContainerConfigsTest {
     return configs.containerConfig(
         Chamber.starting("app-1-abcde", spec, 6000, 0),
         new FakeImages().baseimage("python3"),
-        ChamberPaths.of(Path.of("/data/chambers"), "app-1-abcde"));
+        ChamberPaths.of(Path.of("/data/chambers"), "app-1-abcde"),
+        false);
   }
 
   @Test
