@@ -91,4 +91,44 @@ class ContainerConfigsTest {
         .as("a spec may move HOME, but only /tmp is writable")
         .containsEntry("HOME", "/elsewhere");
   }
+
+  @Test
+  void aStemCellsContainerHasNoTenantsSettingsAndWaitsOnItsControlSocket() {
+    ContainerConfig cell =
+        configs.containerConfig(
+            Chamber.starting("cell.python3.11.abcde", spec("env", Map.of("SECRET", "s")), 6001, 0),
+            new FakeImages().baseimage("python3"),
+            ChamberPaths.of(Path.of("/data/chambers"), "cell.python3.11.abcde"),
+            true);
+    assertThat(cell.env())
+        .doesNotContainKeys("SECRET", "SKYHOOK_CHAMBER_ID", "SKYHOOK_APP")
+        .containsEntry("SKYHOOK_CONTROL", ContainerConfigs.CELL_CONTROL);
+    assertThat(cell.binds())
+        .contains(
+            ContainerConfig.BindMount.receivingMounts(
+                Path.of("/data/chambers/cell.python3.11.abcde/guest"), "/opt/guest"),
+            new ContainerConfig.BindMount(
+                Path.of("/data/chambers/cell.python3.11.abcde/control.sock"),
+                ContainerConfigs.CELL_CONTROL,
+                true));
+    assertThat(cell.annotations())
+        .containsKey("dev.impulse.cell")
+        .doesNotContainKeys("dev.impulse.chamber", "dev.impulse.spec");
+  }
+
+  @Test
+  void theSpecialisationLineGivesTheEnvironmentAColdStartWouldHave() {
+    Chamber chamber =
+        Chamber.starting(
+            "app-1-abcde", spec("env", Map.of("GREETING", "hi")), 6000, 0, "cell.python3.11.abcde");
+    String line =
+        new String(configs.specialisation(chamber), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(line)
+        .contains("\"GREETING\":\"hi\"")
+        .contains("\"SKYHOOK_CHAMBER_ID\":\"app-1-abcde\"")
+        .contains("\"chamber_id\":\"app-1-abcde\"")
+        .doesNotContain("SKYHOOK_PORT")
+        .doesNotContain("SKYHOOK_CONTROL")
+        .doesNotContain("\n");
+  }
 }
