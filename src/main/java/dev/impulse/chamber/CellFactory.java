@@ -110,11 +110,16 @@ final class CellFactory {
       log.info("stem cell {}: ready on port {}", name, port);
       return Optional.of(new StemCell(shell, control, ready));
     } catch (IOException | RuntimeException e) {
+      // A daemon stopping interrupts this start; what it made must still go, waits and all.
+      boolean interrupted = Thread.interrupted();
       log.warn("stem cell {}: start failed: {}", name, e.getMessage());
       if (control != null) {
         control.close();
       }
       remove(shell);
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
       return Optional.empty();
     }
   }
