@@ -7,14 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * impulse's benchmark harness: {@code bench/run.sh [coldstart|api|churn|density|warm|all]
+ * impulse's benchmark harness: {@code bench/run.sh [coldstart|pool|api|churn|density|warm|all]
  * [--quick]}, or {@code bench/run.sh chart [results.json]} to redraw the cold-start chart. Starts
  * two daemons of its own (bridge and host networking) on scratch directories, runs the scenarios
  * with their baselines in the same run, prints tables, writes JSON (and the cold-start chart) to
  * bench/results/, and checks that nothing was left behind, while the daemons run and once stopped.
  */
 public final class Bench {
-  static final List<String> SCENARIOS = List.of("coldstart", "api", "churn", "density", "warm");
+  static final List<String> SCENARIOS =
+      List.of("coldstart", "pool", "api", "churn", "density", "warm");
 
   private Bench() {}
 
@@ -67,6 +68,8 @@ public final class Bench {
         long t0 = System.nanoTime();
         switch (scenario) {
           case "coldstart" -> new ColdStart(env, "python3.11").run(report, quick ? 10 : 40);
+          case "pool" ->
+              new PoolStart(env, "python3.11").run(report, quick ? 20 : 100, quick ? 10 : 50);
           case "api" ->
               new ApiLatency(env.bridge())
                   .run(report, quick ? List.of(10, 50) : List.of(10, 100, 500));

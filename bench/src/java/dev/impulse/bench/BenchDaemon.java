@@ -103,7 +103,10 @@ final class BenchDaemon {
                 "--startup-timeout-ms",
                 "120000",
                 "--stop-grace-ms",
-                "2000"));
+                "2000",
+                // Cold starts unless a scenario asks for stem cells (pool)
+                "--pool-size",
+                "0"));
     if (network == Network.BRIDGE) {
       command.addAll(List.of("--bridge", bridge, "--chamber-subnet", SUBNET, "--dns", "none"));
     }
@@ -211,6 +214,11 @@ final class BenchDaemon {
 
   /** Creates a chamber of the sample function; returns the API's answer. */
   JsonNode create(String runtime) {
+    return create(runtime, "");
+  }
+
+  /** Creates a chamber of the sample function with more spec fields ({@code ,"f":v...}). */
+  JsonNode create(String runtime, String moreFields) {
     HttpResponse<String> response =
         send(
             "POST",
@@ -221,11 +229,52 @@ final class BenchDaemon {
                 + BenchEnv.VERSION
                 + "\",\"runtime\":\""
                 + runtime
-                + "\"}");
+                + "\""
+                + moreFields
+                + "}");
     if (response.statusCode() != 201) {
       throw new IllegalStateException(label() + ": create failed: " + response.body());
     }
     return read(response.body());
+  }
+
+  /** Sets the runtime's pool of stem cells to {@code size}. */
+  void resizePool(String runtime, int size) {
+    HttpResponse<String> response =
+        send("PUT", "/runtimes/" + runtime + "/pool", "{\"size\":" + size + "}");
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(label() + ": resizing the pool failed: " + response.body());
+    }
+  }
+
+  /** The runtime's pool as {@code GET /runtimes} shows it. */
+  JsonNode pool(String runtime) {
+    for (JsonNode r : read(send("GET", "/runtimes", null).body())) {
+      if (r.get("name").asText().equals(runtime)) {
+        return r.get("pool");
+      }
+    }
+    throw new IllegalStateException("no runtime " + runtime);
+  }
+
+  /** Waits (at most {@code timeout}) until the pool has {@code ready} cells and none starting. */
+  void awaitPool(String runtime, int ready, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      JsonNode pool = pool(runtime);
+      if (pool.get("ready").asInt() >= ready && (ready > 0 || pool.get("starting").asInt() == 0)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(label() + ": the pool did not fill: " + pool);
+      }
+      try {
+        Thread.sleep(20); // polling the API, bounded by the deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   JsonNode chamber(String id) {

@@ -64,7 +64,7 @@ public final class ApiServer implements AutoCloseable {
     JsonBodies bodies = new JsonBodies(json, MAX_JSON_BYTES);
     ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies, streams);
     FunctionRoutes functionRoutes = new FunctionRoutes(functions, chambers, chambers.space());
-    RuntimeRoutes runtimeRoutes = new RuntimeRoutes(catalog, baseimages);
+    RuntimeRoutes runtimeRoutes = new RuntimeRoutes(catalog, baseimages, chambers, bodies);
     EventRoutes eventRoutes = new EventRoutes(chambers.events(), json, streams);
     this.app =
         Javalin.create(config -> {

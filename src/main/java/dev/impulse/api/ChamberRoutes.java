@@ -38,7 +38,14 @@ final class ChamberRoutes {
     routes.get("/chambers/{id}/stats", this::stats);
     routes.get(
         "/chambers/{id}/startup",
-        ctx -> ctx.json(Map.of("steps", chambers.startup(ctx.pathParam("id")))));
+        ctx -> {
+          String id = ctx.pathParam("id");
+          Map<String, Object> startup = new java.util.LinkedHashMap<>();
+          startup.put("source", chambers.startedFrom(id).isPresent() ? "pool" : "cold");
+          chambers.startedFrom(id).ifPresent(cell -> startup.put("cell", cell));
+          startup.put("steps", chambers.startup(id));
+          ctx.json(startup);
+        });
   }
 
   private ChamberView view(Chamber chamber) {

@@ -94,6 +94,8 @@ final class ProblemMapper {
           problem(413, "body-too-large", "Request body too large", x, path);
       case FunctionTooLargeException x ->
           problem(413, "body-too-large", "Request body too large", x, path);
+      case UnknownRuntimeException x when path.startsWith("/runtimes/") ->
+          problem(404, "not-found", "Not found", x, path);
       case UnknownRuntimeException x ->
           new Problem(
               TYPE_PREFIX + "unknown-runtime",

@@ -22,6 +22,16 @@ record CatalogImages(RuntimeCatalog catalog, Baseimages baseimages, FunctionStor
   }
 
   @Override
+  public java.util.List<String> runtimeNames() {
+    return catalog.runtimes().stream().map(RuntimeDefinition::name).toList();
+  }
+
+  @Override
+  public boolean built(String runtime) {
+    return baseimages.status(catalog.resolve(runtime)).phase() == Baseimages.Phase.BUILT;
+  }
+
+  @Override
   public StoredFunction function(FunctionRef ref) {
     return functions.require(ref);
   }

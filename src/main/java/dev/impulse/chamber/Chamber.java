@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param restarts how often its restart policy started it again
  * @param health what probes of a running chamber found
  * @param lastHealthyMillis when a probe last succeeded (0: never)
+ * @param container the name its container, cgroup and directories go by: its id when it was
+ *     cold-started, the stem cell's name when it was specialised from a pool
  */
 public record Chamber(
     String id,
@@ -28,10 +30,12 @@ public record Chamber(
     Optional<String> reason,
     int restarts,
     Health health,
-    long lastHealthyMillis) {
+    long lastHealthyMillis,
+    String container) {
 
   public Chamber {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(container, "container");
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(exitCode, "exitCode");
@@ -39,8 +43,14 @@ public record Chamber(
     reason = reason.map(Reasons::bound); // a function's words: bounded and escaped
   }
 
-  /** A new chamber, STARTING. */
+  /** A new chamber, STARTING, its container named by its id. */
   static Chamber starting(String id, ChamberSpec spec, int port, long createdTimeMillis) {
+    return starting(id, spec, port, createdTimeMillis, id);
+  }
+
+  /** A new chamber, STARTING, in container {@code container}. */
+  static Chamber starting(
+      String id, ChamberSpec spec, int port, long createdTimeMillis, String container) {
     return new Chamber(
         id,
         spec,
@@ -51,7 +61,8 @@ public record Chamber(
         Optional.empty(),
         0,
         Health.UNKNOWN,
-        0);
+        0,
+        container);
   }
 
   /**
@@ -104,6 +115,7 @@ public record Chamber(
         why,
         restartCount,
         nextHealth,
-        lastHealthy);
+        lastHealthy,
+        container);
   }
 }

@@ -102,7 +102,7 @@ final class ChamberDriver {
         case LAUNCH -> {
           Run next = new Run(decision.next().run(), new StartupMarks(timing.clock()));
           c.setRun(next);
-          host.forgetExit(c.id);
+          host.forgetExit(c.container);
           work.execute(() -> launch.accept(c, next));
         }
         case FORGET -> forget(c, decision.eventReason().orElse(Lifecycle.DESTROYED));
@@ -129,7 +129,7 @@ final class ChamberDriver {
       return;
     }
     try {
-      host.kill(c.id, "KILL");
+      host.kill(c.container, "KILL");
     } catch (RuntimeException e) {
       log.warn("chamber {}: cannot kill its container: {}", c.id, e.getMessage());
     }

@@ -4,6 +4,7 @@ import dev.impulse.image.Baseimage;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.runtime.ResourceLimits;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,14 @@ interface ChamberHost {
   /** Spawns the chamber's conmon, in its cgroup, held before it runs {@code runc create}. */
   Monitor spawnMonitor(String id) throws IOException;
 
-  /** Mounts the chamber's root file system: the function over the baseimage. */
-  void mountRootfs(String id, StoredFunction function, Baseimage base) throws IOException;
+  /**
+   * Mounts the chamber's root file system: the function over the baseimage, or the baseimage alone
+   * for a stem cell.
+   */
+  void mountRootfs(String id, Optional<StoredFunction> function, Baseimage base) throws IOException;
 
-  /** Writes config.json for {@code chamber}. */
-  void writeConfig(Chamber chamber, Baseimage base) throws IOException;
+  /** Writes config.json for {@code chamber}, or for the stem cell it stands for. */
+  void writeConfig(Chamber chamber, Baseimage base, boolean cell) throws IOException;
 
   /** Runs the created container's process ({@code runc start}). */
   void start(String id);
@@ -49,6 +53,23 @@ interface ChamberHost {
     @Override
     void close();
   }
+
+  // ---- a stem cell ----
+
+  /**
+   * Makes a stem cell's guest mount point, where {@link #deliver} later mounts the function so that
+   * the running container sees it.
+   */
+  void prepareCell(String id) throws IOException;
+
+  /** The host path of a stem cell's control socket (the daemon listens, the wrapper connects). */
+  Path controlSocket(String id);
+
+  /** Mounts {@code function}'s guest read-only where stem cell {@code id}'s wrapper imports it. */
+  void deliver(String id, StoredFunction function) throws IOException;
+
+  /** Sets new limits on a running chamber's cgroups. */
+  void updateLimits(String id, ResourceLimits limits) throws IOException;
 
   // ---- while it runs ----
 

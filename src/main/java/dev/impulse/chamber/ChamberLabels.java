@@ -23,22 +23,31 @@ final class ChamberLabels {
     return daemonIdentity.equals(labels.get(PREFIX + "daemon"));
   }
 
+  /** Whether the container is a stem cell's (never adopted: a daemon starts its own). */
+  boolean isCell(Map<String, String> labels) {
+    return labels.containsKey(PREFIX + "cell");
+  }
+
   /** Who made it, for a log line. */
   String owner(Map<String, String> labels) {
     return labels.getOrDefault(PREFIX + "daemon", "no impulse labels");
   }
 
-  /** The RUNNING chamber the labels describe, when they are complete and valid. */
-  Optional<Chamber> chamber(String id, Map<String, String> labels) {
+  /**
+   * The RUNNING chamber the labels of container {@code container} describe, when they are complete
+   * and valid. A stem cell's labels name no chamber: what it became is known from the store only.
+   */
+  Optional<Chamber> chamber(String container, Map<String, String> labels) {
     try {
-      if (!id.equals(labels.get(PREFIX + "chamber"))) {
+      String id = labels.get(PREFIX + "chamber");
+      if (id == null) {
         return Optional.empty();
       }
       ChamberSpec spec = specs.read(labels.get(PREFIX + "spec"));
       int port = Integer.parseInt(labels.get(PREFIX + "port"));
       long created = Long.parseLong(labels.get(PREFIX + "created"));
       return Optional.of(
-          Chamber.starting(id, spec, port, created)
+          Chamber.starting(id, spec, port, created, container)
               .moveTo(
                   ChamberStatus.RUNNING,
                   Optional.empty(),

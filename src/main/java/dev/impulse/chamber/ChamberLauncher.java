@@ -7,6 +7,7 @@ import dev.impulse.linux.LinuxException;
 import dev.impulse.runtime.ContainerCreateException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /**
  * Starts a run's container, step by step: directories, cgroup, conmon (spawned first and held, so
@@ -31,15 +32,23 @@ final class ChamberLauncher {
     }
   }
 
-  void launch(Chamber chamber, StoredFunction function, Baseimage base, Run run) {
-    String id = chamber.id();
+  /**
+   * Starts {@code chamber}'s container with {@code function}; without one, the container of the
+   * stem cell {@code chamber} stands for.
+   */
+  void launch(Chamber chamber, Optional<StoredFunction> function, Baseimage base, Run run) {
+    String id = chamber.container();
+    boolean cell = function.isEmpty();
     step("prepare its directories", () -> host.prepare(chamber));
+    if (cell) {
+      step("prepare its guest mount point", () -> host.prepareCell(id));
+    }
     step("make its cgroup", () -> host.createCgroup(id, configs.limits(chamber.spec())));
     ChamberHost.Monitor monitor = open("start its monitor (conmon)", () -> host.spawnMonitor(id));
     try (monitor) {
       step("mount its root file system", () -> host.mountRootfs(id, function, base));
       run.startup.mark("mounted");
-      step("write its config.json", () -> host.writeConfig(chamber, base));
+      step("write its config.json", () -> host.writeConfig(chamber, base, cell));
       run.startup.mark("configured");
       run.conmonPid = open("create its container (runc create)", monitor::create);
       run.containerCreated = true;
@@ -47,6 +56,23 @@ final class ChamberLauncher {
     run.startup.mark("created");
     step("start its container (runc start)", () -> host.start(id));
     run.startup.mark("started");
+  }
+
+  /**
+   * Makes stem cell {@code cell} the container of {@code chamber}: its function mounted read-only
+   * where the wrapper imports it, its limits set, then the one line that gives the wrapper the
+   * chamber's environment and identity, after which it imports the function and binds its port.
+   */
+  void specialise(Chamber chamber, StoredFunction function, StemCell cell, Run run) {
+    String id = chamber.container();
+    step("mount its function into the stem cell", () -> host.deliver(id, function));
+    run.startup.mark("delivered");
+    step("set its limits", () -> host.updateLimits(id, configs.limits(chamber.spec())));
+    run.startup.mark("limited");
+    step(
+        "specialise the stem cell",
+        () -> cell.control().specialise(configs.specialisation(chamber)));
+    run.startup.mark("specialised");
   }
 
   private interface Step {

@@ -42,6 +42,19 @@ record ChamberPaths(Path dir) {
     return java.util.List.of(rootfs(), upper(), work(), term());
   }
 
+  /**
+   * A stem cell's guest mount point: an empty shared tmpfs its container binds at the guest
+   * directory; the function is mounted on it when the cell is specialised.
+   */
+  Path guest() {
+    return dir.resolve("guest");
+  }
+
+  /** A stem cell's control socket, the daemon's end. */
+  Path control() {
+    return dir.resolve("control.sock");
+  }
+
   Path terminationLog() {
     return term().resolve("termination-log");
   }

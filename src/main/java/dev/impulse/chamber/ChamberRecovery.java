@@ -90,7 +90,7 @@ final class ChamberRecovery {
     List<LiveChamber> awaitReady = new ArrayList<>();
     int adopted = 0;
     for (LiveChamber c : known) {
-      ChamberHost.HostContainer container = containers.remove(c.id);
+      ChamberHost.HostContainer container = containers.remove(c.container);
       try {
         switch (c.state().status()) {
           case STOPPING -> finishDestroy(c, container != null);
@@ -108,7 +108,7 @@ final class ChamberRecovery {
               if (c.state().status() == ChamberStatus.STARTING) {
                 awaitReady.add(c);
               }
-            } else if (host.strayMonitor(c.id) == ChamberHost.StrayMonitor.ELSEWHERE) {
+            } else if (host.strayMonitor(c.container) == ChamberHost.StrayMonitor.ELSEWHERE) {
               unreachable(c);
             } else if (c.state().status() == ChamberStatus.STARTING) {
               if (resetInterruptedStart(c)) {
@@ -127,7 +127,7 @@ final class ChamberRecovery {
     for (ChamberHost.HostContainer container : containers.values()) {
       unknownContainer(container);
     }
-    host.removeStrays(registry.all().stream().map(c -> c.id).toList());
+    host.removeStrays(registry.all().stream().map(c -> c.container).toList());
     log.info(
         "recovered {} chamber(s): {} adopted running, {} to start again, {} unknown container(s)"
             + " seen{}",
@@ -151,7 +151,7 @@ final class ChamberRecovery {
 
   private void adopt(LiveChamber c) {
     c.run().containerCreated = true;
-    c.run().conmonPid = host.monitorPid(c.id);
+    c.run().conmonPid = host.monitorPid(c.container);
     log.info("chamber {}: still running on port {}; adopted", c.id, c.chamber().port());
   }
 
@@ -186,9 +186,9 @@ final class ChamberRecovery {
 
   private void endedWhileAway(LiveChamber c, boolean rebooted) {
     c.run().containerCreated = true;
-    OptionalInt code = host.exitCode(c.id);
+    OptionalInt code = host.exitCode(c.container);
     if (code.isEmpty()) {
-      code = host.recordedExitCode(c.id);
+      code = host.recordedExitCode(c.container);
     }
     String lost =
         rebooted
@@ -200,15 +200,15 @@ final class ChamberRecovery {
             ? LifecycleEvent.Exited.withCode(
                 c.run().number,
                 code.getAsInt(),
-                host.oomKilled(c.id),
-                host.terminationMessage(c.id))
+                host.oomKilled(c.container),
+                host.terminationMessage(c.container))
             : LifecycleEvent.Exited.lost(c.run().number, lost));
   }
 
   private void finishDestroy(LiveChamber c, boolean hasContainer) {
     c.run().containerCreated = hasContainer;
     if (hasContainer) {
-      host.kill(c.id, "KILL");
+      host.kill(c.container, "KILL");
     }
     driver.apply(
         c,
@@ -219,12 +219,12 @@ final class ChamberRecovery {
 
   private void releaseEnded(LiveChamber c) {
     OptionalInt late =
-        c.chamber().exitCode().isEmpty() ? host.recordedExitCode(c.id) : OptionalInt.empty();
+        c.chamber().exitCode().isEmpty() ? host.recordedExitCode(c.container) : OptionalInt.empty();
     if (late.isPresent()) {
       driver.apply(
           c,
           LifecycleEvent.Exited.withCode(
-              c.run().number, late.getAsInt(), host.oomKilled(c.id), Optional.empty()));
+              c.run().number, late.getAsInt(), host.oomKilled(c.container), Optional.empty()));
     } else {
       withLock(c, () -> driver.release(c, c.state().restartPending()));
     }
@@ -243,6 +243,11 @@ final class ChamberRecovery {
           "container {} in impulse's runc root was not made by this daemon ({}); left alone",
           container.id(),
           labels.owner(container.labels()));
+      return;
+    }
+    if (labels.isCell(container.labels())) {
+      log.info("stem cell {}: left by an earlier daemon; removed", container.id());
+      host.removeUnknown(container.id());
       return;
     }
     Optional<Chamber> adoptable = labels.chamber(container.id(), container.labels());

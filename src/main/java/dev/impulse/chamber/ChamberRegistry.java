@@ -67,6 +67,15 @@ final class ChamberRegistry {
     return Optional.ofNullable(chambers.get(id));
   }
 
+  /** The chamber whose container is named {@code container} (its id, or its stem cell's name). */
+  Optional<LiveChamber> byContainer(String container) {
+    LiveChamber named = chambers.get(container);
+    if (named != null && named.container.equals(container)) {
+      return Optional.of(named);
+    }
+    return chambers.values().stream().filter(c -> c.container.equals(container)).findFirst();
+  }
+
   Optional<Chamber> get(String id) {
     return live(id).map(LiveChamber::chamber);
   }
@@ -142,7 +151,8 @@ final class ChamberRegistry {
         c.reason().orElse(null),
         c.restarts(),
         c.health().name(),
-        c.lastHealthyMillis());
+        c.lastHealthyMillis(),
+        c.container().equals(c.id()) ? null : c.container());
   }
 
   Chamber fromRow(ChamberRow r) {
@@ -156,7 +166,8 @@ final class ChamberRegistry {
         Optional.ofNullable(r.reason()),
         r.restarts(),
         Health.valueOf(r.health()),
-        r.lastHealthyMillis());
+        r.lastHealthyMillis(),
+        r.container() == null ? r.id() : r.container());
   }
 
   private Optional<EventRow> event(

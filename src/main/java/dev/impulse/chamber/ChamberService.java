@@ -1,14 +1,11 @@
 package dev.impulse.chamber;
 
 import dev.impulse.image.FunctionRef;
-import dev.impulse.image.RuntimeDefinition;
-import dev.impulse.image.StoredFunction;
 import dev.impulse.image.UnknownFunctionException;
 import dev.impulse.store.SpaceCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -33,8 +30,8 @@ public final class ChamberService implements AutoCloseable {
   private final ChamberParts parts;
   private final ChamberRegistry registry;
   private final ChamberEvents events;
-  private final ChamberIds ids = new ChamberIds();
-  private final Admission admission;
+  private final ChamberCreator creator;
+  private final CellPools pools;
   private final ContainerConfigs configs;
   private final ChamberStarter starter;
   private final ChamberDriver driver;
@@ -56,18 +53,24 @@ public final class ChamberService implements AutoCloseable {
   ChamberService(ChamberParts parts) {
     this.parts = parts;
     ChamberSettings settings = parts.settings();
-    this.admission = new Admission(settings);
     this.events = new ChamberEvents(settings.eventsRetained(), parts.store()::eventsAfter);
     this.registry = new ChamberRegistry(parts.store(), parts.specs(), parts.timing().clock());
     this.configs = new ContainerConfigs(settings, parts.specs(), parts.network());
     ChamberTeardown teardown = new ChamberTeardown(parts.host(), parts.network(), parts.timing());
+    ChamberLauncher launcher = new ChamberLauncher(parts.host(), configs);
     this.starter =
-        new ChamberStarter(
+        new ChamberStarter(parts.images(), launcher, configs, parts.probe(), parts.timing());
+    CellFactory cells =
+        new CellFactory(
             parts.images(),
-            new ChamberLauncher(parts.host(), configs),
+            parts.network(),
+            launcher,
+            teardown,
+            parts.host(),
             configs,
-            parts.probe(),
+            settings,
             parts.timing());
+    this.pools = new CellPools(cells, parts.images().runtimeNames(), settings.poolSize());
     this.driver =
         new ChamberDriver(
             registry,
@@ -89,6 +92,8 @@ public final class ChamberService implements AutoCloseable {
             parts.work(),
             settings.endedRetained());
     this.logs = new ChamberLogs(parts.timing());
+    this.creator =
+        new ChamberCreator(parts, registry, pools, cells, starter, functionUse.readLock());
   }
 
   /**
@@ -114,6 +119,7 @@ public final class ChamberService implements AutoCloseable {
     parts.network().start();
     exitWatcher = parts.host().watchExits(id -> parts.work().execute(() -> watch.exited(id)));
     watch.checkExits();
+    pools.start();
     for (LiveChamber c : plan.launch()) {
       Run run = c.run();
       parts.work().execute(() -> starter.launch(c, run));
@@ -165,45 +171,7 @@ public final class ChamberService implements AutoCloseable {
    * none of them leaves anything behind.
    */
   public Chamber create(ChamberSpec spec) {
-    Instant received = parts.timing().clock().instant();
-    admission.check(spec);
-    RuntimeDefinition runtime = parts.images().runtime(spec.runtime());
-    parts.space().require("creating a chamber");
-    LiveChamber c;
-    functionUse.readLock().lock();
-    try {
-      StoredFunction function = parts.images().function(spec.function());
-      int port = parts.network().attach();
-      try {
-        Chamber chamber =
-            Chamber.starting(
-                ids.next(spec, registry::contains), spec, port, parts.timing().clock().millis());
-        Run run = new Run(1, new StartupMarks(parts.timing().clock()));
-        run.startup.mark("received", received);
-        c = new LiveChamber(Lifecycle.State.first(chamber), run, true);
-        registry.add(c);
-        run.startup.mark("recorded");
-        log.info(
-            "chamber {}: created ({} on {}, port {}, function {})",
-            c.id,
-            spec.app() + " " + spec.version(),
-            runtime.name(),
-            port,
-            function.digest().substring(0, 12));
-      } catch (RuntimeException e) {
-        try {
-          parts.network().detach(port);
-        } catch (RuntimeException notReleased) {
-          e.addSuppressed(notReleased);
-        }
-        throw e;
-      }
-    } finally {
-      functionUse.readLock().unlock();
-    }
-    Run run = c.run();
-    parts.work().execute(() -> starter.launch(c, run));
-    return c.chamber();
+    return creator.create(spec);
   }
 
   /**
@@ -239,9 +207,29 @@ public final class ChamberService implements AutoCloseable {
     return live(id).run().startup.steps();
   }
 
+  /** The stem cell the chamber's latest run took over, or empty when it started cold. */
+  public Optional<String> startedFrom(String id) {
+    return Optional.ofNullable(live(id).run().cell);
+  }
+
   /** The check that refuses space-taking work while the data file system is full. */
   public SpaceCheck space() {
     return parts.space();
+  }
+
+  /** Each runtime's pool of stem cells. */
+  public java.util.Map<String, PoolState> pools() {
+    return pools.states();
+  }
+
+  /**
+   * Sets the size of {@code runtime}'s pool (0 to {@link CellPools#MAX_SIZE}); returns its state.
+   * Throws {@link dev.impulse.image.UnknownRuntimeException}.
+   */
+  public PoolState resizePool(String runtime, int size) {
+    String name = parts.images().runtime(runtime).name();
+    pools.resize(name, size);
+    return pools.states().get(name);
   }
 
   /** The event log. */
@@ -275,11 +263,11 @@ public final class ChamberService implements AutoCloseable {
     Duration grace = parts.settings().stopGrace();
     try {
       if (run.containerCreated && !run.ended.isDone()) {
-        parts.host().kill(c.id, "TERM");
+        parts.host().kill(c.container, "TERM");
         if (!parts.timing().await(run.ended, grace)) {
           log.info(
               "chamber {}: still running after {} ms; sending SIGKILL", c.id, grace.toMillis());
-          parts.host().kill(c.id, "KILL");
+          parts.host().kill(c.container, "KILL");
           if (!parts.timing().await(run.ended, KILL_WAIT)) {
             log.warn(
                 "chamber {}: no exit reported {} s after SIGKILL", c.id, KILL_WAIT.toSeconds());
@@ -328,8 +316,7 @@ public final class ChamberService implements AutoCloseable {
   }
 
   private Path logFile(String id) {
-    live(id);
-    return ChamberPaths.of(parts.chambersDir(), id).container().log();
+    return ChamberPaths.of(parts.chambersDir(), live(id).container).container().log();
   }
 
   /**
@@ -342,7 +329,10 @@ public final class ChamberService implements AutoCloseable {
     if (!chamber.status().isLive() || !c.run().containerCreated) {
       throw new ChamberNotRunningException(chamber);
     }
-    return parts.host().stats(id).orElseThrow(() -> new ChamberNotRunningException(chamber));
+    return parts
+        .host()
+        .stats(c.container)
+        .orElseThrow(() -> new ChamberNotRunningException(chamber));
   }
 
   /** Deletes an uploaded function version; refused while chambers run it or will restart on it. */
@@ -371,6 +361,7 @@ public final class ChamberService implements AutoCloseable {
   @Override
   public void close() {
     starter.close();
+    pools.close();
     if (parts.timing() instanceof AutoCloseable timer) {
       closeQuietly(timer);
     }

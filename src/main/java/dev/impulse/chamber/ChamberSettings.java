@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param maxRestartBackoff the longest wait before a restart
  * @param eventsRetained how many events {@code GET /events} can replay
  * @param endedRetained how many ended chambers are kept before the oldest are forgotten
+ * @param poolSize how many stem cells each runtime's pool keeps ready at start (0: no pools)
  */
 public record ChamberSettings(
     InetAddress bindAddress,
@@ -46,7 +47,8 @@ public record ChamberSettings(
     Duration restartBackoff,
     Duration maxRestartBackoff,
     int eventsRetained,
-    int endedRetained) {
+    int endedRetained,
+    int poolSize) {
   public ChamberSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(startupTimeout, "startupTimeout");
@@ -68,6 +70,9 @@ public record ChamberSettings(
     }
     if (unhealthyAfter < 1) {
       throw new IllegalArgumentException("unhealthyAfter must be at least 1");
+    }
+    if (poolSize < 0 || poolSize > CellPools.MAX_SIZE) {
+      throw new IllegalArgumentException("the pool size must be 0 to " + CellPools.MAX_SIZE);
     }
   }
 

@@ -8,6 +8,8 @@ import dev.impulse.image.UnknownRuntimeException;
 import dev.impulse.linux.CommandFailedException;
 import dev.impulse.runtime.ContainerCreateException;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,13 @@ import org.slf4j.LoggerFactory;
 final class ChamberStarter {
   private static final Logger log = LoggerFactory.getLogger(ChamberStarter.class);
   static final Duration FIRST_PROBE_INTERVAL = Duration.ofMillis(5);
+
+  /**
+   * A specialised cell imports its function and binds in about a millisecond: probed sooner. A
+   * refused connect costs microseconds.
+   */
+  static final Duration FIRST_CELL_PROBE_INTERVAL = Duration.ofMillis(1);
+
   static final Duration MAX_PROBE_INTERVAL = Duration.ofMillis(100);
 
   private final Images images;
@@ -66,29 +75,72 @@ final class ChamberStarter {
         if (!isStarting(c, run)) {
           return;
         }
-        launcher.launch(chamber, function, base, run);
+        launcher.launch(chamber, Optional.of(function), base, run);
       } finally {
         c.lock.unlock();
       }
       log.info("chamber {}: container started on port {}", c.id, chamber.port());
       awaitReady(c, run);
     } catch (RuntimeException e) {
-      if (closing) {
-        log.info("chamber {}: start left to the next daemon ({})", c.id, e.getMessage());
-        return;
-      }
-      driver.apply(c, new LifecycleEvent.StartFailed(run.number, describe(c.id, e)));
+      failed(c, run, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
+  /**
+   * Makes stem cell {@code cell} run {@code run} of chamber {@code c} (its first) and waits for it
+   * to be ready. Its steps start while the create records the chamber: {@code recorded} says
+   * whether that worked; until it does, nothing is reported (when it fails, the create removes the
+   * cell once these steps ended). A cell that cannot be specialised fails the start as a cold
+   * start's failure would.
+   */
+  void specialise(LiveChamber c, Run run, StemCell cell, CompletableFuture<Boolean> recorded) {
+    Chamber chamber = c.chamber();
+    try {
+      StoredFunction function = images.function(chamber.spec().function());
+      c.lock.lock();
+      try {
+        launcher.specialise(chamber, function, cell, run);
+      } finally {
+        c.lock.unlock();
+      }
+      if (!recorded.join()) {
+        return;
+      }
+      log.info(
+          "chamber {}: specialised stem cell {} on port {}", c.id, cell.name(), chamber.port());
+      awaitReady(c, run, FIRST_CELL_PROBE_INTERVAL);
+    } catch (RuntimeException e) {
+      if (recorded.join()) {
+        failed(c, run, e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      cell.control().close();
+    }
+  }
+
+  private void failed(LiveChamber c, Run run, RuntimeException e) {
+    if (closing) {
+      log.info("chamber {}: start left to the next daemon ({})", c.id, e.getMessage());
+      return;
+    }
+    driver.apply(c, new LifecycleEvent.StartFailed(run.number, describe(c.id, e)));
+  }
+
   /** Probes run {@code run} until it is ready or its startup timeout passes. */
   void awaitReady(LiveChamber c, Run run) throws InterruptedException {
+    awaitReady(c, run, FIRST_PROBE_INTERVAL);
+  }
+
+  private void awaitReady(LiveChamber c, Run run, Duration firstInterval)
+      throws InterruptedException {
     Chamber chamber = c.chamber();
     Duration timeout = configs.startupTimeout(chamber.spec());
     long deadline = timing.nanoTime() + timeout.toNanos();
-    long interval = FIRST_PROBE_INTERVAL.toNanos();
+    long interval = firstInterval.toNanos();
     while (isStarting(c, run) && !closing) {
       if (probe.isReady(chamber.port())) {
         Lifecycle.Decision ready =

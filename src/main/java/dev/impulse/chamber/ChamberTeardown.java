@@ -37,7 +37,7 @@ final class ChamberTeardown {
    * be released (empty when all was).
    */
   List<String> release(LiveChamber c, boolean keepPort) {
-    String id = c.id;
+    String id = c.container;
     List<String> problems = new ArrayList<>();
     boolean containerGone =
         step(problems, "delete its runc container", () -> host.deleteContainer(id))
@@ -74,8 +74,8 @@ final class ChamberTeardown {
   List<String> forget(LiveChamber c) {
     List<String> problems = release(c, false);
     if (problems.isEmpty()) {
-      host.forgetExit(c.id);
-      step(problems, "remove its files", () -> host.deleteFiles(c.id));
+      host.forgetExit(c.container);
+      step(problems, "remove its files", () -> host.deleteFiles(c.container));
       c.setLeftovers(problems);
     }
     return problems;
@@ -84,7 +84,7 @@ final class ChamberTeardown {
   /** The run's conmon: the pid it reported, or the one in its pid file; 0 when unknown. */
   int monitorPid(LiveChamber c) {
     int reported = c.run().conmonPid;
-    return reported > 0 ? reported : host.monitorPid(c.id);
+    return reported > 0 ? reported : host.monitorPid(c.container);
   }
 
   /**
@@ -96,7 +96,7 @@ final class ChamberTeardown {
     int pid = monitorPid(c);
     long deadline = timing.nanoTime() + MONITOR_WAIT.toNanos();
     long pause = 1;
-    while (pid > 0 && host.monitors(pid, c.id)) {
+    while (pid > 0 && host.monitors(pid, c.container)) {
       if (timing.nanoTime() > deadline) {
         throw new IllegalStateException(
             "its conmon (pid " + pid + ") still runs " + MONITOR_WAIT.toSeconds() + " s on");

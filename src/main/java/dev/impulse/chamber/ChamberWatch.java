@@ -72,8 +72,8 @@ final class ChamberWatch {
    * Chamber {@code id}'s container may have ended: its exit file is read under the chamber's lock,
    * so the report is always about the run that is current then.
    */
-  void exited(String id) {
-    registry.live(id).ifPresent(this::exited);
+  void exited(String container) {
+    registry.byContainer(container).ifPresent(this::exited);
   }
 
   void exited(LiveChamber c) {
@@ -83,14 +83,17 @@ final class ChamberWatch {
       if (!run.containerCreated || run.ended.isDone() && c.chamber().exitCode().isPresent()) {
         return;
       }
-      OptionalInt code = host.exitCode(c.id);
+      OptionalInt code = host.exitCode(c.container);
       if (code.isEmpty()) {
         return;
       }
       driver.apply(
           c,
           LifecycleEvent.Exited.withCode(
-              run.number, code.getAsInt(), host.oomKilled(c.id), host.terminationMessage(c.id)));
+              run.number,
+              code.getAsInt(),
+              host.oomKilled(c.container),
+              host.terminationMessage(c.container)));
     } finally {
       c.lock.unlock();
     }
@@ -102,7 +105,7 @@ final class ChamberWatch {
       Run run = c.run();
       if (run.containerCreated
           && !(run.ended.isDone() && c.chamber().exitCode().isPresent())
-          && host.exitCode(c.id).isPresent()) {
+          && host.exitCode(c.container).isPresent()) {
         once(c, () -> exited(c));
       }
     }
@@ -121,7 +124,7 @@ final class ChamberWatch {
         continue;
       }
       int pid = teardown.monitorPid(c);
-      if (pid > 0 && !host.monitors(pid, c.id) && host.exitCode(c.id).isEmpty()) {
+      if (pid > 0 && !host.monitors(pid, c.container) && host.exitCode(c.container).isEmpty()) {
         once(c, () -> monitorLost(c, run, pid));
       }
     }
@@ -130,11 +133,11 @@ final class ChamberWatch {
   private void monitorLost(LiveChamber c, Run run, int pid) {
     c.lock.lock();
     try {
-      if (c.run() != run || run.ended.isDone() || host.exitCode(c.id).isPresent()) {
+      if (c.run() != run || run.ended.isDone() || host.exitCode(c.container).isPresent()) {
         return; // a restart, or its exit was recorded after all
       }
       log.warn("chamber {}: conmon (pid {}) is gone without recording an exit", c.id, pid);
-      if (host.oomKilled(c.id)) {
+      if (host.oomKilled(c.container)) {
         // The kernel's OOM killer acted in the chamber's cgroup: that is how it ended. Its
         // release deletes the container by force, killing whatever is left of it.
         driver.apply(c, LifecycleEvent.Exited.withCode(run.number, 137, true, Optional.empty()));

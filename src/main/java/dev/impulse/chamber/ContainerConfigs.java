@@ -35,6 +35,9 @@ final class ContainerConfigs {
   /** Labels on every container; {@code runc state} reports them back. */
   static final String LABEL_PREFIX = "dev.impulse.";
 
+  /** Where a stem cell's wrapper finds the daemon's control socket. */
+  static final String CELL_CONTROL = "/run/skyhook/control";
+
   private final ChamberSettings settings;
   private final SpecJson specs;
   private final ChamberNetwork network;
@@ -50,7 +53,13 @@ final class ContainerConfigs {
     return "/" + settings.cgroupParent() + "/" + id;
   }
 
-  ContainerConfig containerConfig(Chamber chamber, Baseimage base, ChamberPaths paths) {
+  /**
+   * The container of {@code chamber}, or with {@code cell} of the stem cell it stands for: a cell
+   * has no function and no chamber's settings yet. Its guest directory is the cell's shared mount
+   * point, and its wrapper waits on the control socket for the chamber it becomes.
+   */
+  ContainerConfig containerConfig(
+      Chamber chamber, Baseimage base, ChamberPaths paths, boolean cell) {
     ChamberSpec spec = chamber.spec();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -58,44 +67,91 @@ final class ContainerConfigs {
     env.put("LANG", "C.UTF-8");
     env.put("PYTHONUNBUFFERED", "1");
     env.put("PYTHONDONTWRITEBYTECODE", "1");
-    env.putAll(
-        spec.env()); // the function's own settings win over these defaults, not over SKYHOOK_*
+    if (!cell) {
+      env.putAll(spec.env()); // the function's own settings win over these defaults, not SKYHOOK_*
+    }
     InetSocketAddress bind = network.wrapperBind(chamber.port());
     env.put("SKYHOOK_PORT", Integer.toString(bind.getPort()));
     env.put("SKYHOOK_HOST", bind.getAddress().getHostAddress());
-    env.put("SKYHOOK_CHAMBER_ID", chamber.id());
-    env.put("SKYHOOK_APP", spec.app());
-    env.put("SKYHOOK_VERSION", spec.version());
+    if (cell) {
+      env.put("SKYHOOK_CONTROL", CELL_CONTROL);
+    } else {
+      env.putAll(meta(chamber));
+    }
     env.put("SKYHOOK_GUEST_DIR", FunctionStore.GUEST_DIR);
     env.put("SKYHOOK_TERMINATION_LOG", "/dev/termination-log");
 
     List<BindMount> binds = new ArrayList<>();
     binds.add(new BindMount(paths.terminationLog(), "/dev/termination-log", false));
     network.sharedFiles().forEach((file, source) -> binds.add(new BindMount(source, file, true)));
+    if (cell) {
+      binds.add(BindMount.receivingMounts(paths.guest(), FunctionStore.GUEST_DIR));
+      binds.add(new BindMount(paths.control(), CELL_CONTROL, true));
+    }
 
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(LABEL_PREFIX + "daemon", settings.daemonIdentity());
-    labels.put(LABEL_PREFIX + "chamber", chamber.id());
-    labels.put(LABEL_PREFIX + "app", spec.app());
-    labels.put(LABEL_PREFIX + "version", spec.version());
+    if (cell) {
+      labels.put(LABEL_PREFIX + "cell", chamber.id());
+    } else {
+      labels.put(LABEL_PREFIX + "chamber", chamber.id());
+      labels.put(LABEL_PREFIX + "app", spec.app());
+      labels.put(LABEL_PREFIX + "version", spec.version());
+    }
     labels.put(LABEL_PREFIX + "runtime", spec.runtime());
     labels.put(LABEL_PREFIX + "port", Integer.toString(chamber.port()));
     labels.put(LABEL_PREFIX + "created", Long.toString(chamber.createdTimeMillis()));
-    labels.put(LABEL_PREFIX + "spec", specs.write(spec));
+    if (!cell) {
+      labels.put(LABEL_PREFIX + "spec", specs.write(spec));
+    }
 
     return new ContainerConfig(
-        chamber.id(),
+        chamber.container(),
         paths.rootfs(),
         hostname(chamber.id()),
         List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
         env,
         binds,
         limits(spec),
-        ChamberCgroups.containerPath(cgroup(chamber.id())),
+        ChamberCgroups.containerPath(cgroup(chamber.container())),
         labels,
         uid(chamber),
         diskBytes(spec),
         network.namespace(chamber.port()));
+  }
+
+  /**
+   * The line that makes a stem cell {@code chamber}'s: the environment a cold start would have
+   * given its function (its spec's, with the wrapper's own names for who it serves) and the {@code
+   * meta} of every call.
+   */
+  byte[] specialisation(Chamber chamber) {
+    Map<String, String> env = new LinkedHashMap<>();
+    chamber
+        .spec()
+        .env()
+        .forEach((name, value) -> {
+          if (!name.startsWith("SKYHOOK_")) {
+            env.put(name, value);
+          }
+        });
+    env.putAll(meta(chamber));
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("chamber_id", chamber.id());
+    meta.put("app", chamber.spec().app());
+    meta.put("version", chamber.spec().version());
+    return specs.bytes(Map.of("env", env, "meta", meta));
+  }
+
+  /** Who the wrapper serves: the {@code meta} its function gets. */
+  static Map<String, String> meta(Chamber chamber) {
+    return Map.of(
+        "SKYHOOK_CHAMBER_ID",
+        chamber.id(),
+        "SKYHOOK_APP",
+        chamber.spec().app(),
+        "SKYHOOK_VERSION",
+        chamber.spec().version());
   }
 
   /** The unprivileged user chamber {@code chamber} runs as. */

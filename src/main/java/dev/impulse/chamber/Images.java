@@ -16,6 +16,12 @@ interface Images {
   /** The runtime's baseimage, built first if it is not yet (which can take half a minute). */
   Baseimage baseimage(String runtime);
 
+  /** Every runtime's name (not its aliases). */
+  java.util.List<String> runtimeNames();
+
+  /** Whether the runtime's baseimage is built (so a start needs no build). */
+  boolean built(String runtime);
+
   /** The stored function; throws {@code UnknownFunctionException}. */
   StoredFunction function(FunctionRef ref);
 

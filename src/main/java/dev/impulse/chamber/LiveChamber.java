@@ -13,6 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
 final class LiveChamber {
   final String id;
 
+  /** The name of its container, cgroup and directories ({@link Chamber#container}). */
+  final String container;
+
   /** Serialises every change of this chamber and every step on its container. */
   final ReentrantLock lock = new ReentrantLock();
 
@@ -30,6 +33,7 @@ final class LiveChamber {
 
   LiveChamber(Lifecycle.State state, Run run, boolean holdsPort) {
     this.id = state.chamber().id();
+    this.container = state.chamber().container();
     this.state = state;
     this.run = run;
     this.holdsPort = holdsPort;

@@ -26,8 +26,19 @@ final class Run {
   /** This run's conmon, or 0 while unknown. */
   volatile int conmonPid;
 
+  /** The stem cell this run took over, or null for a cold start. */
+  volatile String cell;
+
   Run(int number, StartupMarks startup) {
     this.number = number;
     this.startup = startup;
+  }
+
+  /** This run is stem cell {@code taken}'s container, already created and running. */
+  void takeOver(StemCell taken) {
+    cell = taken.name();
+    conmonPid = taken.shell().run().conmonPid;
+    containerCreated = true;
+    startup.mark("taken");
   }
 }

@@ -2,6 +2,7 @@ package dev.impulse.chamber;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.image.Baseimage;
+import dev.impulse.image.FunctionStore;
 import dev.impulse.image.Overlay;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.linux.FileTrees;
@@ -33,7 +34,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +56,7 @@ final class RuncHost implements ChamberHost {
   private final ObjectMapper json;
   private final Path chambersDir;
   private final OciSpec.Seccomp seccomp;
+  private final HostLeftovers leftovers;
 
   /**
    * @throws IOException when the seccomp profile cannot be read (its message names the package)
@@ -81,6 +82,7 @@ final class RuncHost implements ChamberHost {
     this.json = json;
     this.chambersDir = chambersDir;
     this.seccomp = SeccompProfile.forChamber();
+    this.leftovers = new HostLeftovers(runc, conmon, exits, chambersDir, this);
   }
 
   private ChamberPaths paths(String id) {
@@ -91,7 +93,7 @@ final class RuncHost implements ChamberHost {
 
   @Override
   public void prepare(Chamber chamber) throws IOException {
-    ChamberPaths paths = paths(chamber.id());
+    ChamberPaths paths = paths(chamber.container());
     for (Path dir : paths.scratch()) {
       Files.createDirectories(dir);
     }
@@ -139,25 +141,56 @@ final class RuncHost implements ChamberHost {
   }
 
   @Override
-  public void mountRootfs(String id, StoredFunction function, Baseimage base) {
+  public void mountRootfs(String id, Optional<StoredFunction> function, Baseimage base) {
     ChamberPaths paths = paths(id);
     List<Path> layers = new ArrayList<>();
-    layers.add(function.layer());
+    function.ifPresent(f -> layers.add(f.layer()));
     layers.addAll(base.layers());
     new Overlay(layers, paths.upper(), paths.work(), paths.rootfs()).mount();
   }
 
   @Override
-  public void writeConfig(Chamber chamber, Baseimage base) throws IOException {
-    ChamberPaths paths = paths(chamber.id());
+  public void writeConfig(Chamber chamber, Baseimage base, boolean cell) throws IOException {
+    ChamberPaths paths = paths(chamber.container());
     json.writeValue(
         paths.container().config().toFile(),
-        OciSpecs.toOciSpec(configs.containerConfig(chamber, base, paths), seccomp));
+        OciSpecs.toOciSpec(configs.containerConfig(chamber, base, paths, cell), seccomp));
   }
 
   @Override
   public void start(String id) {
     runc.start(id);
+  }
+
+  // ---- a stem cell ----
+
+  /** The size of a cell's empty guest mount point, which nothing writes to. */
+  static final long GUEST_POINT_BYTES = 4096;
+
+  @Override
+  public void prepareCell(String id) throws IOException {
+    ChamberPaths paths = paths(id);
+    Files.createDirectories(paths.guest());
+    if (!Mounts.isMountPoint(paths.guest())) {
+      Mounts.mountSharedTmpfs(paths.guest(), GUEST_POINT_BYTES);
+    }
+  }
+
+  @Override
+  public Path controlSocket(String id) {
+    return paths(id).control();
+  }
+
+  @Override
+  public void deliver(String id, StoredFunction function) {
+    ChamberPaths paths = paths(id);
+    Mounts.bindReadOnly(
+        function.layer().resolve(FunctionStore.GUEST_DIR.substring(1)), paths.guest());
+  }
+
+  @Override
+  public void updateLimits(String id, ResourceLimits limits) throws IOException {
+    cgroups.update(configs.cgroup(id), limits);
   }
 
   // ---- while it runs ----
@@ -241,18 +274,29 @@ final class RuncHost implements ChamberHost {
   @Override
   public void unmount(String id) throws IOException {
     ChamberPaths paths = paths(id);
-    for (Path mount : List.of(paths.rootfs(), paths.term())) {
-      Mounts.unmount(mount);
+    for (Path mount : List.of(paths.rootfs(), paths.term(), paths.guest())) {
+      unmountAll(mount);
       if (Mounts.isMountPoint(mount)) {
         throw new IOException(mount + " is still mounted");
       }
     }
   }
 
+  /** A cell's guest point holds the function's bind over its own tmpfs: both go. */
+  private static void unmountAll(Path mount) {
+    for (int i = 0; i < 4 && Mounts.unmount(mount); i++) {
+      // the next one down
+    }
+  }
+
   @Override
   public void removeScratch(String id) throws IOException {
-    for (Path dir : paths(id).scratch()) {
+    ChamberPaths paths = paths(id);
+    for (Path dir : paths.scratch()) {
       FileTrees.deleteRecursively(dir);
+    }
+    for (Path cellFile : List.of(paths.guest(), paths.control())) {
+      Files.deleteIfExists(cellFile);
     }
     Files.deleteIfExists(conmon.attachLink(id));
   }
@@ -321,44 +365,12 @@ final class RuncHost implements ChamberHost {
 
   @Override
   public void removeUnknown(String id) {
-    runc.delete(id, true);
-    Path dir = paths(id).dir();
-    Mounts.unmount(dir.resolve("rootfs"));
-    Mounts.unmount(dir.resolve("term"));
-    try {
-      Files.deleteIfExists(conmon.attachLink(id));
-      if (dir.startsWith(chambersDir)) {
-        FileTrees.deleteRecursively(dir);
-      }
-    } catch (IOException e) {
-      log.warn("cannot remove the files of container {}: {}", id, e.toString());
-    }
+    leftovers.removeUnknown(id);
   }
 
   @Override
   public void removeStrays(Collection<String> known) {
-    for (Path mount : Mounts.mountPoints()) {
-      if (mount.startsWith(chambersDir)
-          && !known.contains(mount.getParent().getFileName().toString())) {
-        log.info("unmounting {}: no chamber owns it", mount);
-        Mounts.unmount(mount);
-      }
-    }
-    for (Path dir : list(chambersDir)) {
-      if (!known.contains(dir.getFileName().toString())) {
-        try {
-          log.info("removing {}: no chamber owns it", dir);
-          FileTrees.deleteRecursively(dir);
-        } catch (IOException e) {
-          log.warn("cannot remove {}: {}", dir, e.toString());
-        }
-      }
-    }
-    for (Path exit : list(exits.dir())) {
-      if (!known.contains(exit.getFileName().toString())) {
-        exits.forget(exit.getFileName().toString());
-      }
-    }
+    leftovers.removeStrays(known);
   }
 
   @Override
@@ -370,16 +382,5 @@ final class RuncHost implements ChamberHost {
   public AutoCloseable watchExits(Consumer<String> listener) throws IOException {
     ExitWatcher watcher = new ExitWatcher(exits, (id, code) -> listener.accept(id));
     return watcher::close;
-  }
-
-  private static List<Path> list(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.toList();
-    } catch (IOException e) {
-      return List.of();
-    }
   }
 }

@@ -29,6 +29,15 @@ final class SpecJson {
     }
   }
 
+  /** Any plain value (maps, lists, strings, numbers) as UTF-8 JSON. */
+  byte[] bytes(Object value) {
+    try {
+      return json.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a value could not be written as JSON", e);
+    }
+  }
+
   /** Reads a spec written by {@link #write}. */
   ChamberSpec read(String text) {
     JsonNode node;

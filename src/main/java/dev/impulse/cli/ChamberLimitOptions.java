@@ -1,7 +1,7 @@
 package dev.impulse.cli;
 
-import dev.impulse.daemon.DaemonConfig.Defaults;
 import dev.impulse.daemon.DaemonConfigBuilder;
+import dev.impulse.daemon.Defaults;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,8 +1,8 @@
 package dev.impulse.cli;
 
 import dev.impulse.daemon.DaemonConfig;
-import dev.impulse.daemon.DaemonConfig.Defaults;
 import dev.impulse.daemon.DaemonConfigBuilder;
+import dev.impulse.daemon.Defaults;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -270,6 +270,14 @@ final class DaemonOptions {
   String dns;
 
   @Option(
+      names = "--pool-size",
+      defaultValue = "${env:IMPULSE_POOL_SIZE:-" + Defaults.POOL_SIZE + "}",
+      description =
+          "Stem cells (started chambers without a function) each built runtime keeps ready for"
+              + " creates, 0 to 64; PUT /runtimes/NAME/pool changes it (default: ${DEFAULT-VALUE})")
+  int poolSize;
+
+  @Option(
       names = "--network-pool",
       defaultValue = "${env:IMPULSE_NETWORK_POOL:-" + Defaults.NETWORK_POOL + "}",
       description =
@@ -334,6 +342,7 @@ final class DaemonOptions {
             .chamberSubnet(chamberSubnet)
             .dns(dns)
             .networkPool(networkPool)
+            .poolSize(poolSize)
             .chamberMaxFlows(chamberMaxFlows)
             .chamberDeny(chamberDeny)
             .binaries(new DaemonConfig.Binaries(runc, conmon, mmdebstrap, ip, nft, conntrack));

@@ -144,7 +144,8 @@ public final class Daemon implements AutoCloseable {
             config.restartBackoff(),
             config.maxRestartBackoff(),
             config.eventsRetained(),
-            config.endedRetained());
+            config.endedRetained(),
+            config.poolSize());
     ChamberDependencies deps =
         new ChamberDependencies(
             catalog,

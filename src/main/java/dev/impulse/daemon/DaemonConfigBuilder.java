@@ -2,7 +2,6 @@ package dev.impulse.daemon;
 
 import dev.impulse.daemon.DaemonConfig.Auth;
 import dev.impulse.daemon.DaemonConfig.Binaries;
-import dev.impulse.daemon.DaemonConfig.Defaults;
 import dev.impulse.daemon.DaemonConfig.Listen;
 import dev.impulse.network.PortRange;
 import java.net.InetAddress;
@@ -62,6 +61,7 @@ public final class DaemonConfigBuilder {
       dev.impulse.network.Subnet.parse(Defaults.CHAMBER_SUBNET);
   private Optional<List<InetAddress>> dns = Optional.empty();
   private int networkPool = Integer.parseInt(Defaults.NETWORK_POOL);
+  private int poolSize = Integer.parseInt(Defaults.POOL_SIZE);
   private int chamberMaxFlows = Integer.parseInt(Defaults.CHAMBER_MAX_FLOWS);
   private List<String> chamberDeny = List.of();
 
@@ -306,22 +306,7 @@ public final class DaemonConfigBuilder {
    * upstream ones.
    */
   public DaemonConfigBuilder dns(String servers) {
-    String text = servers.trim();
-    if (text.isEmpty()) {
-      this.dns = Optional.empty();
-    } else if (text.equals("none")) {
-      this.dns = Optional.of(List.of());
-    } else {
-      List<InetAddress> parsed = new java.util.ArrayList<>();
-      for (String server : text.split(",")) {
-        if (!server.trim().matches("[0-9a-fA-F:.]+")) {
-          throw new IllegalArgumentException(
-              "--dns takes IP addresses separated by commas, or none; not '" + server.trim() + "'");
-        }
-        parsed.add(address(server.trim()));
-      }
-      this.dns = Optional.of(List.copyOf(parsed));
-    }
+    this.dns = DnsServers.parse(servers);
     return this;
   }
 
@@ -337,6 +322,11 @@ public final class DaemonConfigBuilder {
             .map(String::trim)
             .filter(c -> !c.isEmpty())
             .toList();
+    return this;
+  }
+
+  public DaemonConfigBuilder poolSize(int size) {
+    this.poolSize = size;
     return this;
   }
 
@@ -390,6 +380,7 @@ public final class DaemonConfigBuilder {
         maxRestartBackoff,
         eventsRetained,
         endedRetained,
+        poolSize,
         minFreeDiskMb,
         storeReserveMb,
         new DaemonConfig.Network(

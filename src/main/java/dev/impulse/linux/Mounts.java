@@ -35,6 +35,28 @@ public final class Mounts {
         "size=" + sizeBytes + ",nr_inodes=16,mode=0755");
   }
 
+  /**
+   * Mounts a small empty tmpfs at {@code target} and makes it shared: whatever is mounted on it
+   * later also appears in every copy of it bound with slave propagation, such as a running
+   * container's.
+   */
+  public static void mountSharedTmpfs(Path target, long sizeBytes) {
+    mountSmallTmpfs(target, sizeBytes);
+    Libc.mount("none", target.toString(), "none", Libc.MS_SHARED, "");
+  }
+
+  /**
+   * Binds directory {@code source} at {@code target}, read-only, without devices or set-uid bits,
+   * from its first moment: a remount would not propagate, and a shared {@code target} hands the
+   * bind on to its copies (a running container's) as it is attached.
+   */
+  public static void bindReadOnly(Path source, Path target) {
+    Libc.bindWithAttributes(
+        source.toString(),
+        target.toString(),
+        Libc.MOUNT_ATTR_RDONLY | Libc.MOUNT_ATTR_NOSUID | Libc.MOUNT_ATTR_NODEV);
+  }
+
   /** True when a file system is mounted exactly at {@code target}. */
   public static boolean isMountPoint(Path target) {
     return mountPoints().contains(target.toAbsolutePath().normalize());

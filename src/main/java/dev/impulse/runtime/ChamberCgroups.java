@@ -59,13 +59,7 @@ public final class ChamberCgroups {
       Path chamber = root.resolve(relative(path));
       Files.createDirectories(chamber);
       enableControllers(chamber);
-      write(chamber.resolve("memory.max"), Long.toString(limits.memoryBytes()));
-      write(chamber.resolve("pids.max"), Long.toString(limits.pids()));
-      write(
-          chamber.resolve("cpu.max"),
-          limits.cpus().isPresent()
-              ? limits.cpuQuotaMicros() + " " + ResourceLimits.CPU_PERIOD_MICROS
-              : "max " + ResourceLimits.CPU_PERIOD_MICROS);
+      writeLimits(chamber, null, limits);
       Files.createDirectories(chamber.resolve(MONITOR));
       return;
     }
@@ -75,19 +69,54 @@ public final class ChamberCgroups {
         continue;
       }
       Files.createDirectories(chamber.resolve(MONITOR));
-      switch (controller) {
-        case "memory" ->
-            write(chamber.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
-        case "pids" -> write(chamber.resolve("pids.max"), Long.toString(limits.pids()));
-        case "cpu" -> {
-          write(
-              chamber.resolve("cpu.cfs_period_us"),
-              Long.toString(ResourceLimits.CPU_PERIOD_MICROS));
-          write(chamber.resolve("cpu.cfs_quota_us"), Long.toString(limits.cpuQuotaMicros()));
-        }
-        default -> {
-          // accounting only
-        }
+      writeLimits(chamber, controller, limits);
+    }
+  }
+
+  /**
+   * Sets new limits on the running chamber {@code path}: on its cgroup and on its container's,
+   * which runc limited at create. Throws naming the file when the kernel refuses (such as memory
+   * below what the chamber uses now).
+   */
+  public void update(String path, ResourceLimits limits) throws IOException {
+    if (unified()) {
+      Path chamber = root.resolve(relative(path));
+      writeLimits(chamber.resolve(CONTAINER), null, limits);
+      writeLimits(chamber, null, limits);
+      return;
+    }
+    for (String controller : CHARGED_V1) {
+      Path chamber = root.resolve(controller).resolve(relative(path));
+      if (Files.isDirectory(chamber)) {
+        writeLimits(chamber.resolve(CONTAINER), controller, limits);
+        writeLimits(chamber, controller, limits);
+      }
+    }
+  }
+
+  /** Writes {@code limits} into cgroup {@code dir}: v2 with a null controller, else v1's files. */
+  private static void writeLimits(Path dir, String v1Controller, ResourceLimits limits)
+      throws IOException {
+    if (v1Controller == null) {
+      write(dir.resolve("memory.max"), Long.toString(limits.memoryBytes()));
+      write(dir.resolve("pids.max"), Long.toString(limits.pids()));
+      write(
+          dir.resolve("cpu.max"),
+          limits.cpus().isPresent()
+              ? limits.cpuQuotaMicros() + " " + ResourceLimits.CPU_PERIOD_MICROS
+              : "max " + ResourceLimits.CPU_PERIOD_MICROS);
+      return;
+    }
+    switch (v1Controller) {
+      case "memory" ->
+          write(dir.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
+      case "pids" -> write(dir.resolve("pids.max"), Long.toString(limits.pids()));
+      case "cpu" -> {
+        write(dir.resolve("cpu.cfs_period_us"), Long.toString(ResourceLimits.CPU_PERIOD_MICROS));
+        write(dir.resolve("cpu.cfs_quota_us"), Long.toString(limits.cpuQuotaMicros()));
+      }
+      default -> {
+        // accounting only
       }
     }
   }

@@ -59,6 +59,19 @@ public record ContainerConfig(
     Objects.requireNonNull(networkNamespace, "networkNamespace");
   }
 
-  /** A host path bound at {@code destination}. */
-  public record BindMount(Path source, String destination, boolean readOnly) {}
+  /**
+   * A host path bound at {@code destination}. With {@code receivesMounts}, what the host mounts on
+   * {@code source} later (a shared mount) appears inside too: slave propagation, one way.
+   */
+  public record BindMount(
+      Path source, String destination, boolean readOnly, boolean receivesMounts) {
+    public BindMount(Path source, String destination, boolean readOnly) {
+      this(source, destination, readOnly, false);
+    }
+
+    /** A read-only bind that receives what the host mounts on {@code source} later. */
+    public static BindMount receivingMounts(Path source, String destination) {
+      return new BindMount(source, destination, true, true);
+    }
+  }
 }

@@ -132,6 +132,9 @@ public final class OciSpecs {
     for (ContainerConfig.BindMount bind : config.binds()) {
       List<String> options = new ArrayList<>(List.of("rbind", "nosuid", "nodev", "noexec"));
       options.add(bind.readOnly() ? "ro" : "rw");
+      if (bind.receivesMounts()) {
+        options.add("rslave");
+      }
       mounts.add(new Mount(bind.destination(), "bind", bind.source().toString(), options));
     }
     return mounts;

@@ -13,6 +13,7 @@ package dev.impulse.store;
  * @param restarts how often it was restarted
  * @param health its health name
  * @param lastHealthyMillis when a probe last succeeded, or 0
+ * @param container the name of its container (cgroup, directories), or null when it is its id
  */
 public record ChamberRow(
     String id,
@@ -24,4 +25,5 @@ public record ChamberRow(
     String reason,
     int restarts,
     String health,
-    long lastHealthyMillis) {}
+    long lastHealthyMillis,
+    String container) {}

@@ -48,7 +48,9 @@ final class Migrations {
                 reason TEXT
               )\
               """,
-              "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"));
+              "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"),
+          // 2: the container a chamber runs in, when it is not named by its id (a stem cell's)
+          List.of("ALTER TABLE chambers ADD COLUMN container TEXT"));
 
   /** The schema version this code writes. */
   static int latest() {

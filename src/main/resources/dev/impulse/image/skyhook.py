@@ -6,12 +6,19 @@ POST with a JSON body into a call of skyhook(request, meta), answering with the 
   POST <any path>  -> 200 and the result as JSON
                       400 when the body is not JSON
                       500 {"error": <type>, "message": <text>} when the function raises
-  GET /healthz     -> 200 once the guest is imported (the port is bound only after the import),
-                      with the wrapper's start-up times (epoch seconds) under "timings"
+  GET /healthz     -> 200 once the guest is imported (nothing is accepted before), with the
+                      wrapper's start-up times (epoch seconds) under "timings"
 
 A guest that cannot be imported ends the process with status 3, after writing the reason to the
 termination log (SKYHOOK_TERMINATION_LOG), which the daemon reports as the chamber's reason.
 SIGTERM stops accepting, lets requests in flight finish and exits with status 0.
+
+A stem cell (SKYHOOK_CONTROL set) starts before it has a function: once its own imports are done it
+binds its port (connections wait in the backlog), connects to the daemon's control socket, says it
+is ready and waits. The daemon mounts the guest at
+SKYHOOK_GUEST_DIR and sends one line of JSON, {"env": {...}, "meta": {...}}: the chamber's
+environment and identity. The wrapper closes the connection before it applies them and imports the
+guest, so the function never holds the control path (and the daemon's listener is gone by then).
 
 Standard library only: it runs on every Python baseimage unchanged.
 """
@@ -25,6 +32,8 @@ import importlib
 import json
 import os
 import signal
+import socket
+import socketserver
 import sys
 import threading
 import traceback
@@ -76,6 +85,32 @@ def import_guest():
     if not callable(function):
         terminate("guest import failed: main.py does not define skyhook(request, meta)")
     return function
+
+
+MAX_CONTROL_LINE = 1024 * 1024  # the chamber's env is bounded far below this by the daemon
+
+
+def specialise(path):
+    """A stem cell: waits for the chamber it becomes, then takes on its environment and identity."""
+    control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        control.connect(path)
+        control.sendall(to_json({"ready": TIMINGS}) + b"\n")
+        reader = control.makefile("rb")
+        line = reader.readline(MAX_CONTROL_LINE)
+        reader.close()
+    finally:
+        control.close()  # before any guest code runs
+    if not line.endswith(b"\n"):
+        sys.stderr.write("skyhook: the daemon hung up before specialising this cell\n")
+        os._exit(GUEST_IMPORT_FAILED)
+    chamber = json.loads(line)
+    os.environ.pop("SKYHOOK_CONTROL", None)
+    os.environ.update(chamber["env"])
+    META.update(chamber["meta"])
+    if "TZ" in chamber["env"]:
+        time.tzset()
+    TIMINGS["specialised"] = time.time()
 
 
 def to_json(value):
@@ -195,6 +230,12 @@ class Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def server_bind(self):
+        # HTTPServer's own looks its address up in DNS (socket.getfqdn) for a name no one reads:
+        # milliseconds of every start, and a query a chamber has no business sending.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
     def handle_error(self, request, client_address):
         # A client that hangs up early is not the function's problem: keep it out of its log.
         error = sys.exc_info()[1]
@@ -204,10 +245,19 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     TIMINGS["imports_done"] = time.time()
-    Handler.function = staticmethod(import_guest())
-    TIMINGS["guest_imported"] = time.time()
-    server = Server((HOST, PORT), Handler)
-    TIMINGS["listening"] = time.time()
+    if os.environ.get("SKYHOOK_CONTROL"):
+        # A cell listens before it has a function: whoever connects early waits in the backlog
+        # until the guest is imported and the wrapper accepts, so a call needs no retries.
+        server = Server((HOST, PORT), Handler)
+        TIMINGS["listening"] = time.time()
+        specialise(os.environ["SKYHOOK_CONTROL"])
+        Handler.function = staticmethod(import_guest())
+        TIMINGS["guest_imported"] = time.time()
+    else:
+        Handler.function = staticmethod(import_guest())
+        TIMINGS["guest_imported"] = time.time()
+        server = Server((HOST, PORT), Handler)
+        TIMINGS["listening"] = time.time()
     # As PID 1 of its namespace this process gets no default signal handling: without a handler
     # SIGTERM would be ignored and every stop would wait for SIGKILL. The handler runs on the main
     # thread, which is in serve_forever: raising there stops accepting at once, with no polling.

@@ -32,7 +32,8 @@ class AdmissionTest {
               Duration.ofSeconds(1),
               Duration.ofSeconds(60),
               1000,
-              10));
+              10,
+              0));
 
   private static ChamberSpec spec(String field, Object value) {
     return ChamberSpec.fromGiven(

@@ -37,7 +37,8 @@ class ContainerConfigsTest {
               Duration.ofSeconds(1),
               Duration.ofSeconds(60),
               1000,
-              10),
+              10,
+              0),
           new SpecJson(new ObjectMapper()),
           new HostNetwork(
               new PortAllocator(new PortRange(6000, 6009), port -> true),
@@ -58,7 +59,8 @@ class ContainerConfigsTest {
     return configs.containerConfig(
         Chamber.starting("app-1-abcde", spec, 6000, 0),
         new FakeImages().baseimage("python3"),
-        ChamberPaths.of(Path.of("/data/chambers"), "app-1-abcde"));
+        ChamberPaths.of(Path.of("/data/chambers"), "app-1-abcde"),
+        false);
   }
 
   @Test
@@ -88,5 +90,45 @@ class ContainerConfigsTest {
     assertThat(config(spec("diskMb", 24, "env", Map.of("HOME", "/elsewhere"))).env())
         .as("a spec may move HOME, but only /tmp is writable")
         .containsEntry("HOME", "/elsewhere");
+  }
+
+  @Test
+  void aStemCellsContainerHasNoTenantsSettingsAndWaitsOnItsControlSocket() {
+    ContainerConfig cell =
+        configs.containerConfig(
+            Chamber.starting("cell.python3.11.abcde", spec("env", Map.of("SECRET", "s")), 6001, 0),
+            new FakeImages().baseimage("python3"),
+            ChamberPaths.of(Path.of("/data/chambers"), "cell.python3.11.abcde"),
+            true);
+    assertThat(cell.env())
+        .doesNotContainKeys("SECRET", "SKYHOOK_CHAMBER_ID", "SKYHOOK_APP")
+        .containsEntry("SKYHOOK_CONTROL", ContainerConfigs.CELL_CONTROL);
+    assertThat(cell.binds())
+        .contains(
+            ContainerConfig.BindMount.receivingMounts(
+                Path.of("/data/chambers/cell.python3.11.abcde/guest"), "/opt/guest"),
+            new ContainerConfig.BindMount(
+                Path.of("/data/chambers/cell.python3.11.abcde/control.sock"),
+                ContainerConfigs.CELL_CONTROL,
+                true));
+    assertThat(cell.annotations())
+        .containsKey("dev.impulse.cell")
+        .doesNotContainKeys("dev.impulse.chamber", "dev.impulse.spec");
+  }
+
+  @Test
+  void theSpecialisationLineGivesTheEnvironmentAColdStartWouldHave() {
+    Chamber chamber =
+        Chamber.starting(
+            "app-1-abcde", spec("env", Map.of("GREETING", "hi")), 6000, 0, "cell.python3.11.abcde");
+    String line =
+        new String(configs.specialisation(chamber), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(line)
+        .contains("\"GREETING\":\"hi\"")
+        .contains("\"SKYHOOK_CHAMBER_ID\":\"app-1-abcde\"")
+        .contains("\"chamber_id\":\"app-1-abcde\"")
+        .doesNotContain("SKYHOOK_PORT")
+        .doesNotContain("SKYHOOK_CONTROL")
+        .doesNotContain("\n");
   }
 }

@@ -146,13 +146,34 @@ final class FakeHost implements ChamberHost {
   }
 
   @Override
-  public void mountRootfs(String id, StoredFunction function, Baseimage base) throws IOException {
+  public void mountRootfs(String id, Optional<StoredFunction> function, Baseimage base)
+      throws IOException {
     maybeFail("mount");
     mounts.add(id);
   }
 
   @Override
-  public void writeConfig(Chamber chamber, Baseimage base) throws IOException {
+  public void prepareCell(String id) {
+    throw new UnsupportedOperationException("the lifecycle's tests start no stem cells");
+  }
+
+  @Override
+  public java.nio.file.Path controlSocket(String id) {
+    throw new UnsupportedOperationException("the lifecycle's tests start no stem cells");
+  }
+
+  @Override
+  public void deliver(String id, StoredFunction function) {
+    throw new UnsupportedOperationException("the lifecycle's tests start no stem cells");
+  }
+
+  @Override
+  public void updateLimits(String id, dev.impulse.runtime.ResourceLimits limits) {
+    throw new UnsupportedOperationException("the lifecycle's tests start no stem cells");
+  }
+
+  @Override
+  public void writeConfig(Chamber chamber, Baseimage base, boolean cell) throws IOException {
     maybeFail("config");
     configs.add(chamber.id());
   }

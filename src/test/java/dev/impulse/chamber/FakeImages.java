@@ -31,6 +31,16 @@ final class FakeImages implements Images {
   }
 
   @Override
+  public java.util.List<String> runtimeNames() {
+    return java.util.List.of(PYTHON.name());
+  }
+
+  @Override
+  public boolean built(String runtime) {
+    return true;
+  }
+
+  @Override
   public StoredFunction function(FunctionRef ref) {
     if (!functions.contains(ref)) {
       throw new UnknownFunctionException(ref);

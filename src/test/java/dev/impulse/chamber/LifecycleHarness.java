@@ -105,7 +105,8 @@ final class LifecycleHarness implements AutoCloseable {
             Duration.ofSeconds(1),
             Duration.ofSeconds(60),
             1000,
-            3);
+            3,
+            0);
     return new ChamberParts(
         host,
         images,

@@ -35,7 +35,7 @@ class StoreTest {
   @TempDir Path dir;
 
   private static ChamberRow row(String id, String status) {
-    return new ChamberRow(id, "{}", 6000, 1, status, null, null, 0, "UNKNOWN", 0);
+    return new ChamberRow(id, "{}", 6000, 1, status, null, null, 0, "UNKNOWN", 0, null);
   }
 
   private static Optional<EventRow> event(String id, String to) {
@@ -101,7 +101,17 @@ class StoreTest {
       store.saveChamber(row("a-1-aaaaa", "STARTING"), event("a-1-aaaaa", "STARTING"));
       store.saveChamber(
           new ChamberRow(
-              "a-1-aaaaa", "{\"app\":\"a\"}", 6001, 7, "FAILED", 137, "killed", 2, "UNKNOWN", 9),
+              "a-1-aaaaa",
+              "{\"app\":\"a\"}",
+              6001,
+              7,
+              "FAILED",
+              137,
+              "killed",
+              2,
+              "UNKNOWN",
+              9,
+              "cell.python3.11.abcde"),
           event("a-1-aaaaa", "FAILED"));
       store.saveFunction(new FunctionRow("a", "1", "abc", 10, 3));
       store.putMeta("boot_id", "b1");
@@ -119,7 +129,8 @@ class StoreTest {
                   "killed",
                   2,
                   "UNKNOWN",
-                  9));
+                  9,
+                  "cell.python3.11.abcde"));
       assertThat(store.functions()).containsExactly(new FunctionRow("a", "1", "abc", 10, 3));
       assertThat(store.meta("boot_id")).contains("b1");
       assertThat(store.lastEvents(10))

@@ -1,6 +1,6 @@
 package dev.impulse.testing;
 
-import dev.impulse.daemon.DaemonConfig;
+import dev.impulse.daemon.Defaults;
 import dev.impulse.linux.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +28,7 @@ public final class RuncHold implements AutoCloseable {
 
   /** Makes the wrapper, not holding. */
   public static RuncHold create() {
-    String real = System.getenv().getOrDefault("IMPULSE_RUNC", DaemonConfig.Defaults.RUNC);
+    String real = System.getenv().getOrDefault("IMPULSE_RUNC", Defaults.RUNC);
     try {
       Path dir = Files.createTempDirectory("impulse-runc-hold-");
       Files.createDirectories(dir.resolve("held"));
