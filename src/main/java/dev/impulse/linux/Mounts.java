@@ -51,10 +51,10 @@ public final class Mounts {
    * bind on to its copies (a running container's) as it is attached.
    */
   public static void bindReadOnly(Path source, Path target) {
-    Libc.bindWithAttributes(
+    MountCalls.bindWithAttributes(
         source.toString(),
         target.toString(),
-        Libc.MOUNT_ATTR_RDONLY | Libc.MOUNT_ATTR_NOSUID | Libc.MOUNT_ATTR_NODEV);
+        MountCalls.MOUNT_ATTR_RDONLY | MountCalls.MOUNT_ATTR_NOSUID | MountCalls.MOUNT_ATTR_NODEV);
   }
 
   /** True when a file system is mounted exactly at {@code target}. */
