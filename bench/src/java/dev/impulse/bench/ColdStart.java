@@ -21,7 +21,8 @@ final class ColdStart {
     BRIDGE("impulse, bridge", "bridge"),
     HOST("impulse, host", "host"),
     RAW("raw runc", "raw"),
-    POC("proof of concept (extract)", "poc");
+    POC("proof of concept (extract)", "poc"),
+    FLOOR("floor: bare interpreter, socket module", "floor");
 
     final String label;
 
@@ -94,6 +95,7 @@ final class ColdStart {
       case HOST -> impulse(env.host());
       case RAW -> raw(RawContainer.Kind.OVERLAY);
       case POC -> raw(RawContainer.Kind.EXTRACTED);
+      case FLOOR -> raw(RawContainer.Kind.FLOOR);
     };
   }
 
@@ -118,7 +120,9 @@ final class ColdStart {
       Instant first = env.awaitFirstCall(c.port, Duration.ofMinutes(2));
       return new Breakdown()
           .at(START, c.began)
-          .at(kind == RawContainer.Kind.OVERLAY ? "overlay mounted" : "tars extracted", c.rootReady)
+          .at(
+              kind == RawContainer.Kind.EXTRACTED ? "tars extracted" : "overlay mounted",
+              c.rootReady)
           .at("config.json written", c.configured)
           .at("runc run -d returned", c.runReturned)
           .wrapperSteps(env.wrapperTimings(c.port))

@@ -46,10 +46,14 @@ final class ColdStartReport {
         Report.ratio(p50(Method.BRIDGE) / raw),
         Report.ratio(p50(Method.HOST) / raw),
         Report.ratio(p50(Method.BRIDGE) / p50(Method.POC)));
+    System.out.printf(
+        "impulse, host / floor p50 = %s, impulse, bridge / floor p50 = %s (target <= 1.3x)%n",
+        Report.ratio(p50(Method.HOST) / p50(Method.FLOOR)),
+        Report.ratio(p50(Method.BRIDGE) / p50(Method.FLOOR)));
     NetworkCost network = new NetworkCost(totals.get(Method.BRIDGE), totals.get(Method.HOST));
     network.print();
     stepsSideBySide();
-    for (Method m : List.of(Method.RAW, Method.POC)) {
+    for (Method m : List.of(Method.RAW, Method.POC, Method.FLOOR)) {
       List<List<String>> stepRows = new ArrayList<>();
       steps
           .get(m)
@@ -99,6 +103,8 @@ final class ColdStartReport {
     figures.put("bridgeOverRawP50", Samples.round(p50(Method.BRIDGE) / p50(Method.RAW)));
     figures.put("hostOverRawP50", Samples.round(p50(Method.HOST) / p50(Method.RAW)));
     figures.put("bridgeOverPocP50", Samples.round(p50(Method.BRIDGE) / p50(Method.POC)));
+    figures.put("hostOverFloorP50", Samples.round(p50(Method.HOST) / p50(Method.FLOOR)));
+    figures.put("bridgeOverFloorP50", Samples.round(p50(Method.BRIDGE) / p50(Method.FLOOR)));
     return figures;
   }
 
@@ -140,7 +146,7 @@ final class ColdStartReport {
     }
     series.put("impulse", "impulse");
     CdfChart chart = chart(coldStart.get("runtime").asText());
-    for (String key : List.of("bridge", "host", "impulse", "raw", "poc")) {
+    for (String key : List.of("bridge", "host", "impulse", "raw", "poc", "floor")) {
       JsonNode samples = coldStart.at("/" + key + "/samples");
       if (samples.isArray()) {
         List<Double> values = new ArrayList<>();

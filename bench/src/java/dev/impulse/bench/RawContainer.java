@@ -33,8 +33,47 @@ final class RawContainer implements AutoCloseable {
 
   enum Kind {
     OVERLAY,
-    EXTRACTED
+    EXTRACTED,
+    /** The overlay, but a bare interpreter instead of the wrapper: {@link #FLOOR_SCRIPT}. */
+    FLOOR
   }
+
+  /**
+   * The floor of a Python cold start: the interpreter imports the guest and answers HTTP with the
+   * socket module alone (one request per connection, the body read by its Content-Length).
+   */
+  static final String FLOOR_SCRIPT =
+      """
+      import os, socket, sys
+      sys.path.insert(0, "/opt/guest")
+      import main
+      s = socket.socket()
+      s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+      s.bind(("127.0.0.1", int(os.environ["SKYHOOK_PORT"])))
+      s.listen(128)
+      while True:
+          c, _ = s.accept()
+          data = b""
+          while b"\\r\\n\\r\\n" not in data:
+              part = c.recv(65536)
+              if not part:
+                  break
+              data += part
+          head, _, body = data.partition(b"\\r\\n\\r\\n")
+          length = 0
+          for line in head.split(b"\\r\\n")[1:]:
+              name, _, value = line.partition(b":")
+              if name.strip().lower() == b"content-length":
+                  length = int(value)
+          while len(body) < length:
+              part = c.recv(65536)
+              if not part:
+                  break
+              body += part
+          c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n"
+                    b"Content-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{}")
+          c.close()
+      """;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,7 +98,13 @@ final class RawContainer implements AutoCloseable {
 
   /** Starts one: the clock runs from before the root file system is made. */
   static RawContainer start(BenchEnv env, Kind kind, String runtime, PocImages poc) {
-    String id = (kind == Kind.OVERLAY ? "raw-" : "poc-") + Long.toString(System.nanoTime(), 36);
+    String prefix =
+        switch (kind) {
+          case OVERLAY -> "raw-";
+          case EXTRACTED -> "poc-";
+          case FLOOR -> "floor-";
+        };
+    String id = prefix + Long.toString(System.nanoTime(), 36);
     RawContainer c = new RawContainer(env, kind, id, env.rawPort());
     c.run(runtime, poc);
     return c;
@@ -69,7 +114,7 @@ final class RawContainer implements AutoCloseable {
     Baseimage base = env.baseimage(runtime);
     try {
       Files.createDirectories(dir.resolve("rootfs"));
-      if (kind == Kind.OVERLAY) {
+      if (kind != Kind.EXTRACTED) {
         Files.createDirectories(dir.resolve("upper"));
         Files.createDirectories(dir.resolve("work"));
         List<Path> layers = new ArrayList<>();
@@ -148,7 +193,9 @@ final class RawContainer implements AutoCloseable {
         id,
         dir.resolve("rootfs"),
         id,
-        List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
+        kind == Kind.FLOOR
+            ? List.of(base.runtime().interpreter(), "-s", "-c", FLOOR_SCRIPT)
+            : List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
         envVars,
         binds,
         // impulse's defaults: --memory-mb 256 plus --disk-mb 256, the /tmp whose pages it pays for
@@ -179,7 +226,7 @@ final class RawContainer implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start()
           .waitFor();
-      if (kind == Kind.OVERLAY) {
+      if (kind != Kind.EXTRACTED) {
         Mounts.unmount(dir.resolve("rootfs"));
       }
       FileTrees.deleteRecursively(dir);

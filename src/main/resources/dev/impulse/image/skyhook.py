@@ -20,23 +20,25 @@ SKYHOOK_GUEST_DIR and sends one line of JSON, {"env": {...}, "meta": {...}}: the
 environment and identity. The wrapper closes the connection before it applies them and imports the
 guest, so the function never holds the control path (and the daemon's listener is gone by then).
 
-Standard library only: it runs on every Python baseimage unchanged.
+Standard library only, and only what it needs (socket, threading, json): it runs on every Python
+baseimage unchanged, and starts in a third of the time http.server's imports took. Its HTTP/1.1 is
+the part of the protocol a function call needs: keep-alive, Content-Length and chunked bodies,
+Expect: 100-continue; a head over 64 KiB or 100 header lines is 431, anything malformed 400 (and
+the connection closes), a body over SKYHOOK_MAX_BODY_BYTES 413 unread.
 """
 
 import time
 
 STARTED = time.time()  # the interpreter is up; what follows is the wrapper's own start
 
-import http.server
+import errno
 import importlib
 import json
 import os
 import signal
 import socket
-import socketserver
 import sys
 import threading
-import traceback
 
 GUEST_IMPORT_FAILED = 3
 TIMINGS = {"started": STARTED}
@@ -79,7 +81,7 @@ def import_guest():
     try:
         module = importlib.import_module("main")
     except BaseException as error:  # SyntaxError, ImportError, SystemExit, anything the guest raises
-        traceback.print_exc()
+        print_exception()
         terminate("guest import failed: %s: %s" % (type(error).__name__, error))
     function = getattr(module, "skyhook", None)
     if not callable(function):
@@ -117,88 +119,185 @@ def to_json(value):
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle's algorithm the body waits for the
-    # client's delayed ACK (40 ms) on every call over a kept-alive connection.
-    disable_nagle_algorithm = True
-    server_version = "skyhook"
-    sys_version = ""
+def print_exception():
+    import traceback  # only when something failed: it costs milliseconds to import
+
+    traceback.print_exc()
+
+
+MAX_HEAD = 64 * 1024
+MAX_HEADERS = 100
+REASONS = {100: "Continue", 200: "OK", 400: "Bad Request", 405: "Method Not Allowed",
+           413: "Content Too Large", 431: "Request Header Fields Too Large",
+           500: "Internal Server Error", 501: "Not Implemented"}
+
+
+class BadRequest(Exception):
+    """The request cannot be read: answered with its status, then the connection closes."""
+
+    def __init__(self, status, error, message):
+        super().__init__(message)
+        self.status, self.error = status, error
+
+
+class Connection:
+    """One client connection: requests read and answered in turn while it is kept alive."""
+
     function = None
 
-    def do_GET(self):
-        if self.path.split("?", 1)[0] == "/healthz":
-            self.answer(200, {"status": "ok", "timings": TIMINGS})
-        else:
-            self.answer(405, {"error": "MethodNotAllowed", "message": "call the function with POST"},
-                        {"Allow": "POST"})
+    def __init__(self, sock):
+        self.sock = sock
+        self.rfile = sock.makefile("rb", 65536)
 
-    def do_POST(self):
-        with IN_FLIGHT:
-            self.handle_call()
-
-    def handle_call(self):
-        body = self.read_body()
-        if body is None:
-            return
+    def serve(self):
         try:
-            request = json.loads(body) if body.strip() else None
-        except ValueError as error:
-            self.answer(400, {"error": "InvalidJSON", "message": "request body is not JSON: %s" % error})
-            return
-        meta = dict(META, path=self.path, method="POST", headers=dict(self.headers.items()))
-        try:
-            result = self.function(request, meta)
-            payload = to_json(result)
-        except BaseException as error:  # a guest's sys.exit() must not take the wrapper down
-            traceback.print_exc()
-            self.answer(500, {"error": type(error).__name__, "message": str(error)})
-            return
-        self.send(200, payload)
+            while self.serve_one():
+                pass
+        except (ConnectionError, TimeoutError, OSError):
+            pass  # a client that hangs up early is not the function's problem
+        finally:
+            try:
+                self.rfile.close()
+                self.sock.close()
+            except OSError:
+                pass
 
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+    def serve_one(self):
+        """Reads and answers one request; False when the connection is to close."""
+        try:
+            head = self.read_head()
+            if head is None:
+                return False
+            method, target, version, (headers, given) = head
+            keep_alive = self.keeps_alive(version, headers) and method != "HEAD"
+            if method == "POST":
+                body = self.read_body(headers)
+                with IN_FLIGHT:
+                    status, payload, extra = self.call(body, target, given)
+            elif method == "GET" and target.split("?", 1)[0] == "/healthz":
+                status, payload, extra = 200, to_json({"status": "ok", "timings": TIMINGS}), {}
+            elif method in ("GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"):
+                status, payload, extra = 405, to_json(
+                    {"error": "MethodNotAllowed", "message": "call the function with POST"}), {
+                    "Allow": "POST"}
+            else:
+                status, payload, extra = 501, to_json(
+                    {"error": "NotImplemented", "message": "unsupported method"}), {}
+                keep_alive = False
+        except BadRequest as bad:
+            self.send(bad.status, to_json({"error": bad.error, "message": str(bad)}), {}, False)
+            return False
+        self.send(status, payload, extra, keep_alive)
+        return keep_alive
+
+    def read_line(self, left):
+        line = self.rfile.readline(min(left, MAX_HEAD) + 1)
+        if len(line) > left:
+            raise BadRequest(431, "HeaderTooLarge", "request head over %d bytes" % MAX_HEAD)
+        return line
+
+    def read_head(self):
+        left = MAX_HEAD
+        line = self.read_line(left)
+        while line in (b"\r\n", b"\n"):  # tolerated between requests, within the head's bound
+            left -= len(line)
+            line = self.read_line(left)
+        if not line:
+            return None
+        left -= len(line)
+        parts = line.decode("latin-1").rstrip("\r\n").split(" ")
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[0].isalpha():
+            raise BadRequest(400, "BadRequest", "malformed request line")
+        headers, given = {}, {}
+        while True:
+            line = self.read_line(left)
+            left -= len(line)
+            if line in (b"\r\n", b"\n"):
+                break
+            if not line.endswith(b"\n"):
+                raise BadRequest(400, "BadRequest", "the request head ended early")
+            if len(headers) >= MAX_HEADERS:
+                raise BadRequest(431, "HeaderTooLarge", "more than %d header lines" % MAX_HEADERS)
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon or not name or name != name.strip():
+                raise BadRequest(400, "BadRequest", "malformed header line")
+            key = name.lower()
+            value = value.strip()
+            headers[key] = headers[key] + ", " + value if key in headers else value
+            given[name] = value  # as the client spelt it, for the function's meta
+        return parts[0], parts[1], parts[2], (headers, given)
+
+    @staticmethod
+    def keeps_alive(version, headers):
+        connection = headers.get("connection", "").lower()
+        if version == "HTTP/1.0":
+            return "keep-alive" in connection
+        return "close" not in connection
+
+    def read_body(self, headers):
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        if chunked and "content-length" in headers:
+            raise BadRequest(400, "BadRequest", "both Content-Length and chunked")
+        if headers.get("expect", "").lower() == "100-continue":
+            self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if chunked:
             return self.read_chunked()
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            self.answer(400, {"error": "BadRequest", "message": "Content-Length is not a number"})
-            return None
-        if length > MAX_BODY:
-            self.answer(413, {"error": "PayloadTooLarge", "message": "body over %d bytes" % MAX_BODY})
-            return None
-        return self.rfile.read(length) if length > 0 else b""
+        length = headers.get("content-length", "0").strip()
+        if not length.isdigit():
+            raise BadRequest(400, "BadRequest", "Content-Length is not a number")
+        if int(length) > MAX_BODY:
+            raise BadRequest(413, "PayloadTooLarge", "body over %d bytes" % MAX_BODY)
+        body = self.rfile.read(int(length)) if int(length) > 0 else b""
+        if len(body) < int(length):
+            raise ConnectionError("the client hung up inside the body")
+        return body
 
     def read_chunked(self):
         chunks, total = [], 0
         while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            line = self.rfile.readline(1026)
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise BadRequest(400, "BadRequest", "malformed chunk size")
             if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
+                left = MAX_HEAD  # trailers, read and dropped
+                while True:
+                    trailer = self.read_line(left)
+                    left -= len(trailer)
+                    if trailer in (b"\r\n", b"\n", b""):
+                        return b"".join(chunks)
             total += size
             if total > MAX_BODY:
-                self.answer(413, {"error": "PayloadTooLarge", "message": "body over %d bytes" % MAX_BODY})
-                self.close_connection = True
-                return None
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
+                raise BadRequest(413, "PayloadTooLarge", "body over %d bytes" % MAX_BODY)
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                raise ConnectionError("the client hung up inside a chunk")
+            chunks.append(chunk)
+            self.rfile.readline(3)
 
-    def answer(self, status, document, headers=None):
-        self.send(status, to_json(document), headers)
+    def call(self, body, target, given_headers):
+        try:
+            request = json.loads(body) if body.strip() else None
+        except ValueError as error:
+            return 400, to_json(
+                {"error": "InvalidJSON", "message": "request body is not JSON: %s" % error}), {}
+        meta = dict(META, path=target, method="POST", headers=given_headers)
+        try:
+            return 200, to_json(self.function(request, meta)), {}
+        except BaseException as error:  # a guest's sys.exit() must not take the wrapper down
+            print_exception()
+            return 500, to_json({"error": type(error).__name__, "message": str(error)}), {}
 
-    def send(self, status, payload, headers=None):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format, *args):
-        pass  # the function's own output is what belongs in the chamber's log
+    def send(self, status, payload, headers, keep_alive):
+        # One write: headers and body never wait on each other (or on Nagle's algorithm).
+        lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "")), "Server: skyhook",
+                 "Content-Type: application/json", "Content-Length: %d" % len(payload)]
+        lines.extend("%s: %s" % item for item in headers.items())
+        if not keep_alive:
+            lines.append("Connection: close")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
 
 
 class InFlight:
@@ -225,22 +324,34 @@ class InFlight:
 IN_FLIGHT = InFlight()
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True  # idle keep-alive connections must not hold up a stop
-    allow_reuse_address = True
-    request_queue_size = 128
+class Server:
+    """Listens on the port and serves each connection on a thread of its own."""
 
-    def server_bind(self):
-        # HTTPServer's own looks its address up in DNS (socket.getfqdn) for a name no one reads:
-        # milliseconds of every start, and a query a chamber has no business sending.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+    def __init__(self, address):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(address)
+        self.socket.listen(128)
 
-    def handle_error(self, request, client_address):
-        # A client that hangs up early is not the function's problem: keep it out of its log.
-        error = sys.exc_info()[1]
-        if not isinstance(error, (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
+    def serve_forever(self):
+        while True:
+            try:
+                sock, _ = self.socket.accept()
+            except (ConnectionError, TimeoutError):
+                continue
+            except OSError as error:
+                if error.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                time.sleep(0.05)  # out of descriptors or memory: the function's own limit
+                continue
+            try:
+                # Headers and body go out in one write; without this, a kept-alive connection's
+                # answer would still wait on the client's delayed ACK now and then.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                # Daemon threads: idle keep-alive connections must not hold up a stop.
+                threading.Thread(target=Connection(sock).serve, daemon=True).start()
+            except (RuntimeError, OSError):  # no thread left under the chamber's pids limit
+                sock.close()
 
 
 def main():
@@ -248,15 +359,15 @@ def main():
     if os.environ.get("SKYHOOK_CONTROL"):
         # A cell listens before it has a function: whoever connects early waits in the backlog
         # until the guest is imported and the wrapper accepts, so a call needs no retries.
-        server = Server((HOST, PORT), Handler)
+        server = Server((HOST, PORT))
         TIMINGS["listening"] = time.time()
         specialise(os.environ["SKYHOOK_CONTROL"])
-        Handler.function = staticmethod(import_guest())
+        Connection.function = staticmethod(import_guest())
         TIMINGS["guest_imported"] = time.time()
     else:
-        Handler.function = staticmethod(import_guest())
+        Connection.function = staticmethod(import_guest())
         TIMINGS["guest_imported"] = time.time()
-        server = Server((HOST, PORT), Handler)
+        server = Server((HOST, PORT))
         TIMINGS["listening"] = time.time()
     # As PID 1 of its namespace this process gets no default signal handling: without a handler
     # SIGTERM would be ignored and every stop would wait for SIGKILL. The handler runs on the main
@@ -264,7 +375,7 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        server.serve_forever(poll_interval=3600)
+        server.serve_forever()
     except Stop:
         pass
     server.socket.close()
@@ -274,9 +385,8 @@ def main():
 class Stop(BaseException):
     """Raised by the SIGTERM handler to leave serve_forever.
 
-    A BaseException, like KeyboardInterrupt: socketserver catches Exception around the handling
-    of each new connection, so a SIGTERM arriving while the main thread accepted one was taken for
-    that connection's error and the server went on serving until the daemon's SIGKILL.
+    A BaseException, like KeyboardInterrupt: the accept loop carries on past the errors of single
+    connections, and a SIGTERM arriving while it handled one must not be taken for one of them.
     """
 
 
