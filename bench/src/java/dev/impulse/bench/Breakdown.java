@@ -39,6 +39,9 @@ final class Breakdown {
 
   /** The wrapper's own times ({@code GET /healthz} timings, epoch seconds). */
   Breakdown wrapperSteps(JsonNode timings) {
+    if (timings == null || timings.isMissingNode()) {
+      return this; // the floor has no wrapper
+    }
     at("wrapper: interpreter up", timings.path("started").asDouble(Double.NaN) * 1e6);
     at("wrapper: its imports", timings.path("imports_done").asDouble(Double.NaN) * 1e6);
     at("wrapper: guest imported", timings.path("guest_imported").asDouble(Double.NaN) * 1e6);
