@@ -89,6 +89,9 @@ final class CellFactory {
       return Optional.empty();
     }
     String name = names.next(runtime);
+    while (java.nio.file.Files.exists(host.controlSocket(name).getParent())) {
+      name = names.next(runtime); // a name in use: a cell made from it is another's container
+    }
     Chamber chamber =
         Chamber.starting(name, ChamberSpec.of("cell", "0", runtime), port, timing.clock().millis());
     LiveChamber shell =
@@ -126,8 +129,13 @@ final class CellFactory {
 
   /** Removes a cell no chamber took: its container, cgroup, mounts, files and port. */
   void destroy(StemCell cell, String why) {
+    // A daemon stopping may interrupt the caller: the removal's waits must still run.
+    boolean interrupted = Thread.interrupted();
     cell.control().close();
     remove(cell.shell());
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
     log.info("stem cell {}: removed ({})", cell.name(), why);
   }
 

@@ -263,6 +263,9 @@ final class CellPools implements AutoCloseable {
 
   /** Makes cell names: {@code cell.<runtime>.<5 letters>}, never a chamber id. */
   static final class Names {
+    /** 26^12 names: a repeat among live cells is out of reach; the factory checks anyway. */
+    static final int SUFFIX_LENGTH = 12;
+
     private final RandomGenerator random = new SecureRandom();
 
     /**
@@ -271,7 +274,7 @@ final class CellPools implements AutoCloseable {
      */
     String next(String runtime) {
       StringBuilder name = new StringBuilder("cell.").append(runtime).append('.');
-      for (int i = 0; i < ChamberIds.SUFFIX_LENGTH; i++) {
+      for (int i = 0; i < SUFFIX_LENGTH; i++) {
         name.append((char) ('a' + random.nextInt(26)));
       }
       return name.toString();

@@ -14,8 +14,8 @@ termination log (SKYHOOK_TERMINATION_LOG), which the daemon reports as the chamb
 SIGTERM stops accepting, lets requests in flight finish and exits with status 0.
 
 A stem cell (SKYHOOK_CONTROL set) starts before it has a function: once its own imports are done it
-binds its port (connections wait in the backlog), connects to the daemon's control socket, says it
-is ready and waits. The daemon mounts the guest at
+binds its port (it listens only once specialised), connects to the daemon's control socket, says
+it is ready and waits. The daemon mounts the guest at
 SKYHOOK_GUEST_DIR and sends one line of JSON, {"env": {...}, "meta": {...}}: the chamber's
 environment and identity. The wrapper closes the connection before it applies them and imports the
 guest, so the function never holds the control path (and the daemon's listener is gone by then).
@@ -327,10 +327,14 @@ IN_FLIGHT = InFlight()
 class Server:
     """Listens on the port and serves each connection on a thread of its own."""
 
-    def __init__(self, address):
+    def __init__(self, address, listen=True):
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(address)
+        if listen:
+            self.listen()
+
+    def listen(self):
         self.socket.listen(128)
 
     def serve_forever(self):
@@ -357,11 +361,13 @@ class Server:
 def main():
     TIMINGS["imports_done"] = time.time()
     if os.environ.get("SKYHOOK_CONTROL"):
-        # A cell listens before it has a function: whoever connects early waits in the backlog
-        # until the guest is imported and the wrapper accepts, so a call needs no retries.
-        server = Server((HOST, PORT))
-        TIMINGS["listening"] = time.time()
+        # A cell binds before it has a function but listens only once it is a chamber's: before,
+        # no caller can queue requests for whichever tenant gets it, or fill its backlog. Callers
+        # who connect after that wait in the backlog until the guest is imported.
+        server = Server((HOST, PORT), listen=False)
         specialise(os.environ["SKYHOOK_CONTROL"])
+        server.listen()
+        TIMINGS["listening"] = time.time()
         Connection.function = staticmethod(import_guest())
         TIMINGS["guest_imported"] = time.time()
     else:
