@@ -2,6 +2,7 @@ package dev.impulse.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.chamber.ChamberService;
+import dev.impulse.deployment.Deployments;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.RuntimeCatalog;
@@ -55,6 +56,7 @@ public final class ApiServer implements AutoCloseable {
       FunctionStore functions,
       RuntimeCatalog catalog,
       Baseimages baseimages,
+      Deployments deployments,
       ObjectMapper json) {
     this.settings = settings;
     this.connections =
@@ -66,6 +68,7 @@ public final class ApiServer implements AutoCloseable {
     FunctionRoutes functionRoutes = new FunctionRoutes(functions, chambers, chambers.space());
     RuntimeRoutes runtimeRoutes = new RuntimeRoutes(catalog, baseimages, chambers, bodies);
     EventRoutes eventRoutes = new EventRoutes(chambers.events(), json, streams);
+    DeploymentRoutes deploymentRoutes = new DeploymentRoutes(deployments, bodies);
     this.app =
         Javalin.create(config -> {
           config.concurrency.useVirtualThreads = true;
@@ -86,6 +89,7 @@ public final class ApiServer implements AutoCloseable {
           functionRoutes.register(config.routes);
           runtimeRoutes.register(config.routes);
           eventRoutes.register(config.routes);
+          deploymentRoutes.register(config.routes);
           config.routes.exception(Exception.class, ProblemMapper::handle);
           // Javalin answers unknown paths and wrong methods itself, through error handlers only.
           for (int status : new int[] {404, 405}) {

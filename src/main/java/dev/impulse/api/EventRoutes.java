@@ -96,7 +96,9 @@ final class EventRoutes {
   private String frame(ChamberEvent event) throws JsonProcessingException {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("id", event.seq());
-    data.put("chamber", event.chamber());
+    // Deployments' events (a scaling decision, a deploy) name the deployment, not a chamber.
+    boolean ofDeployment = event.kind().equals("scale") || event.kind().equals("deployment");
+    data.put(ofDeployment ? "deployment" : "chamber", event.chamber());
     data.put("kind", event.kind());
     data.put("from", event.from().orElse(null));
     data.put("to", event.to());
@@ -104,7 +106,7 @@ final class EventRoutes {
     data.put("reason", event.reason().orElse(null));
     return "id: "
         + event.seq()
-        + "\nevent: chamber\ndata: "
+        + (ofDeployment ? "\nevent: deployment\ndata: " : "\nevent: chamber\ndata: ")
         + json.writeValueAsString(data)
         + "\n\n";
   }

@@ -6,6 +6,8 @@ import dev.impulse.chamber.FunctionInUseException;
 import dev.impulse.chamber.InvalidSpecException;
 import dev.impulse.chamber.OverLimitException;
 import dev.impulse.chamber.TeardownIncompleteException;
+import dev.impulse.deployment.InvalidDeploymentException;
+import dev.impulse.deployment.UnknownDeploymentException;
 import dev.impulse.image.FunctionConflictException;
 import dev.impulse.image.FunctionStoreFullException;
 import dev.impulse.image.FunctionTooLargeException;
@@ -107,10 +109,13 @@ final class ProblemMapper {
       case UnknownFunctionException x ->
           // Naming a function that is not there in a chamber request is a bad reference (422);
           // asking for it at its own address is a missing resource (404).
-          path.startsWith("/chambers")
+          path.startsWith("/chambers") || path.startsWith("/deployments")
               ? problem(422, "unknown-function", "Unknown function", x, path)
               : problem(404, "not-found", "Not found", x, path);
       case ChamberNotFoundException x -> problem(404, "not-found", "Not found", x, path);
+      case UnknownDeploymentException x -> problem(404, "not-found", "Not found", x, path);
+      case InvalidDeploymentException x ->
+          problem(400, "invalid-request", "Invalid request", x, path);
       case FunctionInUseException x -> problem(409, "function-in-use", "Function in use", x, path);
       case FunctionConflictException x ->
           problem(409, "function-exists", "Function version exists", x, path);

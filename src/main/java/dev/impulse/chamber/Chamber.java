@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param lastHealthyMillis when a probe last succeeded (0: never)
  * @param container the name its container, cgroup and directories go by: its id when it was
  *     cold-started, the stem cell's name when it was specialised from a pool
+ * @param deployment the deployment it serves, when a deployment made it
  */
 public record Chamber(
     String id,
@@ -31,7 +32,8 @@ public record Chamber(
     int restarts,
     Health health,
     long lastHealthyMillis,
-    String container) {
+    String container,
+    Optional<String> deployment) {
 
   public Chamber {
     Objects.requireNonNull(id, "id");
@@ -40,17 +42,23 @@ public record Chamber(
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(exitCode, "exitCode");
     Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(deployment, "deployment");
     reason = reason.map(Reasons::bound); // a function's words: bounded and escaped
   }
 
   /** A new chamber, STARTING, its container named by its id. */
   static Chamber starting(String id, ChamberSpec spec, int port, long createdTimeMillis) {
-    return starting(id, spec, port, createdTimeMillis, id);
+    return starting(id, spec, port, createdTimeMillis, id, Optional.empty());
   }
 
   /** A new chamber, STARTING, in container {@code container}. */
   static Chamber starting(
-      String id, ChamberSpec spec, int port, long createdTimeMillis, String container) {
+      String id,
+      ChamberSpec spec,
+      int port,
+      long createdTimeMillis,
+      String container,
+      Optional<String> deployment) {
     return new Chamber(
         id,
         spec,
@@ -62,7 +70,8 @@ public record Chamber(
         0,
         Health.UNKNOWN,
         0,
-        container);
+        container,
+        deployment);
   }
 
   /**
@@ -116,6 +125,7 @@ public record Chamber(
         restartCount,
         nextHealth,
         lastHealthy,
-        container);
+        container,
+        deployment);
   }
 }

@@ -50,8 +50,15 @@ final class ChamberCreator {
     this.functionUse = functionUse;
   }
 
+  /** See {@link ChamberService#check}. */
+  void check(ChamberSpec spec) {
+    admission.check(spec);
+    parts.images().runtime(spec.runtime());
+    parts.images().function(spec.function());
+  }
+
   /** See {@link ChamberService#create}. */
-  Chamber create(ChamberSpec spec) {
+  Chamber create(ChamberSpec spec, Optional<String> deployment) {
     Instant received = parts.timing().clock().instant();
     admission.check(spec);
     RuntimeDefinition runtime = parts.images().runtime(spec.runtime());
@@ -73,7 +80,8 @@ final class ChamberCreator {
                 spec,
                 port,
                 parts.timing().clock().millis(),
-                cell.map(StemCell::name).orElse(id));
+                cell.map(StemCell::name).orElse(id),
+                deployment);
         Run run = new Run(1, new StartupMarks(parts.timing().clock()));
         run.startup.mark("received", received);
         c = new LiveChamber(Lifecycle.State.first(chamber), run, true);

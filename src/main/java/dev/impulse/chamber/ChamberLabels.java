@@ -47,7 +47,13 @@ final class ChamberLabels {
       int port = Integer.parseInt(labels.get(PREFIX + "port"));
       long created = Long.parseLong(labels.get(PREFIX + "created"));
       return Optional.of(
-          Chamber.starting(id, spec, port, created, container)
+          Chamber.starting(
+                  id,
+                  spec,
+                  port,
+                  created,
+                  container,
+                  Optional.ofNullable(labels.get(PREFIX + "deployment")))
               .moveTo(
                   ChamberStatus.RUNNING,
                   Optional.empty(),

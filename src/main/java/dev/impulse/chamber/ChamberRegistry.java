@@ -152,7 +152,8 @@ final class ChamberRegistry {
         c.restarts(),
         c.health().name(),
         c.lastHealthyMillis(),
-        c.container().equals(c.id()) ? null : c.container());
+        c.container().equals(c.id()) ? null : c.container(),
+        c.deployment().orElse(null));
   }
 
   Chamber fromRow(ChamberRow r) {
@@ -167,7 +168,8 @@ final class ChamberRegistry {
         r.restarts(),
         Health.valueOf(r.health()),
         r.lastHealthyMillis(),
-        r.container() == null ? r.id() : r.container());
+        r.container() == null ? r.id() : r.container(),
+        Optional.ofNullable(r.deployment()));
   }
 
   private Optional<EventRow> event(

@@ -171,7 +171,20 @@ public final class ChamberService implements AutoCloseable {
    * none of them leaves anything behind.
    */
   public Chamber create(ChamberSpec spec) {
-    return creator.create(spec);
+    return creator.create(spec, Optional.empty());
+  }
+
+  /**
+   * Checks that chambers of {@code spec} could be created: its limits within the daemon's, its
+   * runtime known and its function stored. Throws as {@link #create} does.
+   */
+  public void check(ChamberSpec spec) {
+    creator.check(spec);
+  }
+
+  /** As {@link #create(ChamberSpec)}, for a chamber that serves {@code deployment}. */
+  public Chamber create(ChamberSpec spec, String deployment) {
+    return creator.create(spec, Optional.of(deployment));
   }
 
   /**

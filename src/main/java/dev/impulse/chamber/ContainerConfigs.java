@@ -103,6 +103,7 @@ final class ContainerConfigs {
     labels.put(LABEL_PREFIX + "created", Long.toString(chamber.createdTimeMillis()));
     if (!cell) {
       labels.put(LABEL_PREFIX + "spec", specs.write(spec));
+      chamber.deployment().ifPresent(d -> labels.put(LABEL_PREFIX + "deployment", d));
     }
 
     return new ContainerConfig(

@@ -115,6 +115,8 @@ final class DaemonOptions {
 
   @Mixin ChamberLimitOptions limits;
 
+  @Mixin ServiceOptions service;
+
   @Option(
       names = "--startup-timeout-ms",
       defaultValue = "${env:IMPULSE_STARTUP_TIMEOUT_MS:-" + Defaults.STARTUP_TIMEOUT_MS + "}",
@@ -350,6 +352,7 @@ final class DaemonOptions {
       builder.baseimageDir(Path.of(baseimageDir));
     }
     limits.applyTo(builder);
+    builder.service(service.toConfig());
     return builder.build();
   }
 

@@ -7,6 +7,7 @@ import dev.impulse.chamber.ChamberDependencies;
 import dev.impulse.chamber.ChamberService;
 import dev.impulse.chamber.ChamberSettings;
 import dev.impulse.chamber.HttpReadinessProbe;
+import dev.impulse.deployment.Deployments;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.Mmdebstrap;
@@ -21,6 +22,9 @@ import dev.impulse.network.ChamberNetwork;
 import dev.impulse.network.HostNetwork;
 import dev.impulse.network.HostPorts;
 import dev.impulse.network.PortAllocator;
+import dev.impulse.proxy.CallRecorder;
+import dev.impulse.proxy.EdgeProxy;
+import dev.impulse.proxy.ProxySettings;
 import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ExitFiles;
@@ -54,6 +58,8 @@ public final class Daemon implements AutoCloseable {
   private final ChamberService chambers;
   private final ApiServer api;
   private final ChamberNetwork network;
+  private final Deployments deployments;
+  private final EdgeProxy proxy;
 
   private Daemon(DaemonConfig config) throws IOException {
     this.config = config;
@@ -166,7 +172,32 @@ public final class Daemon implements AutoCloseable {
             clock);
     this.chambers = new ChamberService(deps);
     chambers.start();
-    this.api = new ApiServer(apiSettings(config), chambers, functions, catalog, baseimages, json);
+    ServiceConfig service = config.service();
+    this.deployments =
+        new Deployments(
+            chambers,
+            store,
+            json,
+            network::wrapper,
+            service.queueLength(),
+            config.stopGrace(),
+            clock);
+    deployments.start();
+    this.proxy =
+        new EdgeProxy(
+            new ProxySettings(
+                service.listen().host(),
+                service.listen().port(),
+                service.activationTimeout(),
+                service.maxConnections(),
+                config.idleTimeout(),
+                service.upstreamTimeout()),
+            deployments,
+            CallRecorder.NONE,
+            json);
+    this.api =
+        new ApiServer(
+            apiSettings(config), chambers, functions, catalog, baseimages, deployments, json);
   }
 
   private static ChamberNetwork network(
@@ -224,6 +255,7 @@ public final class Daemon implements AutoCloseable {
   public static Daemon start(DaemonConfig config) {
     try {
       Daemon daemon = new Daemon(config);
+      daemon.proxy.start();
       daemon.api.start();
       log.info(
           "impulse daemon serving on {} (data {}, ports {}{})",
@@ -244,6 +276,11 @@ public final class Daemon implements AutoCloseable {
     return api.port();
   }
 
+  /** The port the edge proxy listens on. */
+  public int proxyPort() {
+    return proxy.port();
+  }
+
   /** The configuration it runs with. */
   public DaemonConfig config() {
     return config;
@@ -259,6 +296,8 @@ public final class Daemon implements AutoCloseable {
     log.info("impulse daemon stopping; chambers keep running");
     try {
       api.close();
+      proxy.close();
+      deployments.close();
     } finally {
       chambers.close();
       network.close();

@@ -52,6 +52,7 @@ import java.util.Optional;
  * @param poolSize stem cells kept ready per runtime at start (0: none)
  * @param minFreeDiskMb free space on the data file system below which creates and uploads wait
  * @param storeReserveMb space the state store keeps in reserve for a full disk
+ * @param service the edge proxy and the deployments' bounds
  * @param network how chambers are networked
  * @param binaries where runc, conmon, mmdebstrap, ip and nft are
  */
@@ -94,6 +95,7 @@ public record DaemonConfig(
     int poolSize,
     long minFreeDiskMb,
     long storeReserveMb,
+    ServiceConfig service,
     Network network,
     Binaries binaries) {
 
@@ -275,6 +277,7 @@ public record DaemonConfig(
     }
     requireAtLeast("--min-free-disk-mb", minFreeDiskMb, 0);
     requireAtLeast("--store-reserve-mb", storeReserveMb, 0);
+    Objects.requireNonNull(service, "service");
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(binaries, "binaries");
   }

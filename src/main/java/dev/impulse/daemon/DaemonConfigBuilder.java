@@ -55,6 +55,7 @@ public final class DaemonConfigBuilder {
   private long minFreeDiskMb = Long.parseLong(Defaults.MIN_FREE_DISK_MB);
   private long storeReserveMb = Long.parseLong(Defaults.STORE_RESERVE_MB);
   private Binaries binaries = Binaries.defaults();
+  private ServiceConfig service = ServiceConfig.defaults();
   private DaemonConfig.NetworkMode networkMode = DaemonConfig.NetworkMode.BRIDGE;
   private String bridge = Defaults.BRIDGE;
   private dev.impulse.network.Subnet chamberSubnet =
@@ -340,6 +341,12 @@ public final class DaemonConfigBuilder {
     return this;
   }
 
+  /** The edge proxy and the deployments' bounds. */
+  public DaemonConfigBuilder service(ServiceConfig config) {
+    this.service = config;
+    return this;
+  }
+
   /** Validates and builds; throws {@link IllegalArgumentException} naming the bad setting. */
   public DaemonConfig build() {
     MachineLimits machine = MachineLimits.read();
@@ -383,6 +390,7 @@ public final class DaemonConfigBuilder {
         poolSize,
         minFreeDiskMb,
         storeReserveMb,
+        service,
         new DaemonConfig.Network(
             networkMode, bridge, chamberSubnet, dns, networkPool, chamberMaxFlows, chamberDeny),
         binaries);

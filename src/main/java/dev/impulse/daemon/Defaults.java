@@ -49,4 +49,9 @@ public final class Defaults {
   public static final String NETWORK_POOL = "4";
   public static final String POOL_SIZE = "2";
   public static final String CHAMBER_MAX_FLOWS = "1024";
+  public static final String PROXY_LISTEN = "127.0.0.1:8080";
+  public static final String ACTIVATION_TIMEOUT_MS = "30000";
+  public static final String QUEUE_LENGTH = "100";
+  public static final String PROXY_MAX_CONNECTIONS = "4096";
+  public static final String PROXY_TIMEOUT_MS = "60000";
 }

@@ -14,6 +14,7 @@ package dev.impulse.store;
  * @param health its health name
  * @param lastHealthyMillis when a probe last succeeded, or 0
  * @param container the name of its container (cgroup, directories), or null when it is its id
+ * @param deployment the deployment it serves, or null
  */
 public record ChamberRow(
     String id,
@@ -26,4 +27,5 @@ public record ChamberRow(
     int restarts,
     String health,
     long lastHealthyMillis,
-    String container) {}
+    String container,
+    String deployment) {}

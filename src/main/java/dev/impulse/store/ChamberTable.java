@@ -17,7 +17,7 @@ final class ChamberTable {
     try (PreparedStatement s =
             c.prepareStatement(
                 "SELECT id, spec, port, created_ms, status, exit_code, reason, restarts, health,"
-                    + " last_healthy_ms, container FROM chambers ORDER BY created_ms, id");
+                    + " last_healthy_ms, container, deployment FROM chambers ORDER BY created_ms, id");
         ResultSet rs = s.executeQuery()) {
       while (rs.next()) {
         Integer code = rs.getObject(6) == null ? null : rs.getInt(6);
@@ -33,7 +33,8 @@ final class ChamberTable {
                 rs.getInt(8),
                 rs.getString(9),
                 rs.getLong(10),
-                rs.getString(11)));
+                rs.getString(11),
+                rs.getString(12)));
       }
     }
     return rows;
@@ -44,12 +45,14 @@ final class ChamberTable {
     try (PreparedStatement s =
         c.prepareStatement(
             "INSERT INTO chambers (id, spec, port, created_ms, status, exit_code, reason,"
-                + " restarts, health, last_healthy_ms, container) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                + " restarts, health, last_healthy_ms, container, deployment)"
+                + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
                 + " ON CONFLICT(id) DO UPDATE SET spec=excluded.spec, port=excluded.port,"
                 + " created_ms=excluded.created_ms, status=excluded.status,"
                 + " exit_code=excluded.exit_code, reason=excluded.reason,"
                 + " restarts=excluded.restarts, health=excluded.health,"
-                + " last_healthy_ms=excluded.last_healthy_ms, container=excluded.container")) {
+                + " last_healthy_ms=excluded.last_healthy_ms, container=excluded.container,"
+                + " deployment=excluded.deployment")) {
       s.setString(1, row.id());
       s.setString(2, row.spec());
       s.setInt(3, row.port());
@@ -65,6 +68,7 @@ final class ChamberTable {
       s.setString(9, row.health());
       s.setLong(10, row.lastHealthyMillis());
       s.setString(11, row.container());
+      s.setString(12, row.deployment());
       s.executeUpdate();
     }
   }

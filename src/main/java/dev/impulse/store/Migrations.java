@@ -50,7 +50,18 @@ final class Migrations {
               """,
               "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"),
           // 2: the container a chamber runs in, when it is not named by its id (a stem cell's)
-          List.of("ALTER TABLE chambers ADD COLUMN container TEXT"));
+          List.of("ALTER TABLE chambers ADD COLUMN container TEXT"),
+          // 3: deployments, and the deployment a chamber serves
+          List.of(
+              "ALTER TABLE chambers ADD COLUMN deployment TEXT",
+              """
+              CREATE TABLE deployments (
+                app TEXT PRIMARY KEY NOT NULL,
+                spec TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                updated_ms INTEGER NOT NULL
+              )\
+              """));
 
   /** The schema version this code writes. */
   static int latest() {

@@ -209,6 +209,13 @@ public final class Store implements AutoCloseable {
     return submit("reading events after " + seq, c -> EventTable.after(c, seq, limit));
   }
 
+  /** Records {@code event}, one that belongs to no chamber's row (a scaling decision, say). */
+  public EventRow addEvent(EventRow event) {
+    return submit(
+            "recording a " + event.kind() + " event", c -> EventTable.insert(c, Optional.of(event)))
+        .orElseThrow();
+  }
+
   /** Forgets all but the newest {@code keep} events. */
   public void trimEvents(int keep) {
     submit("trimming events to the newest " + keep, c -> EventTable.trim(c, keep));
@@ -230,6 +237,33 @@ public final class Store implements AutoCloseable {
   public void deleteFunction(String app, String version) {
     submit(
         "forgetting function " + app + " " + version, c -> FunctionTable.delete(c, app, version));
+  }
+
+  // ---- deployments ----
+
+  /** Every stored deployment. */
+  public List<DeploymentRow> deployments() {
+    return submit("reading the deployments", DeploymentTable::all);
+  }
+
+  /** Records a deployment (insert or replace) and, in the same transaction, {@code event}. */
+  public void saveDeployment(DeploymentRow row, Optional<EventRow> event) {
+    submit(
+        "storing deployment " + row.app(),
+        c -> {
+          DeploymentTable.save(c, row);
+          return EventTable.insert(c, event);
+        });
+  }
+
+  /** Forgets a deployment and records {@code event} in the same transaction. */
+  public void deleteDeployment(String app, Optional<EventRow> event) {
+    submit(
+        "forgetting deployment " + app,
+        c -> {
+          DeploymentTable.delete(c, app);
+          return EventTable.insert(c, event);
+        });
   }
 
   // ---- facts about the node ----

@@ -120,7 +120,12 @@ class ContainerConfigsTest {
   void theSpecialisationLineGivesTheEnvironmentAColdStartWouldHave() {
     Chamber chamber =
         Chamber.starting(
-            "app-1-abcde", spec("env", Map.of("GREETING", "hi")), 6000, 0, "cell.python3.11.abcde");
+            "app-1-abcde",
+            spec("env", Map.of("GREETING", "hi")),
+            6000,
+            0,
+            "cell.python3.11.abcde",
+            java.util.Optional.empty());
     String line =
         new String(configs.specialisation(chamber), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(line)

@@ -124,7 +124,7 @@ class StoreDiskFullIT {
   }
 
   private static ChamberRow row(String id, String status) {
-    return new ChamberRow(id, "{}", 6000, 1, status, null, null, 0, "UNKNOWN", 0, null);
+    return new ChamberRow(id, "{}", 6000, 1, status, null, null, 0, "UNKNOWN", 0, null, null);
   }
 
   private static Optional<EventRow> event(String id, String to) {

@@ -35,7 +35,7 @@ class StoreTest {
   @TempDir Path dir;
 
   private static ChamberRow row(String id, String status) {
-    return new ChamberRow(id, "{}", 6000, 1, status, null, null, 0, "UNKNOWN", 0, null);
+    return new ChamberRow(id, "{}", 6000, 1, status, null, null, 0, "UNKNOWN", 0, null, null);
   }
 
   private static Optional<EventRow> event(String id, String to) {
@@ -111,10 +111,14 @@ class StoreTest {
               2,
               "UNKNOWN",
               9,
-              "cell.python3.11.abcde"),
+              "cell.python3.11.abcde",
+              "a"),
           event("a-1-aaaaa", "FAILED"));
       store.saveFunction(new FunctionRow("a", "1", "abc", 10, 3));
       store.putMeta("boot_id", "b1");
+      store.saveDeployment(new DeploymentRow("a", "{}", 3, 4), Optional.empty());
+      store.saveDeployment(new DeploymentRow("b", "{}", 5, 6), Optional.empty());
+      store.deleteDeployment("b", Optional.empty());
     }
     try (Store store = Store.open(dir.resolve("s.db"), 0)) {
       assertThat(store.chambers())
@@ -130,9 +134,11 @@ class StoreTest {
                   2,
                   "UNKNOWN",
                   9,
-                  "cell.python3.11.abcde"));
+                  "cell.python3.11.abcde",
+                  "a"));
       assertThat(store.functions()).containsExactly(new FunctionRow("a", "1", "abc", 10, 3));
       assertThat(store.meta("boot_id")).contains("b1");
+      assertThat(store.deployments()).containsExactly(new DeploymentRow("a", "{}", 3, 4));
       assertThat(store.lastEvents(10))
           .extracting(EventRow::to)
           .containsExactly("STARTING", "FAILED");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.daemon.Daemon;
 import dev.impulse.daemon.DaemonConfig;
 import dev.impulse.daemon.DaemonConfigBuilder;
+import dev.impulse.daemon.ServiceConfig;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.Mmdebstrap;
 import dev.impulse.image.RuntimeCatalog;
@@ -202,6 +203,13 @@ public final class DaemonFixture implements AutoCloseable {
     DaemonConfigBuilder builder =
         DaemonConfig.builder()
             .listen("127.0.0.1:" + (asProcess ? freePort() : 0))
+            .service(
+                new ServiceConfig(
+                    DaemonConfig.Listen.parse("127.0.0.1:" + (asProcess ? freePort() : 0)),
+                    ServiceConfig.defaults().activationTimeout(),
+                    ServiceConfig.defaults().queueLength(),
+                    256,
+                    ServiceConfig.defaults().upstreamTimeout()))
             .dataDir(dataDir)
             .runDir(runDir)
             .baseimageDir(options.baseimages())
@@ -336,6 +344,10 @@ public final class DaemonFixture implements AutoCloseable {
     flags.put("--max-function-bytes", Long.toString(16 << 20));
     flags.put("--min-free-disk-mb", "64");
     flags.put("--pool-size", Integer.toString(config.poolSize()));
+    flags.put("--proxy-listen", config.service().listen().toString());
+    flags.put("--queue-length", Integer.toString(config.service().queueLength()));
+    flags.put(
+        "--activation-timeout-ms", Long.toString(config.service().activationTimeout().toMillis()));
     for (int i = 0; i + 1 < options.extraArgs().size(); i += 2) {
       flags.put(options.extraArgs().get(i), options.extraArgs().get(i + 1));
     }
@@ -640,8 +652,18 @@ public final class DaemonFixture implements AutoCloseable {
     return new LogStream(uri("/chambers/" + id + "/logs?follow=true"), token());
   }
 
-  /** Destroys every chamber through the API. */
+  /** The edge proxy's address of {@code path}. */
+  public URI proxyUri(String path) {
+    int port = daemon != null ? daemon.proxyPort() : config.service().listen().port();
+    return URI.create("http://127.0.0.1:" + port).resolve(path);
+  }
+
+  /** Deletes every deployment, then destroys every chamber, through the API. */
   public void destroyAll() {
+    for (JsonNode deployment : get("/deployments").json()) {
+      Http.Response response = delete("/deployments/" + deployment.get("app").asText());
+      assertThat(response.status()).as(response.body()).isIn(204, 404);
+    }
     for (JsonNode chamber : chambers()) {
       Http.Response response = delete("/chambers/" + chamber.get("id").asText());
       assertThat(response.status()).as(response.body()).isIn(204, 404);

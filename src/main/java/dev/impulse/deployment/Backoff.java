@@ -1,0 +1,36 @@
+package dev.impulse.deployment;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * When a deployment may start a chamber again after failures: the first replacement at once,
+ * further ones after 1 s, 2 s, 4 s... up to {@link #MAX_NANOS}, until one runs. Not thread-safe;
+ * its deployment's lock guards it.
+ */
+final class Backoff {
+  static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private int failures;
+  private long nextNanos;
+
+  Backoff(long nowNanos) {
+    this.nextNanos = nowNanos;
+  }
+
+  void failed(long nowNanos) {
+    failures++;
+    long wait =
+        failures == 1
+            ? 0
+            : Math.min(MAX_NANOS, TimeUnit.SECONDS.toNanos(1) << Math.min(5, failures - 2));
+    nextNanos = nowNanos + wait;
+  }
+
+  void reset() {
+    failures = 0;
+  }
+
+  boolean allows(long nowNanos) {
+    return nowNanos - nextNanos >= 0;
+  }
+}

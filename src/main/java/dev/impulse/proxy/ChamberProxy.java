@@ -1,0 +1,322 @@
+package dev.impulse.proxy;
+
+import dev.impulse.deployment.Deployments;
+import dev.impulse.deployment.Lease;
+import dev.impulse.deployment.QueueFullException;
+import dev.impulse.deployment.UnknownDeploymentException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Forwards {@code /{app}/{rest}} to a chamber of {@code app}'s deployment: takes a {@link Lease}
+ * (at once, or after waiting up to the activation timeout), lets Jetty's {@link ProxyHandler}
+ * stream the exchange, and releases the lease when the answer ends. A chamber that refuses the
+ * connection (nothing was sent) is left for another, at most {@link #MAX_ATTEMPTS} tries.
+ */
+final class ChamberProxy extends ProxyHandler {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChamberProxy.class);
+  static final String CHAMBER_HEADER = "X-Impulse-Chamber";
+  static final String REQUEST_ID_HEADER = "X-Request-Id";
+  static final int MAX_ATTEMPTS = 3;
+  private static final int MAX_REQUEST_ID = 200;
+
+  private static final String ROUTE = "impulse.route";
+  private static final String LEASE = "impulse.lease";
+  private static final String ATTEMPT = "impulse.attempt";
+  private static final String WAITED = "impulse.waited";
+  private static final String REQUEST_ID = "impulse.requestId";
+
+  private final Deployments deployments;
+  private final Duration activationTimeout;
+  private final Duration upstreamIdleTimeout;
+  private final CallRecorder recorder;
+  private final ProxyProblem problems;
+
+  ChamberProxy(
+      Deployments deployments,
+      Duration activationTimeout,
+      Duration upstreamIdleTimeout,
+      CallRecorder recorder,
+      ProxyProblem problems) {
+    this.deployments = deployments;
+    this.activationTimeout = activationTimeout;
+    this.upstreamIdleTimeout = upstreamIdleTimeout;
+    this.recorder = recorder;
+    this.problems = problems;
+  }
+
+  @Override
+  protected void configureHttpClient(HttpClient client) {
+    super.configureHttpClient(client);
+    // The leases bound requests per chamber; the pool only needs to keep up with them.
+    client.setMaxConnectionsPerDestination(1024);
+    client.setIdleTimeout(upstreamIdleTimeout.toMillis());
+    client.setConnectTimeout(2000);
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    long start = System.nanoTime();
+    String given = request.getHeaders().get(REQUEST_ID_HEADER);
+    String requestId =
+        given != null && !given.isBlank() && given.length() <= MAX_REQUEST_ID
+            ? given
+            : UUID.randomUUID().toString();
+    request.setAttribute(REQUEST_ID, requestId);
+    response.getHeaders().put(REQUEST_ID_HEADER, requestId);
+    Callback done =
+        Callback.from(
+            () -> {
+              finish(request, response, start);
+              callback.succeeded();
+            },
+            failure -> {
+              finish(request, response, start);
+              callback.failed(failure);
+            });
+    Route route = Route.of(request.getHttpURI().getPath());
+    if (route == null) {
+      problems.write(
+          request,
+          response,
+          done,
+          404,
+          "not-found",
+          "Not found",
+          "call a function at /{app}/{path}, where app names a deployment");
+      return true;
+    }
+    request.setAttribute(ROUTE, route);
+    dispatch(route, request, response, done, 1);
+    return true;
+  }
+
+  private void finish(Request request, Response response, long start) {
+    Lease lease = (Lease) request.removeAttribute(LEASE);
+    if (lease != null) {
+      lease.release();
+    }
+    Route route = (Route) request.getAttribute(ROUTE);
+    recorder.called(
+        route == null ? "" : route.app(),
+        lease == null ? "" : lease.version(),
+        response.getStatus(),
+        System.nanoTime() - start,
+        request.getAttribute(WAITED) != null);
+  }
+
+  private void dispatch(
+      Route route, Request request, Response response, Callback callback, int attempt) {
+    CompletableFuture<Lease> lease;
+    try {
+      lease = deployments.acquire(route.app());
+    } catch (UnknownDeploymentException e) {
+      problems.write(request, response, callback, 404, "not-found", "Not found", e.getMessage());
+      return;
+    } catch (QueueFullException e) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+      problems.write(
+          request, response, callback, 429, "queue-full", "Too many requests", e.getMessage());
+      return;
+    }
+    if (lease.isDone() && !lease.isCompletedExceptionally()) {
+      forward(request, response, callback, lease.join(), attempt);
+      return;
+    }
+    request.setAttribute(WAITED, Boolean.TRUE);
+    lease
+        .orTimeout(activationTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .whenCompleteAsync(
+            (taken, failure) -> {
+              if (failure == null) {
+                forward(request, response, callback, taken, attempt);
+              } else {
+                refuse(route, request, response, callback, failure);
+              }
+            },
+            getServer().getThreadPool());
+  }
+
+  private void refuse(
+      Route route, Request request, Response response, Callback callback, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+    if (cause instanceof TimeoutException) {
+      problems.write(
+          request,
+          response,
+          callback,
+          504,
+          "activation-timeout",
+          "Gateway timeout",
+          "no chamber of '"
+              + route.app()
+              + "' was ready within "
+              + activationTimeout.toMillis()
+              + " ms (--activation-timeout-ms); see GET /deployments/"
+              + route.app()
+              + " and its chambers' logs");
+    } else if (cause instanceof UnknownDeploymentException) {
+      problems.write(
+          request, response, callback, 404, "not-found", "Not found", cause.getMessage());
+    } else {
+      problems.write(
+          request,
+          response,
+          callback,
+          503,
+          "unavailable",
+          "Service unavailable",
+          "no chamber could take the request: " + cause);
+    }
+  }
+
+  private void forward(
+      Request request, Response response, Callback callback, Lease lease, int attempt) {
+    request.setAttribute(LEASE, lease);
+    request.setAttribute(ATTEMPT, attempt);
+    response.getHeaders().put(CHAMBER_HEADER, lease.chamber());
+    try {
+      super.handle(request, response, callback);
+    } catch (RuntimeException e) {
+      problems.write(
+          request,
+          response,
+          callback,
+          502,
+          "bad-gateway",
+          "Bad gateway",
+          "forwarding failed: " + e);
+    }
+  }
+
+  @Override
+  protected HttpURI rewriteHttpURI(Request request) {
+    Lease lease = (Lease) request.getAttribute(LEASE);
+    Route route = (Route) request.getAttribute(ROUTE);
+    return HttpURI.build()
+        .scheme("http")
+        .host(lease.target().getAddress().getHostAddress())
+        .port(lease.target().getPort())
+        .path(route.path())
+        .query(request.getHttpURI().getQuery());
+  }
+
+  @Override
+  protected void addProxyHeaders(Request request, org.eclipse.jetty.client.Request upstream) {
+    String remote = Request.getRemoteAddr(request);
+    String forwardedFor = request.getHeaders().get("X-Forwarded-For");
+    String host = request.getHeaders().get(HttpHeader.HOST);
+    String requestId = (String) request.getAttribute(REQUEST_ID);
+    upstream.headers(headers -> {
+      headers.put(
+          "X-Forwarded-For",
+          forwardedFor == null || forwardedFor.isBlank() ? remote : forwardedFor + ", " + remote);
+      if (host != null) {
+        headers.put("X-Forwarded-Host", host);
+      }
+      headers.put("X-Forwarded-Proto", "http");
+      headers.put(REQUEST_ID_HEADER, requestId);
+    });
+  }
+
+  @Override
+  protected HttpField filterServerToProxyResponseField(HttpField field) {
+    // Only the proxy says which chamber answered.
+    return CHAMBER_HEADER.equalsIgnoreCase(field.getName()) ? null : field;
+  }
+
+  @Override
+  protected void onServerToProxyResponseFailure(
+      Request request,
+      org.eclipse.jetty.client.Request upstream,
+      org.eclipse.jetty.client.Response upstreamResponse,
+      Response response,
+      Callback callback,
+      Throwable failure) {
+    Lease lease = (Lease) request.getAttribute(LEASE);
+    int attempt = (Integer) request.getAttribute(ATTEMPT);
+    if (response.isCommitted()) {
+      callback.failed(failure); // part of the answer went out: all that is left is to cut it
+      return;
+    }
+    String requestId = (String) request.getAttribute(REQUEST_ID);
+    response.reset();
+    response.getHeaders().put(REQUEST_ID_HEADER, requestId);
+    org.slf4j.LoggerFactory.getLogger(ChamberProxy.class)
+        .info(
+            "DEBUG failure to {} {} attempt {}", lease.chamber(), lease.target(), attempt, failure);
+    if (refused(failure) && attempt < MAX_ATTEMPTS) {
+      request.removeAttribute(LEASE);
+      lease.refused();
+      dispatch((Route) request.getAttribute(ROUTE), request, response, callback, attempt + 1);
+      return;
+    }
+    response.getHeaders().put(CHAMBER_HEADER, lease.chamber());
+    if (failure instanceof TimeoutException) {
+      problems.write(
+          request,
+          response,
+          callback,
+          504,
+          "chamber-timeout",
+          "Gateway timeout",
+          "chamber "
+              + lease.chamber()
+              + " sent nothing for "
+              + upstreamIdleTimeout.toMillis()
+              + " ms");
+    } else {
+      problems.write(
+          request,
+          response,
+          callback,
+          502,
+          "chamber-failed",
+          "Bad gateway",
+          "chamber "
+              + lease.chamber()
+              + " failed before it answered ("
+              + describe(failure)
+              + "); see its logs: GET /chambers/"
+              + lease.chamber()
+              + "/logs");
+    }
+  }
+
+  /** What went wrong, in a few words (Jetty's own texts dump its connection's state). */
+  static String describe(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return switch (root) {
+      case ConnectException _ -> "it refused the connection";
+      case java.io.EOFException _ -> "it closed the connection";
+      case java.nio.channels.ClosedChannelException _ -> "it closed the connection";
+      case java.io.IOException io when io.getMessage() != null && io.getMessage().length() < 100 ->
+          io.getMessage();
+      default -> root.getClass().getSimpleName();
+    };
+  }
+
+  private static boolean refused(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

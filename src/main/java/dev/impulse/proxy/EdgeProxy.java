@@ -1,0 +1,76 @@
+package dev.impulse.proxy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.deployment.Deployments;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The edge proxy's server: one listener, one {@link ChamberProxy}. */
+public final class EdgeProxy implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EdgeProxy.class);
+
+  private final Server server;
+  private final ServerConnector connector;
+
+  public EdgeProxy(
+      ProxySettings settings, Deployments deployments, CallRecorder recorder, ObjectMapper json) {
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setName("proxy");
+    this.server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(settings.host());
+    connector.setPort(settings.port());
+    connector.setIdleTimeout(settings.idleTimeout().toMillis());
+    server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(settings.maxConnections(), connector));
+    server.setHandler(
+        new ChamberProxy(
+            deployments,
+            settings.activationTimeout(),
+            settings.upstreamIdleTimeout(),
+            recorder,
+            new ProxyProblem(json)));
+  }
+
+  /** Binds and serves. */
+  public EdgeProxy start() {
+    try {
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "the edge proxy could not listen on "
+              + connector.getHost()
+              + ":"
+              + connector.getPort()
+              + " ("
+              + e.getMessage()
+              + "); pick another --proxy-listen",
+          e);
+    }
+    log.info("edge proxy serving on http://{}:{}", connector.getHost(), port());
+    return this;
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      log.warn("stopping the edge proxy failed: {}", e.toString());
+    }
+  }
+}

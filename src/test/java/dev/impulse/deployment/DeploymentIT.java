@@ -1,0 +1,284 @@
+package dev.impulse.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.impulse.testing.DaemonFixture;
+import dev.impulse.testing.EventStream;
+import dev.impulse.testing.Http;
+import dev.impulse.testing.Tars;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Deployments and the edge proxy with real chambers: a call by name starts a chamber and is served
+ * through it, bursts start what the concurrency rule needs, a new version rolls over without a
+ * failed call, idle chambers go, a dying chamber fails only its own caller.
+ */
+class DeploymentIT {
+  static DaemonFixture impulse;
+
+  /** Answers what it saw; sleeps {"sleep": s} seconds first; {"die": true} kills the chamber. */
+  static final String ECHO =
+      """
+      import os, time
+
+      def skyhook(request, meta):
+          request = request or {}
+          if request.get("die"):
+              os._exit(3)
+          time.sleep(min(float(request.get("sleep", 0)), 5))
+          return {"request": request, "path": meta["path"], "headers": meta["headers"],
+                  "chamber": meta["chamber_id"], "version": meta["version"],
+                  "greeting": os.environ.get("GREETING")}
+      """;
+
+  @BeforeAll
+  static void start() {
+    impulse = DaemonFixture.start(DaemonFixture.Options.defaults().withPortCount(40));
+    impulse.upload("echo", "1", Tars.function(ECHO));
+    impulse.upload("echo", "2", Tars.function(ECHO));
+  }
+
+  @AfterAll
+  static void stop() {
+    impulse.close();
+  }
+
+  @AfterEach
+  void deleteEverything() {
+    impulse.destroyAll();
+    impulse.assertNothingLeaked();
+  }
+
+  private static Http.Response deploy(String app, String json) {
+    return impulse.putJson("/deployments/" + app, json);
+  }
+
+  private static Http.Response call(String path, String json, Map<String, String> headers) {
+    return impulse
+        .http()
+        .send(
+            "POST",
+            impulse.proxyUri(path),
+            json.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "application/json",
+            headers);
+  }
+
+  private static Http.Response call(String path, String json) {
+    return call(path, json, Map.of());
+  }
+
+  private static void await(String what, Duration timeout, BooleanSupplier done) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(what + " did not happen within " + timeout);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static List<String> chambersOf(String app) {
+    List<String> ids = new ArrayList<>();
+    impulse.get("/deployments/" + app).json().get("chambers").forEach(n -> ids.add(n.asText()));
+    return ids;
+  }
+
+  @Test
+  void aCallByNameStartsAChamberFromZeroAndReachesTheFunctionWithItsPathAndHeaders() {
+    Http.Response created =
+        deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\",\"env\":{\"GREETING\":\"hi\"}}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(created.json().get("chambers")).isEmpty();
+
+    Http.Response answer =
+        call("/echo/some/path?x=1&y=%20", "{\"n\":1}", Map.of("X-Forwarded-For", "198.51.100.7"));
+
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    JsonNode body = answer.json();
+    assertThat(body.get("path").asText()).isEqualTo("/some/path?x=1&y=%20");
+    assertThat(body.get("request").get("n").asInt()).isEqualTo(1);
+    assertThat(body.get("greeting").asText()).isEqualTo("hi");
+    assertThat(answer.header("X-Impulse-Chamber")).isEqualTo(body.get("chamber").asText());
+    assertThat(answer.header("X-Request-Id")).isNotBlank();
+    JsonNode headers = body.get("headers");
+    assertThat(headers.toString())
+        .contains("198.51.100.7, 127.0.0.1")
+        .contains(answer.header("X-Request-Id"));
+    JsonNode chamber = impulse.chamber(body.get("chamber").asText());
+    assertThat(chamber.get("deployment").asText()).isEqualTo("echo");
+    assertThat(chambersOf("echo")).containsExactly(body.get("chamber").asText());
+
+    // The same chamber serves the next call: nothing starts again.
+    Http.Response again = call("/echo", "{}", Map.of("X-Request-Id", "mine-1"));
+    assertThat(again.header("X-Impulse-Chamber")).isEqualTo(body.get("chamber").asText());
+    assertThat(again.header("X-Request-Id")).isEqualTo("mine-1");
+    assertThat(again.json().get("path").asText()).isEqualTo("/");
+  }
+
+  @Test
+  void unknownAppsAndBadDeploymentsGetProblemsAndLeaveNothing() {
+    Http.Response unknown = call("/nosuchapp/x", "{}");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.contentType()).startsWith("application/problem+json");
+    assertThat(unknown.json().get("detail").asText()).contains("nosuchapp");
+    assertThat(call("/", "{}").status()).isEqualTo(404);
+    assertThat(call("/BAD..name/x", "{}").status()).isEqualTo(404);
+
+    for (String bad :
+        List.of(
+            "{\"version\":\"1\"}",
+            "{\"version\":\"1\",\"runtime\":\"python3\",\"concurrency\":0}",
+            "{\"version\":\"1\",\"runtime\":\"python3\",\"minChambers\":5,\"maxChambers\":2}",
+            "{\"version\":\"1\",\"runtime\":\"python3\",\"restart\":\"on-failure\"}",
+            "{\"version\":\"1\",\"runtime\":\"python3\",\"colour\":\"red\"}",
+            "{\"version\":\"1\",\"runtime\":\"python3\",\"idleTimeoutMs\":\"soon\"}",
+            "[1,2]")) {
+      Http.Response refused = deploy("echo", bad);
+      assertThat(refused.status()).as(bad + " -> " + refused.body()).isEqualTo(400);
+      assertThat(refused.contentType()).startsWith("application/problem+json");
+    }
+    Http.Response noFunction = deploy("echo", "{\"version\":\"9\",\"runtime\":\"python3\"}");
+    assertThat(noFunction.status()).as(noFunction.body()).isEqualTo(422);
+    Http.Response noRuntime = deploy("echo", "{\"version\":\"1\",\"runtime\":\"cobol\"}");
+    assertThat(noRuntime.status()).as(noRuntime.body()).isEqualTo(422);
+    assertThat(deploy("Bad_Name", "{\"version\":\"1\",\"runtime\":\"python3\"}").status())
+        .isEqualTo(400);
+    assertThat(impulse.get("/deployments").json()).isEmpty();
+    assertThat(impulse.get("/deployments/echo").status()).isEqualTo(404);
+    assertThat(impulse.delete("/deployments/echo").status()).isEqualTo(404);
+    assertThat(impulse.chambers()).isEmpty();
+  }
+
+  @Test
+  void aBurstDuringActivationStartsWhatTheConcurrencyRuleNeedsAndEveryCallIsServed()
+      throws Exception {
+    deploy(
+        "echo", "{\"version\":\"1\",\"runtime\":\"python3\",\"concurrency\":2,\"maxChambers\":3}");
+    List<CompletableFuture<Http.Response>> calls = new ArrayList<>();
+    try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 12; i++) {
+        calls.add(CompletableFuture.supplyAsync(() -> call("/echo", "{\"sleep\":0.3}"), clients));
+      }
+      Set<String> servedBy = new HashSet<>();
+      for (CompletableFuture<Http.Response> c : calls) {
+        Http.Response r = c.get();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        servedBy.add(r.header("X-Impulse-Chamber"));
+      }
+      // 12 calls at 2 per chamber want 6 chambers; maxChambers caps them at 3.
+      assertThat(servedBy).hasSizeBetween(1, 3);
+    }
+    assertThat(impulse.chambers()).hasSizeLessThanOrEqualTo(3);
+    JsonNode state = impulse.get("/deployments/echo").json();
+    assertThat(state.get("lastDecision").get("reason").asText()).isNotBlank();
+    assertThat(state.get("inFlight").asInt()).isZero();
+    assertThat(state.get("queued").asInt()).isZero();
+  }
+
+  @Test
+  void aNewVersionRollsOverWithoutAFailedCallAndTheOldChamberGoes() {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\"}");
+    Http.Response first = call("/echo", "{}");
+    assertThat(first.json().get("version").asText()).isEqualTo("1");
+    String old = first.header("X-Impulse-Chamber");
+
+    Http.Response changed = deploy("echo", "{\"version\":\"2\",\"runtime\":\"python3\"}");
+    assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+    assertThat(changed.json().get("spec").get("version").asText()).isEqualTo("2");
+
+    // Calls go on while the new chamber starts; every one is answered, first by 1, then by 2.
+    String version = "1";
+    for (int i = 0; i < 400 && version.equals("1"); i++) {
+      Http.Response r = call("/echo", "{\"sleep\":0.02}");
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      version = r.json().get("version").asText();
+    }
+    assertThat(version).isEqualTo("2");
+    await(
+        "the old chamber's destroy",
+        Duration.ofSeconds(30),
+        () -> impulse.get("/chambers/" + old).status() == 404);
+    assertThat(impulse.chambers())
+        .allSatisfy(c -> assertThat(c.get("spec").get("version").asText()).isEqualTo("2"));
+    // The same spec again changes nothing.
+    assertThat(deploy("echo", "{\"version\":\"2\",\"runtime\":\"python3\"}").status())
+        .isEqualTo(200);
+    assertThat(impulse.chambers()).hasSize(1);
+  }
+
+  @Test
+  void idleChambersAreDestroyedDownToZeroAndEachDecisionIsAnEvent() throws Exception {
+    try (EventStream events = impulse.events(-1)) {
+      deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\",\"idleTimeoutMs\":1000}");
+      assertThat(call("/echo", "{}").status()).isEqualTo(200);
+      await("scale to zero", Duration.ofSeconds(30), () -> chambersOf("echo").isEmpty());
+      await("the chamber's destroy", Duration.ofSeconds(30), () -> impulse.chambers().isEmpty());
+      List<JsonNode> seen =
+          events.until(
+              e ->
+                  e.path("kind").asText().equals("scale")
+                      && e.get("from").asText().equals("1")
+                      && e.get("to").asText().equals("0"),
+              Duration.ofSeconds(10));
+      List<JsonNode> scale =
+          seen.stream().filter(e -> e.path("kind").asText().equals("scale")).toList();
+      assertThat(scale).extracting(e -> e.get("to").asText()).containsSubsequence("1", "0");
+      assertThat(scale)
+          .allSatisfy(e -> {
+            assertThat(e.get("deployment").asText()).isEqualTo("echo");
+            assertThat(e.get("reason").asText()).isNotBlank();
+          });
+    }
+  }
+
+  @Test
+  void minChambersAreStartedWithoutACallAndADeleteRemovesThem() {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\",\"minChambers\":1}");
+    await(
+        "a chamber of minChambers running",
+        Duration.ofSeconds(30),
+        () ->
+            impulse.chambers().stream().anyMatch(c -> c.get("status").asText().equals("RUNNING")));
+    Http.Response answer = call("/echo", "{}");
+    assertThat(answer.status()).isEqualTo(200);
+
+    assertThat(impulse.delete("/deployments/echo").status()).isEqualTo(204);
+    assertThat(impulse.chambers()).isEmpty();
+    assertThat(call("/echo", "{}").status()).isEqualTo(404);
+  }
+
+  @Test
+  void aChamberThatDiesMidCallFailsThatCallOnlyAndIsReplaced() {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\"}");
+    String first = call("/echo", "{}").header("X-Impulse-Chamber");
+
+    Http.Response died = call("/echo", "{\"die\":true}");
+    assertThat(died.status()).as(died.body()).isEqualTo(502);
+    assertThat(died.contentType()).startsWith("application/problem+json");
+    assertThat(died.header("X-Impulse-Chamber")).isEqualTo(first);
+
+    Http.Response next = call("/echo", "{}");
+    assertThat(next.status()).as(next.body()).isEqualTo(200);
+    assertThat(next.header("X-Impulse-Chamber")).isNotEqualTo(first);
+  }
+}
