@@ -150,7 +150,7 @@ class MonitoringIT {
       List<JsonNode> missed = again.until(EventStream.to(id, "DELETED"), Duration.ofSeconds(10));
       assertThat(missed).allSatisfy(e -> assertThat(e.get("id").asLong()).isGreaterThan(lastSeen));
       assertThat(missed)
-          .filteredOn(e -> e.get("chamber").asText().equals(id))
+          .filteredOn(e -> e.path("chamber").asText().equals(id))
           .extracting(e -> e.get("to").asText())
           .containsExactly("STOPPING", "STOPPED", "DELETED");
       assertThat(missed.getLast().get("time").asLong()).isPositive();

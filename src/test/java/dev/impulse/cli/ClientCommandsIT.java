@@ -19,7 +19,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,7 +156,7 @@ class ClientCommandsIT {
       assertThat(lines)
           .anySatisfy(line -> {
             JsonNode event = json(line);
-            assertThat(event.get("chamber").asText()).isEqualTo(id);
+            assertThat(event.path("chamber").asText()).isEqualTo(id);
             assertThat(event.get("from").isNull()).isTrue();
             assertThat(event.get("to").asText()).isEqualTo("STARTING");
           });
@@ -216,6 +215,7 @@ class ClientCommandsIT {
   @Test
   void deployPacksAndUploadsTheDirectorySoAChamberRunsIt() {
     Result first = deploy("cli-upload");
+    assertThat(first.code()).as(first.err()).isZero();
     assertThat(first.out())
         .as(first.err())
         .contains("uploaded cli-upload 1.0.0 (")
@@ -274,12 +274,10 @@ class ClientCommandsIT {
 
   /** The edge proxy of the fixture's daemon. */
   private static String proxyUrl() {
-    // TODO when the proxy lands: the fixture's proxy address
-    return System.getProperty("impulse.it.proxy-url", "http://127.0.0.1:8080");
+    return impulse.proxyUri("/").toString().replaceAll("/$", "");
   }
 
   @Test
-  @Disabled("needs /deployments")
   void deployCreatesTheDeploymentThenUpdatesItAndLsShowsIt() {
     Result created = deploy("cli-deploy", "--max-chambers", "2");
     assertThat(created.code()).as(created.err()).isZero();
@@ -299,7 +297,6 @@ class ClientCommandsIT {
   }
 
   @Test
-  @Disabled("needs /deployments")
   void invokeReachesTheDeployedFunctionThroughTheProxy() {
     Result deployed = deploy("cli-invoke", "--min-chambers", "1");
     assertThat(deployed.code()).as(deployed.err()).isZero();
@@ -319,7 +316,6 @@ class ClientCommandsIT {
   }
 
   @Test
-  @Disabled("needs /deployments")
   void rmAppRemovesTheDeploymentAndItsChambers() throws Exception {
     try (EventStream events = impulse.events(-1)) {
       Result deployed = deploy("cli-rm", "--min-chambers", "1");
@@ -328,7 +324,7 @@ class ClientCommandsIT {
           events
               .until(
                   e ->
-                      e.get("chamber").asText().startsWith("cli-rm-")
+                      e.path("chamber").asText().startsWith("cli-rm-")
                           && e.get("to").asText().equals("RUNNING"),
                   WAIT)
               .getLast();

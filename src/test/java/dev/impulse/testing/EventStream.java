@@ -95,7 +95,7 @@ public final class EventStream implements AutoCloseable {
 
   /** An event about {@code chamber} that moved to {@code to}. */
   public static Predicate<JsonNode> to(String chamber, String to) {
-    return e -> e.get("chamber").asText().equals(chamber) && e.get("to").asText().equals(to);
+    return e -> e.path("chamber").asText().equals(chamber) && e.get("to").asText().equals(to);
   }
 
   @Override
