@@ -57,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
       RuntimeCatalog catalog,
       Baseimages baseimages,
       Deployments deployments,
+      java.util.function.Supplier<String> metrics,
       ObjectMapper json) {
     this.settings = settings;
     this.connections =
@@ -85,6 +86,11 @@ public final class ApiServer implements AutoCloseable {
               server -> server.setErrorHandler(new ProblemErrorHandler(json)));
           config.routes.before(guard::check);
           config.routes.get(RequestGuard.HEALTH_PATH, ctx -> ctx.json(Map.of("status", "ok")));
+          config.routes.get(
+              "/metrics",
+              ctx ->
+                  ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                      .result(metrics.get()));
           chamberRoutes.register(config.routes);
           functionRoutes.register(config.routes);
           runtimeRoutes.register(config.routes);

@@ -16,13 +16,13 @@ import dev.impulse.linux.PrivateDirs;
 import dev.impulse.linux.ProcessCommandRunner;
 import dev.impulse.linux.Processes;
 import dev.impulse.linux.Reaper;
+import dev.impulse.metrics.ServiceMetrics;
 import dev.impulse.network.BridgeNetwork;
 import dev.impulse.network.BridgeSettings;
 import dev.impulse.network.ChamberNetwork;
 import dev.impulse.network.HostNetwork;
 import dev.impulse.network.HostPorts;
 import dev.impulse.network.PortAllocator;
-import dev.impulse.proxy.CallRecorder;
 import dev.impulse.proxy.EdgeProxy;
 import dev.impulse.proxy.ProxySettings;
 import dev.impulse.runtime.ChamberCgroups;
@@ -60,6 +60,7 @@ public final class Daemon implements AutoCloseable {
   private final ChamberNetwork network;
   private final Deployments deployments;
   private final EdgeProxy proxy;
+  private final ServiceMetrics metrics;
 
   private Daemon(DaemonConfig config) throws IOException {
     this.config = config;
@@ -173,6 +174,7 @@ public final class Daemon implements AutoCloseable {
     this.chambers = new ChamberService(deps);
     chambers.start();
     ServiceConfig service = config.service();
+    this.metrics = new ServiceMetrics(chambers);
     this.deployments =
         new Deployments(
             chambers,
@@ -181,8 +183,10 @@ public final class Daemon implements AutoCloseable {
             network::wrapper,
             service.queueLength(),
             config.stopGrace(),
+            metrics,
             clock);
     deployments.start();
+    metrics.watch(deployments::list);
     this.proxy =
         new EdgeProxy(
             new ProxySettings(
@@ -193,11 +197,18 @@ public final class Daemon implements AutoCloseable {
                 config.idleTimeout(),
                 service.upstreamTimeout()),
             deployments,
-            CallRecorder.NONE,
+            metrics,
             json);
     this.api =
         new ApiServer(
-            apiSettings(config), chambers, functions, catalog, baseimages, deployments, json);
+            apiSettings(config),
+            chambers,
+            functions,
+            catalog,
+            baseimages,
+            deployments,
+            metrics::scrape,
+            json);
   }
 
   private static ChamberNetwork network(
@@ -298,6 +309,7 @@ public final class Daemon implements AutoCloseable {
       api.close();
       proxy.close();
       deployments.close();
+      metrics.close();
     } finally {
       chambers.close();
       network.close();

@@ -50,6 +50,7 @@ public final class Deployments implements AutoCloseable {
   private final IntFunction<InetSocketAddress> wrappers;
   private final int queueLength;
   private final Duration stopGrace;
+  private final ScaleListener scaling;
   private final Clock clock;
   private final Map<String, Deployment> byApp = new ConcurrentHashMap<>();
   private final Map<String, Deployment> byChamber = new ConcurrentHashMap<>();
@@ -71,6 +72,7 @@ public final class Deployments implements AutoCloseable {
       IntFunction<InetSocketAddress> wrappers,
       int queueLength,
       Duration stopGrace,
+      ScaleListener scaling,
       Clock clock) {
     this.chambers = chambers;
     this.store = store;
@@ -78,6 +80,7 @@ public final class Deployments implements AutoCloseable {
     this.wrappers = wrappers;
     this.queueLength = queueLength;
     this.stopGrace = stopGrace;
+    this.scaling = scaling;
     this.clock = clock;
   }
 
@@ -266,6 +269,10 @@ public final class Deployments implements AutoCloseable {
     plan.changed()
         .ifPresent(decision -> {
           String from = plan.previous().map(p -> Integer.toString(p.desired())).orElse(null);
+          scaling.scaled(
+              d.app(),
+              plan.previous().map(ScalingRule.Decision::desired).orElse(0),
+              decision.desired());
           log.info(
               "deployment {}: wants {} chambers ({})",
               d.app(),

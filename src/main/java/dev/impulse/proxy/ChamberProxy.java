@@ -37,6 +37,7 @@ final class ChamberProxy extends ProxyHandler {
   private static final String ATTEMPT = "impulse.attempt";
   private static final String WAITED = "impulse.waited";
   private static final String REQUEST_ID = "impulse.requestId";
+  private static final String KNOWN_APP = "impulse.knownApp";
 
   private final Deployments deployments;
   private final Duration activationTimeout;
@@ -109,8 +110,10 @@ final class ChamberProxy extends ProxyHandler {
       lease.release();
     }
     Route route = (Route) request.getAttribute(ROUTE);
+    // Only a deployment's name becomes a label: any caller can make up app names.
+    boolean known = route != null && request.getAttribute(KNOWN_APP) != null;
     recorder.called(
-        route == null ? "" : route.app(),
+        known ? route.app() : "",
         lease == null ? "" : lease.version(),
         response.getStatus(),
         System.nanoTime() - start,
@@ -126,11 +129,13 @@ final class ChamberProxy extends ProxyHandler {
       problems.write(request, response, callback, 404, "not-found", "Not found", e.getMessage());
       return;
     } catch (QueueFullException e) {
+      request.setAttribute(KNOWN_APP, Boolean.TRUE);
       response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
       problems.write(
           request, response, callback, 429, "queue-full", "Too many requests", e.getMessage());
       return;
     }
+    request.setAttribute(KNOWN_APP, Boolean.TRUE);
     if (lease.isDone() && !lease.isCompletedExceptionally()) {
       forward(request, response, callback, lease.join(), attempt);
       return;
@@ -231,6 +236,24 @@ final class ChamberProxy extends ProxyHandler {
     });
   }
 
+  /**
+   * The caller's body, streamed as it comes. When a chamber refuses the connection nothing of it
+   * was read: it must not be failed with the refusal, or the retry on another chamber would read
+   * that failure instead of the body.
+   */
+  @Override
+  protected org.eclipse.jetty.client.Request.Content newProxyToServerRequestContent(
+      Request request, Response response, org.eclipse.jetty.client.Request upstream) {
+    return new ProxyRequestContent(request) {
+      @Override
+      public void fail(Throwable failure, boolean last) {
+        if (!refused(failure)) {
+          super.fail(failure, last);
+        }
+      }
+    };
+  }
+
   @Override
   protected HttpField filterServerToProxyResponseField(HttpField field) {
     // Only the proxy says which chamber answered.
@@ -254,10 +277,13 @@ final class ChamberProxy extends ProxyHandler {
     String requestId = (String) request.getAttribute(REQUEST_ID);
     response.reset();
     response.getHeaders().put(REQUEST_ID_HEADER, requestId);
-    org.slf4j.LoggerFactory.getLogger(ChamberProxy.class)
-        .info(
-            "DEBUG failure to {} {} attempt {}", lease.chamber(), lease.target(), attempt, failure);
     if (refused(failure) && attempt < MAX_ATTEMPTS) {
+      log.info(
+          "chamber {} at {} refused a connection; the call goes to another (try {} of {})",
+          lease.chamber(),
+          lease.target(),
+          attempt + 1,
+          MAX_ATTEMPTS);
       request.removeAttribute(LEASE);
       lease.refused();
       dispatch((Route) request.getAttribute(ROUTE), request, response, callback, attempt + 1);

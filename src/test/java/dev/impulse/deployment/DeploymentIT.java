@@ -50,6 +50,7 @@ class DeploymentIT {
     impulse = DaemonFixture.start(DaemonFixture.Options.defaults().withPortCount(40));
     impulse.upload("echo", "1", Tars.function(ECHO));
     impulse.upload("echo", "2", Tars.function(ECHO));
+    impulse.upload("metered", "1", Tars.function(ECHO));
   }
 
   @AfterAll
@@ -280,5 +281,58 @@ class DeploymentIT {
     Http.Response next = call("/echo", "{}");
     assertThat(next.status()).as(next.body()).isEqualTo(200);
     assertThat(next.header("X-Impulse-Chamber")).isNotEqualTo(first);
+  }
+
+  @Test
+  void aDeleteLetsACallInFlightFinishThenRemovesTheChambers() throws Exception {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\"}");
+    assertThat(call("/echo", "{}").status()).isEqualTo(200);
+    try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      CompletableFuture<Http.Response> slow =
+          CompletableFuture.supplyAsync(() -> call("/echo", "{\"sleep\":1}"), clients);
+      await(
+          "the slow call in flight",
+          Duration.ofSeconds(10),
+          () -> impulse.get("/deployments/echo").json().get("inFlight").asInt() == 1);
+      assertThat(impulse.delete("/deployments/echo").status()).isEqualTo(204);
+      Http.Response answered = slow.get();
+      assertThat(answered.status()).as(answered.body()).isEqualTo(200);
+    }
+    assertThat(impulse.chambers()).isEmpty();
+  }
+
+  @Test
+  void metricsCountCallsByAppVersionAndStatusWithoutLabelsForUnknownApps() {
+    deploy("metered", "{\"version\":\"1\",\"runtime\":\"python3\"}");
+    assertThat(call("/metered", "{}").status()).isEqualTo(200);
+    assertThat(call("/metered", "not json").status()).isEqualTo(400);
+    assertThat(call("/made-up-app-name/x", "{}").status()).isEqualTo(404);
+
+    Http.Response metrics = impulse.get("/metrics");
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.contentType()).startsWith("text/plain");
+    assertThat(metrics.body())
+        .contains("impulse_invocations_total{app=\"metered\",status=\"200\",version=\"1\"} 1.0")
+        .contains("impulse_invocations_total{app=\"metered\",status=\"400\",version=\"1\"} 1.0")
+        .contains("impulse_invocations_total{app=\"\",status=\"404\",version=\"\"}")
+        .contains("impulse_invocation_duration_seconds_bucket{app=\"metered\"")
+        .contains("impulse_cold_starts_total{app=\"metered\"} 1.0")
+        .contains("impulse_chambers{app=\"metered\",status=\"RUNNING\"} 1.0")
+        .contains("impulse_deployment_queued{app=\"metered\"} 0.0")
+        .contains("impulse_scale_events_total{app=\"metered\",direction=\"up\"}")
+        .contains("jvm_memory_used_bytes")
+        .contains("process_cpu_usage")
+        .doesNotContain("made-up-app-name");
+    assertThat(
+            impulse
+                .http()
+                .send(
+                    "GET",
+                    impulse.uri("/metrics"),
+                    null,
+                    null,
+                    Map.of("Authorization", "Bearer wrong"))
+                .status())
+        .isEqualTo(401);
   }
 }
