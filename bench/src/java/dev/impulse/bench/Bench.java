@@ -7,15 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * impulse's benchmark harness: {@code bench/run.sh [coldstart|pool|api|churn|density|warm|all]
- * [--quick]}, or {@code bench/run.sh chart [results.json]} to redraw the cold-start chart. Starts
- * two daemons of its own (bridge and host networking) on scratch directories, runs the scenarios
- * with their baselines in the same run, prints tables, writes JSON (and the cold-start chart) to
- * bench/results/, and checks that nothing was left behind, while the daemons run and once stopped.
+ * impulse's benchmark harness: {@code bench/run.sh
+ * [coldstart|pool|api|churn|density|warm|proxy|all] [--quick]}, or {@code bench/run.sh chart
+ * [results.json]} to redraw the cold-start chart. Starts two daemons of its own (bridge and host
+ * networking) on scratch directories, runs the scenarios with their baselines in the same run,
+ * prints tables, writes JSON (and the cold-start chart) to bench/results/, and checks that nothing
+ * was left behind, while the daemons run and once stopped.
  */
 public final class Bench {
   static final List<String> SCENARIOS =
-      List.of("coldstart", "pool", "api", "churn", "density", "warm");
+      List.of("coldstart", "pool", "api", "churn", "density", "warm", "proxy");
 
   private Bench() {}
 
@@ -80,6 +81,8 @@ public final class Bench {
               new Density(env, "python3.11").run(report, quick ? 100 : 1000, quick ? 20 : 100);
           case "warm" ->
               new WarmCalls(env, "python3.11").run(report, Duration.ofSeconds(quick ? 5 : 10));
+          case "proxy" ->
+              new ProxyBench(env, "python3.11").run(report, quick ? 1000 : 3000, quick ? 5 : 10);
           default -> throw new IllegalStateException(scenario);
         }
         System.out.printf("(%s took %.0f s)%n", scenario, (System.nanoTime() - t0) / 1e9);

@@ -59,6 +59,10 @@ final class BenchDaemon {
   final String bridge;
 
   final int apiPort;
+
+  /** The edge proxy's port. */
+  final int proxyPort;
+
   private final HttpClient http;
   private final ObjectMapper json;
   private final Process process;
@@ -80,6 +84,7 @@ final class BenchDaemon {
             ? "bn" + name.substring("bench-".length(), Math.min(name.length(), 13))
             : "none";
     this.apiPort = freePort();
+    this.proxyPort = freePort();
     Files.createDirectories(root);
     List<String> command =
         new ArrayList<>(
@@ -106,7 +111,12 @@ final class BenchDaemon {
                 "2000",
                 // Cold starts unless a scenario asks for stem cells (pool)
                 "--pool-size",
-                "0"));
+                "0",
+                "--proxy-listen",
+                "127.0.0.1:" + proxyPort,
+                // The proxy scenario's burst of 200 clients queues at first
+                "--queue-length",
+                "1000"));
     if (network == Network.BRIDGE) {
       command.addAll(List.of("--bridge", bridge, "--chamber-subnet", SUBNET, "--dns", "none"));
     }

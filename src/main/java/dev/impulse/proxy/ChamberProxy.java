@@ -56,6 +56,9 @@ final class ChamberProxy extends ProxyHandler {
     this.upstreamIdleTimeout = upstreamIdleTimeout;
     this.recorder = recorder;
     this.problems = problems;
+    // One pool for both sides: a call's legs run on the threads that already hold it, without a
+    // hand-over to a second pool on each answer.
+    setUseServerThreadPool(true);
   }
 
   @Override
