@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * sampled every 250 ms, and the scale back to zero afterwards.
  */
 final class ProxyBench {
-  static final int WARM_UP = 2000; // the proxy's JIT is cold at first: its first thousand calls are slow
+  static final int WARM_UP =
+      2000; // the proxy's JIT is cold at first: its first thousand calls are slow
   static final int CLIENTS = 4;
   static final int BURST_CLIENTS = 200;
   static final int ZERO_ROUNDS = 10;

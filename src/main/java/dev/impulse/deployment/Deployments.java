@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class Deployments implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Deployments.class);
   static final Duration TICK = Duration.ofMillis(100);
+
+  /** Deployments at most: each holds a row, a queue and a place in every scaler tick. */
+  public static final int MAX_DEPLOYMENTS = 1000;
+
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   /** What a PUT did. */
@@ -145,6 +149,9 @@ public final class Deployments implements AutoCloseable {
       long now = clock.millis();
       Deployment d = byApp.get(app);
       if (d == null) {
+        if (byApp.size() >= MAX_DEPLOYMENTS) {
+          throw new DeploymentsFullException(MAX_DEPLOYMENTS);
+        }
         store.saveDeployment(
             new DeploymentRow(app, text, now, now),
             event(app, "deployment", null, spec.chamber().version(), "deployed"));
