@@ -221,10 +221,12 @@ class DeploymentIT {
         () -> impulse.get("/chambers/" + old).status() == 404);
     assertThat(impulse.chambers())
         .allSatisfy(c -> assertThat(c.get("spec").get("version").asText()).isEqualTo("2"));
-    // The same spec again changes nothing.
-    assertThat(deploy("echo", "{\"version\":\"2\",\"runtime\":\"python3\"}").status())
-        .isEqualTo(200);
-    assertThat(impulse.chambers()).hasSize(1);
+    // The same spec again changes nothing: no new generation, no update.
+    long updated = impulse.get("/deployments/echo").json().get("updatedTimeMillis").asLong();
+    Http.Response same = deploy("echo", "{\"version\":\"2\",\"runtime\":\"python3\"}");
+    assertThat(same.status()).isEqualTo(200);
+    assertThat(same.json().get("updatedTimeMillis").asLong()).isEqualTo(updated);
+    assertThat(call("/echo", "{}").json().get("version").asText()).isEqualTo("2");
   }
 
   @Test
