@@ -235,7 +235,7 @@ final class Deployment {
       m.target = target;
       m.lastUsedNanos = nowNanos;
       if (m.generation == generation) {
-        backoff.reset();
+        backoff.reset(nowNanos);
       }
       dispatch(nowNanos);
     } finally {
