@@ -26,8 +26,10 @@ final class Backoff {
     nextNanos = nowNanos + wait;
   }
 
-  void reset() {
+  /** A chamber runs: the back-off is over, and the next failure is a first one again. */
+  void reset(long nowNanos) {
     failures = 0;
+    nextNanos = nowNanos;
   }
 
   boolean allows(long nowNanos) {

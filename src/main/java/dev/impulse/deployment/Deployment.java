@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * One deployment's live state, and its only owner: the spec and its generation, its chambers
@@ -21,6 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Deployment {
   private final String app;
   private final int queueLength;
+  private final LongSupplier nanoTime;
   private final long createdMillis;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition drained = lock.newCondition();
@@ -31,17 +33,25 @@ final class Deployment {
   private long updatedMillis;
   private int generation = 1;
   private int creating;
-  private final Backoff backoff = new Backoff(System.nanoTime());
+  private final Backoff backoff;
   private ScalingRule.Decision decision;
   private long decisionMillis;
   private boolean deleted;
 
-  Deployment(DeploymentSpec spec, int queueLength, long createdMillis, long updatedMillis) {
+  /** {@code nanoTime}: the clock the callers' times come from, read for a release, an update. */
+  Deployment(
+      DeploymentSpec spec,
+      int queueLength,
+      long createdMillis,
+      long updatedMillis,
+      LongSupplier nanoTime) {
     this.app = spec.app();
     this.spec = spec;
     this.queueLength = queueLength;
     this.createdMillis = createdMillis;
     this.updatedMillis = updatedMillis;
+    this.nanoTime = nanoTime;
+    this.backoff = new Backoff(nanoTime.getAsLong());
   }
 
   String app() {
@@ -98,7 +108,7 @@ final class Deployment {
   }
 
   void release(Member m, boolean refused) {
-    long now = System.nanoTime();
+    long now = nanoTime.getAsLong();
     lock.lock();
     try {
       m.inFlight--;
@@ -208,14 +218,10 @@ final class Deployment {
     lock.lock();
     try {
       creating--;
-      failed(nowNanos);
+      backoff.failed(nowNanos);
     } finally {
       lock.unlock();
     }
-  }
-
-  private void failed(long nowNanos) {
-    backoff.failed(nowNanos);
   }
 
   /** Chamber {@code id} is RUNNING and answers at {@code target}. */
@@ -229,7 +235,7 @@ final class Deployment {
       m.target = target;
       m.lastUsedNanos = nowNanos;
       if (m.generation == generation) {
-        backoff.reset();
+        backoff.reset(nowNanos);
       }
       dispatch(nowNanos);
     } finally {
@@ -249,7 +255,7 @@ final class Deployment {
         return false;
       }
       if (m.generation == generation && !m.retiring) {
-        failed(nowNanos);
+        backoff.failed(nowNanos);
       }
       if (inFlight() == 0) {
         drained.signalAll();
@@ -325,7 +331,7 @@ final class Deployment {
       }
       spec = next;
       updatedMillis = nowMillis;
-      dispatch(System.nanoTime()); // a higher concurrency may free room at once
+      dispatch(nanoTime.getAsLong()); // a higher concurrency may free room at once
     } finally {
       lock.unlock();
     }

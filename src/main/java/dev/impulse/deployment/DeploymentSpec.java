@@ -63,18 +63,21 @@ public record DeploymentSpec(String app, ChamberSpec chamber, Scaling scaling) {
       }
     }
     Scaling d = Scaling.DEFAULT;
-    Scaling scaling;
-    try {
-      scaling =
-          new Scaling(
-              (int) whole(given, "concurrency", d.concurrency()),
-              (int) whole(given, "minChambers", d.minChambers()),
-              (int) whole(given, "maxChambers", d.maxChambers()),
-              whole(given, "idleTimeoutMs", d.idleTimeoutMs()));
-    } catch (ArithmeticException tooLarge) {
-      throw new InvalidDeploymentException("a scaling field is out of range: " + tooLarge);
-    }
+    Scaling scaling =
+        new Scaling(
+            wholeInt(given, "concurrency", d.concurrency()),
+            wholeInt(given, "minChambers", d.minChambers()),
+            wholeInt(given, "maxChambers", d.maxChambers()),
+            whole(given, "idleTimeoutMs", d.idleTimeoutMs()));
     return new DeploymentSpec(app, ChamberSpec.fromGiven(chamber), scaling);
+  }
+
+  private static int wholeInt(Map<String, ?> given, String name, int otherwise) {
+    long value = whole(given, name, otherwise);
+    if (value != (int) value) {
+      throw new InvalidDeploymentException("field '" + name + "' is out of range: " + value);
+    }
+    return (int) value;
   }
 
   private static long whole(Map<String, ?> given, String name, long otherwise) {

@@ -101,7 +101,12 @@ public final class Deployments implements AutoCloseable {
         DeploymentSpec spec = DeploymentSpec.fromGiven(row.app(), json.readValue(row.spec(), MAP));
         byApp.put(
             row.app(),
-            new Deployment(spec, queueLength, row.createdTimeMillis(), row.updatedTimeMillis()));
+            new Deployment(
+                spec,
+                queueLength,
+                row.createdTimeMillis(),
+                row.updatedTimeMillis(),
+                System::nanoTime));
       } catch (JsonProcessingException | RuntimeException e) {
         log.error("deployment {}: its stored spec is unreadable ({}); skipped", row.app(), e);
       }
@@ -155,7 +160,7 @@ public final class Deployments implements AutoCloseable {
         store.saveDeployment(
             new DeploymentRow(app, text, now, now),
             event(app, "deployment", null, spec.chamber().version(), "deployed"));
-        d = new Deployment(spec, queueLength, now, now);
+        d = new Deployment(spec, queueLength, now, now, System::nanoTime);
         byApp.put(app, d);
         log.info(
             "deployment {}: deployed {} on {}",
