@@ -3,6 +3,7 @@ package dev.impulse.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.chamber.ChamberService;
 import dev.impulse.deployment.Deployments;
+import dev.impulse.http.ConnectionGuard;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.RuntimeCatalog;
@@ -66,7 +67,8 @@ public final class ApiServer implements AutoCloseable {
     StreamSlots streams = new StreamSlots(settings.maxStreams());
     JsonBodies bodies = new JsonBodies(json, MAX_JSON_BYTES);
     ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies, streams);
-    FunctionRoutes functionRoutes = new FunctionRoutes(functions, chambers, chambers.space());
+    FunctionRoutes functionRoutes =
+        new FunctionRoutes(functions, chambers, deployments, chambers.space());
     RuntimeRoutes runtimeRoutes = new RuntimeRoutes(catalog, baseimages, chambers, bodies);
     EventRoutes eventRoutes = new EventRoutes(chambers.events(), json, streams);
     DeploymentRoutes deploymentRoutes = new DeploymentRoutes(deployments, bodies);

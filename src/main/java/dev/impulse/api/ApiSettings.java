@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param allowedHosts names a request's {@code Host} may give besides the listen address and {@code
  *     localhost}
  * @param maxConnections connections at once, in all
- * @param maxConnectionsPerClient connections at once from one client (see {@link ConnectionGuard})
+ * @param maxConnectionsPerClient connections at once from one client (see {@link
+ *     dev.impulse.http.ConnectionGuard})
  * @param headerTimeout time a connection has to send a whole request head
  * @param idleTimeout time an idle connection is kept open
  * @param maxStreams event streams and log reads open at once

@@ -15,10 +15,16 @@ final class FunctionRoutes {
   private final FunctionStore functions;
   private final ChamberService chambers;
   private final SpaceCheck space;
+  private final dev.impulse.deployment.Deployments deployments;
 
-  FunctionRoutes(FunctionStore functions, ChamberService chambers, SpaceCheck space) {
+  FunctionRoutes(
+      FunctionStore functions,
+      ChamberService chambers,
+      dev.impulse.deployment.Deployments deployments,
+      SpaceCheck space) {
     this.functions = functions;
     this.chambers = chambers;
+    this.deployments = deployments;
     this.space = space;
   }
 
@@ -59,6 +65,8 @@ final class FunctionRoutes {
   }
 
   private void delete(Context ctx) {
+    // A deployment at zero chambers has none using it, but will start one on the next call.
+    deployments.requireUnused(ctx.pathParam("app"), ctx.pathParam("version"));
     chambers.deleteFunction(ref(ctx));
     ctx.status(HttpStatus.NO_CONTENT);
   }

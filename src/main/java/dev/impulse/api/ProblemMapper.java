@@ -7,6 +7,7 @@ import dev.impulse.chamber.InvalidSpecException;
 import dev.impulse.chamber.OverLimitException;
 import dev.impulse.chamber.TeardownIncompleteException;
 import dev.impulse.deployment.DeploymentsFullException;
+import dev.impulse.deployment.FunctionDeployedException;
 import dev.impulse.deployment.InvalidDeploymentException;
 import dev.impulse.deployment.UnknownDeploymentException;
 import dev.impulse.image.FunctionConflictException;
@@ -115,6 +116,8 @@ final class ProblemMapper {
               : problem(404, "not-found", "Not found", x, path);
       case ChamberNotFoundException x -> problem(404, "not-found", "Not found", x, path);
       case UnknownDeploymentException x -> problem(404, "not-found", "Not found", x, path);
+      case FunctionDeployedException x ->
+          problem(409, "function-in-use", "Function in use", x, path);
       case DeploymentsFullException x ->
           problem(507, "too-many-deployments", "Too many deployments", x, path);
       case InvalidDeploymentException x ->

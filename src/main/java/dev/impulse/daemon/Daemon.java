@@ -194,6 +194,8 @@ public final class Daemon implements AutoCloseable {
                 service.listen().port(),
                 service.activationTimeout(),
                 service.maxConnections(),
+                config.maxConnectionsPerClient(),
+                config.headerTimeout(),
                 config.idleTimeout(),
                 service.upstreamTimeout()),
             deployments,

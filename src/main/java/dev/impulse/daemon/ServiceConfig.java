@@ -23,7 +23,8 @@ public record ServiceConfig(
       throw new IllegalArgumentException("--proxy-listen must be HOST:PORT, not a Unix socket");
     }
     bound("--activation-timeout-ms", activationTimeout.toMillis(), 100, 3_600_000);
-    bound("--queue-length", queueLength, 0, 100_000);
+    // At least 1: a deployment at zero chambers starts one for a call that waits.
+    bound("--queue-length", queueLength, 1, 100_000);
     bound("--proxy-max-connections", maxConnections, 8, 1_000_000);
     bound("--proxy-timeout-ms", upstreamTimeout.toMillis(), 100, 86_400_000);
   }

@@ -10,6 +10,9 @@ import java.util.concurrent.TimeUnit;
 final class Backoff {
   static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+  /** A chamber up this long proves the spec starts: the back-off after failures ends. */
+  static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   private int failures;
   private long nextNanos;
 

@@ -29,11 +29,12 @@ final class Deployment {
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final Deque<CompletableFuture<Lease>> waiters = new ArrayDeque<>();
   private final LoadWindow window = new LoadWindow();
-  private DeploymentSpec spec;
+  private volatile DeploymentSpec spec;
   private long updatedMillis;
   private int generation = 1;
   private int creating;
   private final Backoff backoff;
+
   private ScalingRule.Decision decision;
   private long decisionMillis;
   private boolean deleted;
@@ -59,12 +60,7 @@ final class Deployment {
   }
 
   DeploymentSpec spec() {
-    lock.lock();
-    try {
-      return spec;
-    } finally {
-      lock.unlock();
-    }
+    return spec; // volatile: written under the lock, read without it
   }
 
   // ---- requests ----
@@ -234,9 +230,7 @@ final class Deployment {
       }
       m.target = target;
       m.lastUsedNanos = nowNanos;
-      if (m.generation == generation) {
-        backoff.reset(nowNanos);
-      }
+      m.runningSinceNanos = nowNanos;
       dispatch(nowNanos);
     } finally {
       lock.unlock();
@@ -296,6 +290,11 @@ final class Deployment {
       }
       int toStart = 0;
       int have = current + creating;
+      for (Member m : members.values()) {
+        if (m.generation == generation && m.running() && m.ranFor(nowNanos, Backoff.STABLE_NANOS)) {
+          backoff.reset(nowNanos); // a chamber that stays up ends the back-off, not one that runs
+        }
+      }
       if (next.desired() > have && backoff.allows(nowNanos)) {
         toStart = next.desired() - have;
         creating += toStart;
@@ -328,6 +327,7 @@ final class Deployment {
     try {
       if (spec.rollsOver(next)) {
         generation++;
+        backoff.reset(nanoTime.getAsLong()); // the old spec's failures say nothing of the new one
       }
       spec = next;
       updatedMillis = nowMillis;

@@ -54,7 +54,7 @@ public final class Deployments implements AutoCloseable {
   private final IntFunction<InetSocketAddress> wrappers;
   private final int queueLength;
   private final Duration stopGrace;
-  private final ScaleListener scaling;
+  private final ScaleEvents events;
   private final Clock clock;
   private final Map<String, Deployment> byApp = new ConcurrentHashMap<>();
   private final Map<String, Deployment> byChamber = new ConcurrentHashMap<>();
@@ -84,7 +84,7 @@ public final class Deployments implements AutoCloseable {
     this.wrappers = wrappers;
     this.queueLength = queueLength;
     this.stopGrace = stopGrace;
-    this.scaling = scaling;
+    this.events = new ScaleEvents(store, scaling, clock);
     this.clock = clock;
   }
 
@@ -191,6 +191,16 @@ public final class Deployments implements AutoCloseable {
     }
   }
 
+  /**
+   * Throws {@link FunctionDeployedException} when a deployment runs {@code app} {@code version}.
+   */
+  public void requireUnused(String app, String version) {
+    Deployment d = byApp.get(app);
+    if (d != null && d.spec().chamber().version().equals(version)) {
+      throw new FunctionDeployedException(app, version);
+    }
+  }
+
   /** Every deployment, by app. */
   public List<DeploymentState> list() {
     return byApp.values().stream()
@@ -278,32 +288,7 @@ public final class Deployments implements AutoCloseable {
   }
 
   private void act(Deployment d, Plan plan) {
-    plan.changed()
-        .ifPresent(decision -> {
-          String from = plan.previous().map(p -> Integer.toString(p.desired())).orElse(null);
-          scaling.scaled(
-              d.app(),
-              plan.previous().map(ScalingRule.Decision::desired).orElse(0),
-              decision.desired());
-          log.info(
-              "deployment {}: wants {} chambers ({})",
-              d.app(),
-              decision.desired(),
-              decision.reason());
-          try {
-            store.addEvent(
-                new EventRow(
-                    0,
-                    d.app(),
-                    "scale",
-                    from,
-                    Integer.toString(decision.desired()),
-                    clock.millis(),
-                    decision.reason()));
-          } catch (RuntimeException e) {
-            log.warn("deployment {}: recording a scale event failed: {}", d.app(), e.toString());
-          }
-        });
+    events.acted(d, plan);
     for (String id : plan.toDestroy()) {
       destroy(id, "the autoscaler let it go");
     }

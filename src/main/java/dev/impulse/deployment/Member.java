@@ -19,6 +19,7 @@ final class Member {
 
   int inFlight;
   long lastUsedNanos;
+  long runningSinceNanos;
 
   Member(String id, int generation, String version, long nowNanos) {
     this.id = id;
@@ -29,6 +30,10 @@ final class Member {
 
   boolean running() {
     return target != null;
+  }
+
+  boolean ranFor(long nowNanos, long nanos) {
+    return running() && nowNanos - runningSinceNanos >= nanos;
   }
 
   boolean idleSince(long nowNanos, long idleNanos) {

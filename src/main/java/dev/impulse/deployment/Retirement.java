@@ -35,7 +35,9 @@ final class Retirement {
         letGo.add(m.id);
       }
     }
-    int excess = current.size() - desired;
+    // Chambers still starting are not counted: a running one is never let go for one that may
+    // yet fail to start.
+    int excess = (int) current.stream().filter(Member::running).count() - desired;
     if (excess > 0) {
       current.stream()
           .filter(m -> m.running() && m.idleSince(nowNanos, idleNanos))

@@ -31,6 +31,7 @@ final class ChamberProxy extends ProxyHandler {
   static final String REQUEST_ID_HEADER = "X-Request-Id";
   static final int MAX_ATTEMPTS = 3;
   private static final int MAX_REQUEST_ID = 200;
+  static final int MAX_ANSWER_HEAD = 16 * 1024;
 
   private static final String ROUTE = "impulse.route";
   private static final String LEASE = "impulse.lease";
@@ -68,6 +69,9 @@ final class ChamberProxy extends ProxyHandler {
     client.setMaxConnectionsPerDestination(1024);
     client.setIdleTimeout(upstreamIdleTimeout.toMillis());
     client.setConnectTimeout(2000);
+    // A function's answer head is held whole while it is parsed: bounded, or one function could
+    // fill the daemon's heap with headers.
+    client.setMaxResponseHeadersSize(MAX_ANSWER_HEAD);
   }
 
   @Override
@@ -144,6 +148,8 @@ final class ChamberProxy extends ProxyHandler {
       return;
     }
     request.setAttribute(WAITED, Boolean.TRUE);
+    // A caller who leaves while waiting leaves the queue (and is not counted as load) at once.
+    request.addFailureListener(lease::completeExceptionally);
     lease
         .orTimeout(activationTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .whenCompleteAsync(
@@ -186,7 +192,7 @@ final class ChamberProxy extends ProxyHandler {
           503,
           "unavailable",
           "Service unavailable",
-          "no chamber could take the request: " + cause);
+          "no chamber could take the request; try again");
     }
   }
 
@@ -197,15 +203,18 @@ final class ChamberProxy extends ProxyHandler {
     response.getHeaders().put(CHAMBER_HEADER, lease.chamber());
     try {
       super.handle(request, response, callback);
-    } catch (RuntimeException e) {
+    } catch (IllegalArgumentException badTarget) {
+      // A path the chamber's URI cannot hold (dot segments the caller kept, say): the caller's.
+      request.removeAttribute(LEASE);
+      lease.release();
       problems.write(
           request,
           response,
           callback,
-          502,
-          "bad-gateway",
-          "Bad gateway",
-          "forwarding failed: " + e);
+          400,
+          "bad-request",
+          "Bad request",
+          "the path cannot be forwarded: " + badTarget.getMessage());
     }
   }
 
@@ -259,8 +268,36 @@ final class ChamberProxy extends ProxyHandler {
 
   @Override
   protected HttpField filterServerToProxyResponseField(HttpField field) {
-    // Only the proxy says which chamber answered.
-    return CHAMBER_HEADER.equalsIgnoreCase(field.getName()) ? null : field;
+    // Only the proxy says which chamber answered and which request it was.
+    String name = field.getName();
+    return CHAMBER_HEADER.equalsIgnoreCase(name) || REQUEST_ID_HEADER.equalsIgnoreCase(name)
+        ? null
+        : field;
+  }
+
+  /** Interim answers would carry a function's headers past the filter: they are dropped. */
+  @Override
+  protected void onServerToProxyResponse102Processing(
+      Request request,
+      org.eclipse.jetty.client.Request upstream,
+      org.eclipse.jetty.http.HttpFields headers,
+      Response response) {}
+
+  @Override
+  protected void onServerToProxyResponse103EarlyHints(
+      Request request,
+      org.eclipse.jetty.client.Request upstream,
+      org.eclipse.jetty.http.HttpFields headers,
+      Response response) {}
+
+  @Override
+  protected void copyRequestHeaders(Request request, org.eclipse.jetty.client.Request upstream) {
+    super.copyRequestHeaders(request, upstream);
+    // The proxy says who called, in X-Forwarded-*; a caller's own claims in other headers go.
+    upstream.headers(headers -> {
+      headers.remove(HttpHeader.FORWARDED);
+      headers.remove("X-Real-IP");
+    });
   }
 
   @Override
@@ -301,11 +338,7 @@ final class ChamberProxy extends ProxyHandler {
           504,
           "chamber-timeout",
           "Gateway timeout",
-          "chamber "
-              + lease.chamber()
-              + " sent nothing for "
-              + upstreamIdleTimeout.toMillis()
-              + " ms");
+          "the function sent nothing for " + upstreamIdleTimeout.toMillis() + " ms");
     } else {
       problems.write(
           request,
@@ -314,21 +347,17 @@ final class ChamberProxy extends ProxyHandler {
           502,
           "chamber-failed",
           "Bad gateway",
-          "chamber "
-              + lease.chamber()
-              + " failed before it answered ("
+          "the function's chamber failed before it answered ("
               + describe(failure)
-              + "); see its logs: GET /chambers/"
-              + lease.chamber()
-              + "/logs");
+              + "); its logs may say why");
     }
   }
 
   /** What went wrong, in a few words (Jetty's own texts dump its connection's state). */
   static String describe(Throwable failure) {
     Throwable root = failure;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    for (int depth = 0; depth < 16 && root.getCause() != null; depth++) {
+      root = root.getCause(); // bounded: a cycle of causes must not spin
     }
     return switch (root) {
       case ConnectException _ -> "it refused the connection";
@@ -341,7 +370,8 @@ final class ChamberProxy extends ProxyHandler {
   }
 
   private static boolean refused(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
+    Throwable t = failure;
+    for (int depth = 0; depth < 16 && t != null; depth++, t = t.getCause()) {
       if (t instanceof ConnectException) {
         return true;
       }

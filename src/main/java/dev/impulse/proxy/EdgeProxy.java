@@ -2,6 +2,7 @@ package dev.impulse.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.deployment.Deployments;
+import dev.impulse.http.ConnectionGuard;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -13,10 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /** The edge proxy's server: one listener, one {@link ChamberProxy}. */
 public final class EdgeProxy implements AutoCloseable {
+  /** Bodies slower than this, either way, are cut. */
+  static final long MIN_BYTES_PER_SECOND = 1024;
+
   private static final Logger log = LoggerFactory.getLogger(EdgeProxy.class);
 
   private final Server server;
   private final ServerConnector connector;
+  private final ConnectionGuard guard;
 
   public EdgeProxy(
       ProxySettings settings, Deployments deployments, CallRecorder recorder, ObjectMapper json) {
@@ -26,10 +31,15 @@ public final class EdgeProxy implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    // A caller trickling a body or reading an answer slowly would hold a chamber's place.
+    http.setMinRequestDataRate(MIN_BYTES_PER_SECOND);
+    http.setMinResponseDataRate(MIN_BYTES_PER_SECOND);
     this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
     connector.setIdleTimeout(settings.idleTimeout().toMillis());
+    this.guard = new ConnectionGuard(settings.maxConnectionsPerClient(), settings.headerTimeout());
+    connector.addEventListener(guard);
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(settings.maxConnections(), connector));
     server.setHandler(
@@ -71,6 +81,8 @@ public final class EdgeProxy implements AutoCloseable {
       server.stop();
     } catch (Exception e) {
       log.warn("stopping the edge proxy failed: {}", e.toString());
+    } finally {
+      guard.close();
     }
   }
 }

@@ -3,6 +3,6 @@
  * that app's deployment (Jetty's {@code ProxyHandler}: streamed both ways, kept-alive connections
  * to chambers). It serves function calls only, never the API.
  *
- * <p>May use: deployment.
+ * <p>May use: deployment, http.
  */
 package dev.impulse.proxy;

@@ -45,12 +45,35 @@ class DeploymentIT {
                   "greeting": os.environ.get("GREETING")}
       """;
 
+  /**
+   * Writes its own answer on the caller's connection: {"flood": N} sends N KiB of header lines,
+   * {"spoof": true} claims another chamber and request id.
+   */
+  static final String ROGUE =
+      """
+      import sys
+
+      def skyhook(request, meta):
+          conn = sys._getframe(2).f_locals["self"]
+          if request.get("flood"):
+              conn.sock.sendall(b"HTTP/1.1 200 OK\\r\\n")
+              line = b"X-Pad: " + b"a" * 1000 + b"\\r\\n"
+              for _ in range(int(request["flood"])):
+                  conn.sock.sendall(line)
+          else:
+              conn.sock.sendall(b"HTTP/1.1 200 OK\\r\\nX-Impulse-Chamber: victim\\r\\n"
+                                b"X-Request-Id: spoofed\\r\\nContent-Length: 2\\r\\n\\r\\n{}")
+          conn.sock.close()
+          return {}
+      """;
+
   @BeforeAll
   static void start() {
     impulse = DaemonFixture.start(DaemonFixture.Options.defaults().withPortCount(40));
     impulse.upload("echo", "1", Tars.function(ECHO));
     impulse.upload("echo", "2", Tars.function(ECHO));
     impulse.upload("metered", "1", Tars.function(ECHO));
+    impulse.upload("rogue", "1", Tars.function(ROGUE));
   }
 
   @AfterAll
@@ -336,5 +359,36 @@ class DeploymentIT {
                     Map.of("Authorization", "Bearer wrong"))
                 .status())
         .isEqualTo(401);
+  }
+
+  @Test
+  void aFunctionCannotFloodTheProxyWithHeadersNorSpeakForItOrAnotherChamber() {
+    deploy("rogue", "{\"version\":\"1\",\"runtime\":\"python3\",\"concurrency\":4}");
+    Http.Response flooded = call("/rogue", "{\"flood\": 4096}");
+    assertThat(flooded.status()).as(flooded.body()).isEqualTo(502);
+    assertThat(flooded.contentType()).startsWith("application/problem+json");
+    assertThat(impulse.get("/healthz").status()).isEqualTo(200);
+
+    Http.Response spoofed = call("/rogue", "{}", Map.of("X-Request-Id", "mine-2"));
+    assertThat(spoofed.status()).as(spoofed.body()).isEqualTo(200);
+    assertThat(spoofed.raw().headers().allValues("X-Request-Id")).containsExactly("mine-2");
+    assertThat(spoofed.raw().headers().allValues("X-Impulse-Chamber"))
+        .singleElement()
+        .satisfies(id -> assertThat(id).startsWith("rogue-1-"));
+    assertThat(impulse.get("/deployments/rogue").json().get("inFlight").asInt()).isZero();
+  }
+
+  @Test
+  void callersCannotSpeakForTheProxyAndADeployedFunctionCannotBeDeleted() {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\"}");
+    Http.Response answer =
+        call("/echo", "{}", Map.of("Forwarded", "for=6.6.6.6", "X-Real-IP", "6.6.6.6"));
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.json().get("headers").toString()).doesNotContain("6.6.6.6");
+
+    Http.Response refused = impulse.delete("/functions/echo/1");
+    assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+    assertThat(refused.json().get("detail").asText()).contains("deployment 'echo'");
+    assertThat(impulse.get("/functions/echo/1").status()).isEqualTo(200);
   }
 }

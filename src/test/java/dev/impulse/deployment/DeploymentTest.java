@@ -397,18 +397,23 @@ class DeploymentTest {
   }
 
   @Test
-  void aChamberThatRunsEndsTheBackOff() {
+  void aChamberThatStaysUpTenSecondsEndsTheBackOff() {
     Deployment d = deployment(spec("1", scaling(1, 2)), 10);
     Plan p = d.plan(now, 0);
     assertThat(p.toStart()).isEqualTo(2);
     d.created("c1", p.generation(), "1", now);
-    d.createFailed(now);
-    assertThat(d.plan(now, 0).toStart()).isEqualTo(1);
-    d.createFailed(now);
-    assertThat(d.plan(now, 0).toStart()).as("backing off").isZero();
-
+    d.createFailed(now); // the first failure: replaced at once
+    long wait = 0;
+    for (int failure = 2; failure <= 6; failure++) {
+      now += wait;
+      assertThat(d.plan(now, 0).toStart()).isEqualTo(1);
+      d.createFailed(now);
+      wait = SECOND << (failure - 2); // 1, 2, 4, 8, then 16 s
+    }
     d.running("c1", new InetSocketAddress("127.0.0.1", 6001), now);
+    assertThat(d.plan(now, 0).toStart()).as("running is not yet staying up").isZero();
 
+    now += 10 * SECOND; // 6 s before the 16 s back-off would end
     assertThat(d.plan(now, 0).toStart()).isEqualTo(1);
   }
 

@@ -1,4 +1,4 @@
-package dev.impulse.api;
+package dev.impulse.http;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * addresses from at will); all loopback addresses (127.0.0.0/8, ::1) are one client, since anyone
  * on the machine can connect from any of them. Thread-safe.
  */
-final class ConnectionGuard implements Connection.Listener, AutoCloseable {
+public final class ConnectionGuard implements Connection.Listener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
   static final Duration SWEEP = Duration.ofMillis(500);
   static final Duration WARN_EVERY = Duration.ofSeconds(10);
@@ -44,7 +44,7 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
   private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY.toNanos());
   private final ScheduledExecutorService sweeper =
       Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().name("api-connection-guard").daemon().factory());
+          Thread.ofPlatform().name("connection-guard").daemon().factory());
 
   /** What the guard knows of one connection. Changed only by the sweeper thread. */
   private static final class Watch {
@@ -63,7 +63,7 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     }
   }
 
-  ConnectionGuard(int maxPerClient, Duration headerTimeout) {
+  public ConnectionGuard(int maxPerClient, Duration headerTimeout) {
     this.maxPerClient = maxPerClient;
     this.headerTimeoutNanos = headerTimeout.toNanos();
     sweeper.scheduleWithFixedDelay(

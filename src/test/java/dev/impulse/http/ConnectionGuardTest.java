@@ -1,4 +1,4 @@
-package dev.impulse.api;
+package dev.impulse.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
