@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the chamber event log from a position on and reports, for the chambers {@code watched}
- * names, each move to RUNNING and each end. It goes by the event's own {@code to}: a look at the
- * chamber when the event is read may show an older status (the event is committed first).
+ * names, each move to RUNNING and each end (an unhealthy chamber counts as ended). It goes by the
+ * event's own {@code to}: a look at the chamber when the event is read may show an older status
+ * (the event is committed first).
  */
 final class ChamberFollower implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ChamberFollower.class);
@@ -43,7 +44,13 @@ final class ChamberFollower implements Runnable {
         List<ChamberEvent> page = events.after(seq);
         for (ChamberEvent e : page) {
           seq = e.seq();
-          if (e.kind().equals("status") && watched.test(e.chamber())) {
+          if (e.kind().equals("health")
+              && e.to().equals("UNHEALTHY")
+              && watched.test(e.chamber())) {
+            // A wrapper that stopped answering its probes would take calls it never answers:
+            // it goes, and the autoscaler replaces it.
+            ended.accept(e.chamber());
+          } else if (e.kind().equals("status") && watched.test(e.chamber())) {
             switch (e.to()) {
               case "RUNNING" -> running.accept(e.chamber());
               case "STARTING" -> {}
