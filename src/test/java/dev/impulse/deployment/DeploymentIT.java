@@ -67,6 +67,30 @@ class DeploymentIT {
           return {}
       """;
 
+  /**
+   * {"deaf": true} makes its chamber refuse every new connection while it stays up: the wrapper's
+   * listening socket is shut down, and its accept loop is kept from ending; its answer closes the
+   * connection it came on.
+   */
+  static final String DEAF =
+      """
+      import errno, gc, socket, sys, time
+
+      def skyhook(request, meta):
+          if request and request.get("deaf"):
+              # This answer closes its connection, so the next call needs a new one.
+              conn = sys._getframe(1).f_locals["self"]
+              send = conn.send
+              conn.send = lambda status, payload, headers, keep: send(status, payload, headers, False)
+              socket.socket.accept = lambda self: time.sleep(3600)
+              errno.EMFILE = errno.EINVAL  # the loop retries what it takes for a full fd table
+              for o in gc.get_objects():
+                  if isinstance(o, socket.socket) and o.getsockopt(
+                          socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                      o.shutdown(socket.SHUT_RDWR)
+          return {"chamber": meta["chamber_id"]}
+      """;
+
   @BeforeAll
   static void start() {
     impulse = DaemonFixture.start(DaemonFixture.Options.defaults().withPortCount(40));
@@ -74,6 +98,7 @@ class DeploymentIT {
     impulse.upload("echo", "2", Tars.function(ECHO));
     impulse.upload("metered", "1", Tars.function(ECHO));
     impulse.upload("rogue", "1", Tars.function(ROGUE));
+    impulse.upload("deaf", "1", Tars.function(DEAF));
   }
 
   @AfterAll
@@ -390,5 +415,30 @@ class DeploymentIT {
     assertThat(refused.status()).as(refused.body()).isEqualTo(409);
     assertThat(refused.json().get("detail").asText()).contains("deployment 'echo'");
     assertThat(impulse.get("/functions/echo/1").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aChamberThatRefusesConnectionsIsLeftForAnotherWithoutAFailedCall() {
+    deploy(
+        "deaf", "{\"version\":\"1\",\"runtime\":\"python3\",\"minChambers\":2,\"maxChambers\":2}");
+    await(
+        "two chambers running",
+        Duration.ofSeconds(30),
+        () ->
+            impulse.chambers().stream()
+                    .filter(c -> c.get("status").asText().equals("RUNNING"))
+                    .count()
+                == 2);
+    Http.Response deafened = call("/deaf", "{\"deaf\":true}");
+    assertThat(deafened.status()).as(deafened.body()).isEqualTo(200);
+    String deaf = deafened.header("X-Impulse-Chamber");
+
+    // The deaf chamber is the most recently used: the next call goes to it first, is refused
+    // before anything was sent, and is served by the other.
+    for (int i = 0; i < 5; i++) {
+      Http.Response r = call("/deaf", "{}");
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.header("X-Impulse-Chamber")).isNotEqualTo(deaf);
+    }
   }
 }
