@@ -194,8 +194,8 @@ final class RawContainer implements AutoCloseable {
         dir.resolve("rootfs"),
         id,
         kind == Kind.FLOOR
-            ? List.of(base.runtime().interpreter(), "-s", "-c", FLOOR_SCRIPT)
-            : List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
+            ? List.of(base.runtime().interpreter().orElseThrow(), "-s", "-c", FLOOR_SCRIPT)
+            : base.runtime().command(),
         envVars,
         binds,
         // impulse's defaults: --memory-mb 256 plus --disk-mb 256, the /tmp whose pages it pays for

@@ -13,6 +13,7 @@ import dev.impulse.deployment.UnknownDeploymentException;
 import dev.impulse.image.FunctionConflictException;
 import dev.impulse.image.FunctionStoreFullException;
 import dev.impulse.image.FunctionTooLargeException;
+import dev.impulse.image.GuestMismatchException;
 import dev.impulse.image.InvalidArchiveException;
 import dev.impulse.image.InvalidNameException;
 import dev.impulse.image.UnknownFunctionException;
@@ -108,6 +109,8 @@ final class ProblemMapper {
               x.getMessage(),
               path,
               Map.of("available", x.available()));
+      case GuestMismatchException x ->
+          problem(422, "runtime-mismatch", "Function does not fit the runtime", x, path);
       case UnknownFunctionException x ->
           // Naming a function that is not there in a chamber request is a bad reference (422);
           // asking for it at its own address is a missing resource (404).

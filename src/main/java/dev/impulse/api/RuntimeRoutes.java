@@ -40,6 +40,7 @@ final class RuntimeRoutes {
   record RuntimeView(
       String name,
       List<String> aliases,
+      String language,
       String suite,
       String interpreter,
       boolean built,
@@ -86,8 +87,9 @@ final class RuntimeRoutes {
     return new RuntimeView(
         runtime.name(),
         aliases,
+        runtime.language().id(),
         runtime.suite(),
-        runtime.interpreter(),
+        runtime.interpreter().orElse(null),
         status.phase() == Baseimages.Phase.BUILT,
         status.phase().name(),
         status.detail(),

@@ -37,6 +37,11 @@ record CatalogImages(RuntimeCatalog catalog, Baseimages baseimages, FunctionStor
   }
 
   @Override
+  public void requireFits(RuntimeDefinition runtime, StoredFunction function) {
+    runtime.requireGuest(function);
+  }
+
+  @Override
   public boolean deleteFunction(FunctionRef ref) {
     return functions.delete(ref);
   }

@@ -1,11 +1,11 @@
 package dev.impulse.chamber;
 
 import dev.impulse.image.Baseimage;
+import dev.impulse.image.Language;
 import dev.impulse.network.ChamberNetwork;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,14 +16,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CellFactory {
   private static final Logger log = LoggerFactory.getLogger(CellFactory.class);
-
-  /**
-   * Environment a cell cannot take once its interpreter runs: Python reads these at its start only,
-   * the dynamic loader at exec only. A spec that sets one starts cold.
-   */
-  static final List<String> START_ONLY_ENV_PREFIXES = List.of("PYTHON", "LD_", "LC_");
-
-  static final Set<String> START_ONLY_ENV = Set.of("LANG");
 
   private final Images images;
   private final ChamberNetwork network;
@@ -56,19 +48,24 @@ final class CellFactory {
 
   /**
    * Whether a cell can become a chamber of {@code spec}: its {@code /tmp} is the default size (a
-   * mounted tmpfs keeps its size) and its env sets nothing read only at the interpreter's start.
+   * mounted tmpfs keeps its size) and its env sets nothing the cell's language reads only at its
+   * start ({@link dev.impulse.image.Language#cellTakes}).
    */
   boolean fits(ChamberSpec spec) {
     if (configs.diskBytes(spec) != settings.diskBytes()) {
       return false;
     }
-    for (String name : spec.env().keySet()) {
-      if (START_ONLY_ENV.contains(name)
-          || START_ONLY_ENV_PREFIXES.stream().anyMatch(name::startsWith)) {
-        return false;
-      }
-    }
-    return true;
+    Language language = images.runtime(spec.runtime()).language();
+    return spec.env().keySet().stream()
+        .filter(name -> !name.startsWith("SKYHOOK_"))
+        .allMatch(language::cellTakes);
+  }
+
+  /** The runtimes that have stem cells: all but those whose guest is the server itself. */
+  List<String> runtimes() {
+    return images.runtimeNames().stream()
+        .filter(r -> images.runtime(r).language().hasStemCells())
+        .toList();
   }
 
   /** Whether cells of {@code runtime} can be made now: its baseimage is built. */

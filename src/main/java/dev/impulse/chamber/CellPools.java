@@ -100,6 +100,10 @@ final class CellPools implements AutoCloseable {
     List<StemCell> extra = new ArrayList<>();
     lock.lock();
     try {
+      if (!sizes.containsKey(runtime)) {
+        throw new InvalidSpecException(
+            "runtime " + runtime + " has no pool: its guest is the server, started per chamber");
+      }
       sizes.put(runtime, size);
       failures.remove(runtime);
       retryAt.remove(runtime);

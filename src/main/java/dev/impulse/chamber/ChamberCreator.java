@@ -53,8 +53,10 @@ final class ChamberCreator {
   /** See {@link ChamberService#check}. */
   void check(ChamberSpec spec) {
     admission.check(spec);
-    parts.images().runtime(spec.runtime());
-    parts.images().function(spec.function());
+    parts
+        .images()
+        .requireFits(
+            parts.images().runtime(spec.runtime()), parts.images().function(spec.function()));
   }
 
   /** See {@link ChamberService#create}. */
@@ -68,6 +70,7 @@ final class ChamberCreator {
     functionUse.lock();
     try {
       StoredFunction function = parts.images().function(spec.function());
+      parts.images().requireFits(runtime, function);
       cell = pools.take(runtime.name(), spec);
       int port = cell.isPresent() ? cell.get().port() : parts.network().attach();
       CompletableFuture<Boolean> recorded = new CompletableFuture<>();

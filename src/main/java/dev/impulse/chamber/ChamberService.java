@@ -70,7 +70,7 @@ public final class ChamberService implements AutoCloseable {
             configs,
             settings,
             parts.timing());
-    this.pools = new CellPools(cells, parts.images().runtimeNames(), settings.poolSize());
+    this.pools = new CellPools(cells, cells.runtimes(), settings.poolSize());
     this.driver =
         new ChamberDriver(
             registry,
@@ -237,7 +237,8 @@ public final class ChamberService implements AutoCloseable {
 
   /**
    * Sets the size of {@code runtime}'s pool (0 to {@link CellPools#MAX_SIZE}); returns its state.
-   * Throws {@link dev.impulse.image.UnknownRuntimeException}.
+   * Throws {@link dev.impulse.image.UnknownRuntimeException}, or {@link InvalidSpecException} for a
+   * runtime without stem cells.
    */
   public PoolState resizePool(String runtime, int size) {
     String name = parts.images().runtime(runtime).name();

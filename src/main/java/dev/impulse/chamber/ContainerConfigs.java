@@ -65,8 +65,7 @@ final class ContainerConfigs {
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     env.put("HOME", "/tmp"); // the only writable place, of diskMb
     env.put("LANG", "C.UTF-8");
-    env.put("PYTHONUNBUFFERED", "1");
-    env.put("PYTHONDONTWRITEBYTECODE", "1");
+    env.putAll(base.runtime().language().environment());
     if (!cell) {
       env.putAll(spec.env()); // the function's own settings win over these defaults, not SKYHOOK_*
     }
@@ -110,7 +109,7 @@ final class ContainerConfigs {
         chamber.container(),
         paths.rootfs(),
         hostname(chamber.id()),
-        List.of(base.runtime().interpreter(), "-s", Baseimage.SKYHOOK_PATH),
+        base.runtime().command(),
         env,
         binds,
         limits(spec),

@@ -25,6 +25,12 @@ interface Images {
   /** The stored function; throws {@code UnknownFunctionException}. */
   StoredFunction function(FunctionRef ref);
 
+  /**
+   * Checks that {@code function} is written for {@code runtime}'s language; throws {@code
+   * GuestMismatchException}.
+   */
+  void requireFits(RuntimeDefinition runtime, StoredFunction function);
+
   /** Deletes a stored function; false when there was none. */
   boolean deleteFunction(FunctionRef ref);
 }

@@ -40,7 +40,10 @@ final class DeployCommand implements Callable<Integer> {
       description = "Show this help message and exit.")
   boolean help;
 
-  @Parameters(paramLabel = "DIR", description = "The function's directory (main.py at its top)")
+  @Parameters(
+      paramLabel = "DIR",
+      description =
+          "The function's directory: main.py, index.js, a jar or an executable skyhook at its top")
   Path dir;
 
   @Option(names = "--app", paramLabel = "APP", required = true, description = "The app")

@@ -74,8 +74,11 @@ final class RuntimesCommand implements Runnable {
         spec.commandLine()
             .getOut()
             .printf(
-                "%-12s %-10s %s%n",
-                runtime.name(), runtime.suite(), baseimages.status(runtime).phase());
+                "%-12s %-8s %-10s %s%n",
+                runtime.name(),
+                runtime.language().id(),
+                runtime.suite(),
+                baseimages.status(runtime).phase());
       }
       catalog
           .aliases()

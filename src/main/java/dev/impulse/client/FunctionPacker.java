@@ -87,7 +87,9 @@ public final class FunctionPacker {
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       addChildren(tar, root, "");
       if (entries == 0) {
-        throw new FunctionDirException(shown + " is empty: a function needs at least its main.py");
+        throw new FunctionDirException(
+            shown
+                + " is empty: a function needs at least its entry (main.py, index.js, a jar or skyhook)");
       }
       tar.finish();
     } catch (IOException e) {

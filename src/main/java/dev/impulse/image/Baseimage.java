@@ -9,12 +9,9 @@ import java.util.List;
  *
  * @param runtime the runtime it was built for
  * @param rootfs the Debian root file system
- * @param skyhookLayer the directory holding {@code opt/skyhook/skyhook.py}
+ * @param skyhookLayer the directory holding the wrappers under {@value Language#SKYHOOK_DIR}
  */
 public record Baseimage(RuntimeDefinition runtime, Path rootfs, Path skyhookLayer) {
-  /** Where the wrapper is inside a chamber. */
-  public static final String SKYHOOK_PATH = "/opt/skyhook/skyhook.py";
-
   /** The layers, top first, as overlayfs's {@code lowerdir} wants them. */
   public List<Path> layers() {
     return List.of(skyhookLayer, rootfs);

@@ -49,7 +49,7 @@ public record BaseimageRecipe(RuntimeDefinition runtime) {
             "\n",
             "format=" + FORMAT,
             "suite=" + runtime.suite(),
-            "interpreter=" + runtime.interpreter(),
+            "interpreter=" + runtime.interpreter().orElse(""),
             "packages=" + String.join(",", runtime.packages()),
             "excluded=" + String.join(",", EXCLUDED));
     return sha256(text).substring(0, 12);

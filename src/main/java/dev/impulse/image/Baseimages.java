@@ -180,10 +180,12 @@ public final class Baseimages {
             log.info("baseimage {}: {}", runtime.name(), line);
             watcher.accept(line);
           });
-      if (!Files.isExecutable(
-          staging.resolve("rootfs").resolve(runtime.interpreter().substring(1)))) {
+      Optional<String> interpreter = runtime.interpreter();
+      if (interpreter.isPresent()
+          && !Files.isExecutable(
+              staging.resolve("rootfs").resolve(interpreter.get().substring(1)))) {
         throw new BaseimageBuildException(
-            "baseimage " + runtime.name() + " was built but has no " + runtime.interpreter());
+            "baseimage " + runtime.name() + " was built but has no " + interpreter.get());
       }
     } catch (RuntimeException e) {
       FileTrees.deleteRecursively(staging);

@@ -10,7 +10,9 @@ import java.util.Optional;
  * The runtimes impulse offers and their aliases. Immutable and thread-safe.
  *
  * <p>{@code python3.9} is built from Debian bullseye, {@code python3.11} from bookworm, and {@code
- * python3} is an alias of the newer.
+ * python3} is an alias of the newer. {@code node20}, {@code java21} and {@code binary} are built
+ * from trixie, the newest Debian release with Node.js and OpenJDK (20 and 21); {@code node} and
+ * {@code java} are their aliases.
  */
 public final class RuntimeCatalog {
   private final Map<String, RuntimeDefinition> runtimes;
@@ -34,11 +36,26 @@ public final class RuntimeCatalog {
   public static RuntimeCatalog standard() {
     return new RuntimeCatalog(
         List.of(
+            python("python3.9", "bullseye"),
+            python("python3.11", "bookworm"),
             new RuntimeDefinition(
-                "python3.9", "bullseye", "/usr/bin/python3.9", List.of("python3")),
+                "node20", Language.NODE, "trixie", Optional.of("/usr/bin/node"), List.of("nodejs")),
             new RuntimeDefinition(
-                "python3.11", "bookworm", "/usr/bin/python3.11", List.of("python3"))),
-        Map.of("python3", "python3.11"));
+                "java21",
+                Language.JAVA,
+                "trixie",
+                Optional.of("/usr/lib/jvm/java-21-openjdk-amd64/bin/java"),
+                List.of("openjdk-21-jre-headless")),
+            // Debian's essential set and the CA certificates: a static binary needs none of it,
+            // one linked against glibc finds it, and either can make TLS calls.
+            new RuntimeDefinition(
+                "binary", Language.BINARY, "trixie", Optional.empty(), List.of("ca-certificates"))),
+        Map.of("python3", "python3.11", "node", "node20", "java", "java21"));
+  }
+
+  private static RuntimeDefinition python(String name, String suite) {
+    return new RuntimeDefinition(
+        name, Language.PYTHON, suite, Optional.of("/usr/bin/" + name), List.of("python3"));
   }
 
   /** The runtime called {@code name}, directly or through an alias. */

@@ -1,19 +1,58 @@
 package dev.impulse.image;
 
+import dev.impulse.linux.RootedDir;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A language runtime chambers can use, and the recipe of its baseimage.
  *
  * @param name the runtime's name ({@code python3.11})
+ * @param language the language of its guests and wrapper
  * @param suite the Debian release its root file system is built from ({@code bookworm})
- * @param interpreter the interpreter inside that file system ({@code /usr/bin/python3.11})
+ * @param interpreter the interpreter inside that file system ({@code /usr/bin/python3.11}); none
+ *     for {@link Language#BINARY}, whose guest runs itself
  * @param packages the Debian packages installed on top of the essential set
  */
 public record RuntimeDefinition(
-    String name, String suite, String interpreter, List<String> packages) {
+    String name,
+    Language language,
+    String suite,
+    Optional<String> interpreter,
+    List<String> packages) {
   public RuntimeDefinition {
     Names.require("runtime", name);
     packages = List.copyOf(packages);
+    if (interpreter.isEmpty() && language != Language.BINARY) {
+      throw new IllegalArgumentException("runtime " + name + " needs its interpreter");
+    }
+  }
+
+  /**
+   * Checks that {@code function} is a guest of this runtime's language; throws {@link
+   * GuestMismatchException} saying what it lacks. A few system calls, through a rooted directory.
+   */
+  public void requireGuest(StoredFunction function) {
+    Path guest = function.layer().resolve(FunctionStore.GUEST_DIR.substring(1));
+    boolean fits;
+    try (RootedDir root = RootedDir.open(guest)) {
+      fits = language.isGuest(root, "");
+    }
+    if (!fits) {
+      throw new GuestMismatchException(
+          "function "
+              + function.ref()
+              + " cannot run on "
+              + name
+              + ": a "
+              + language.guestShape()
+              + ". Upload it in that shape, or pick the runtime of its language (GET /runtimes)");
+    }
+  }
+
+  /** The chamber's command: the language's wrapper, or a binary guest itself. */
+  public List<String> command() {
+    return language.command(interpreter);
   }
 }

@@ -2,7 +2,6 @@ package dev.impulse.image;
 
 import dev.impulse.linux.RootedDir;
 import dev.impulse.linux.RootedDir.FileType;
-import dev.impulse.linux.RootedDir.Resolution;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,19 +57,21 @@ final class VersionStager {
   }
 
   /**
-   * The guest's directory inside what was unpacked: the archive's root when it has {@code main.py},
-   * or its single top-level directory when that one has it ({@code tar czf f.tgz myfunc/}). Asked
-   * through a {@link RootedDir}: {@code main.py} may be a link, but only to a file inside.
+   * The guest's directory inside what was unpacked: the archive's root when it holds a guest of any
+   * language ({@link Language#isGuest}: {@code main.py}, {@code index.js}, a jar, an executable
+   * {@code skyhook}), or its single top-level directory when that one does ({@code tar czf f.tgz
+   * myfunc/}). Asked through a {@link RootedDir}: an entry may be a link, but only to a file
+   * inside. Which language it is decides nothing here: a chamber's runtime checks its own.
    */
   private static Path functionRoot(Path unpacked) {
     try (RootedDir root = RootedDir.open(unpacked)) {
-      if (root.follow("main.py") == Resolution.FILE) {
+      if (Language.anyGuest(root, "")) {
         return unpacked;
       }
       List<String> top = root.list(".");
       if (top.size() == 1
           && root.stat(top.getFirst()).map(s -> s.type() == FileType.DIRECTORY).orElse(false)
-          && root.follow(top.getFirst() + "/main.py") == Resolution.FILE) {
+          && Language.anyGuest(root, top.getFirst())) {
         Path guest = unpacked.resolve(top.getFirst());
         // its links were checked against the archive's root; the guest's own root is one lower
         try (RootedDir guestRoot = RootedDir.open(guest)) {
@@ -80,8 +81,10 @@ final class VersionStager {
       }
     }
     throw new InvalidArchiveException(
-        "the archive has no main.py at its top (nor in a single top-level directory); a Python"
-            + " guest is a directory with main.py defining skyhook(request, meta)");
+        "the archive holds no function at its top (nor in a single top-level directory): a"
+            + " function is a directory with main.py defining skyhook(request, meta) (Python),"
+            + " index.js exporting it (Node.js), a jar whose manifest names a Skyhook-Function"
+            + " class (Java), or an executable named skyhook serving HTTP on SKYHOOK_PORT (binary)");
   }
 
   private String spool(InputStream body, Path archive, long[] size) throws IOException {

@@ -208,7 +208,7 @@ class Connection:
         parts = line.decode("latin-1").rstrip("\r\n").split(" ")
         if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[0].isalpha():
             raise BadRequest(400, "BadRequest", "malformed request line")
-        headers, given = {}, {}
+        headers, given, lines = {}, {}, 0
         while True:
             line = self.read_line(left)
             left -= len(line)
@@ -216,7 +216,8 @@ class Connection:
                 break
             if not line.endswith(b"\n"):
                 raise BadRequest(400, "BadRequest", "the request head ended early")
-            if len(headers) >= MAX_HEADERS:
+            lines += 1
+            if lines > MAX_HEADERS:
                 raise BadRequest(431, "HeaderTooLarge", "more than %d header lines" % MAX_HEADERS)
             name, colon, value = line.decode("latin-1").partition(":")
             if not colon or not name or name != name.strip():

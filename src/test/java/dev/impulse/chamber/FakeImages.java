@@ -2,6 +2,7 @@ package dev.impulse.chamber;
 
 import dev.impulse.image.Baseimage;
 import dev.impulse.image.FunctionRef;
+import dev.impulse.image.Language;
 import dev.impulse.image.RuntimeDefinition;
 import dev.impulse.image.StoredFunction;
 import dev.impulse.image.UnknownFunctionException;
@@ -13,7 +14,12 @@ import java.util.Set;
 /** One runtime, {@code python3}, and whichever functions a test stores. */
 final class FakeImages implements Images {
   static final RuntimeDefinition PYTHON =
-      new RuntimeDefinition("python3", "bookworm", "/usr/bin/python3", List.of());
+      new RuntimeDefinition(
+          "python3",
+          Language.PYTHON,
+          "bookworm",
+          java.util.Optional.of("/usr/bin/python3"),
+          List.of());
 
   final Set<FunctionRef> functions = new HashSet<>();
 
@@ -51,5 +57,10 @@ final class FakeImages implements Images {
   @Override
   public boolean deleteFunction(FunctionRef ref) {
     return functions.remove(ref);
+  }
+
+  @Override
+  public void requireFits(RuntimeDefinition runtime, StoredFunction function) {
+    // every stored function is a Python guest here
   }
 }

@@ -27,7 +27,8 @@ class BaseimagesTest {
         builds.incrementAndGet();
         progress.accept("I: pretending to build " + recipe.runtime().suite());
         try {
-          Path interpreter = target.resolve(recipe.runtime().interpreter().substring(1));
+          Path interpreter =
+              target.resolve(recipe.runtime().interpreter().orElseThrow().substring(1));
           Files.createDirectories(interpreter.getParent());
           Files.writeString(interpreter, "#!/bin/sh\n");
           interpreter.toFile().setExecutable(true);
@@ -101,11 +102,23 @@ class BaseimagesTest {
   void theRecipeDigestFollowsTheRecipe() {
     RuntimeDefinition other =
         new RuntimeDefinition(
-            "python3.11", "bookworm", "/usr/bin/python3.11", List.of("python3", "curl"));
+            "python3.11",
+            Language.PYTHON,
+            "bookworm",
+            java.util.Optional.of("/usr/bin/python3.11"),
+            List.of("python3", "curl"));
     assertThat(new BaseimageRecipe(python).digest())
         .isEqualTo(new BaseimageRecipe(python).digest());
     assertThat(new BaseimageRecipe(other).digest())
         .isNotEqualTo(new BaseimageRecipe(python).digest());
+  }
+
+  @Test
+  void anUnchangedPythonRecipeKeepsTheDigestItsBuildIsStoredUnder() {
+    // Languages came after these runtimes: adding them must not rebuild every Python baseimage.
+    assertThat(new BaseimageRecipe(python).digest()).isEqualTo("9361ea63bc22");
+    assertThat(new BaseimageRecipe(RuntimeCatalog.standard().resolve("python3.9")).digest())
+        .isEqualTo("fc6104c11575");
   }
 
   @Test

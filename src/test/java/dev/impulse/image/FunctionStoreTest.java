@@ -109,14 +109,14 @@ class FunctionStoreTest {
     byte[] aDirectory = tar().dir("main.py").file("main.py/x", "x").bytes();
     assertThatThrownBy(() -> store.put(new FunctionRef("other", "1"), in(aDirectory)))
         .isInstanceOf(InvalidArchiveException.class)
-        .hasMessageContaining("no main.py");
+        .hasMessageContaining("holds no function at its top");
   }
 
   @Test
   void anArchiveWithoutMainPyIsRejectedAndLeavesNothing() throws IOException {
     assertThatThrownBy(() -> store.put(sample, in(tar().file("other.py", "x").bytes())))
         .isInstanceOf(InvalidArchiveException.class)
-        .hasMessageContaining("no main.py");
+        .hasMessageContaining("holds no function at its top");
     assertThat(store.list()).isEmpty();
     assertThat(entries(data.resolve("tmp"))).isZero();
     assertThat(entries(data.resolve("functions"))).isZero();

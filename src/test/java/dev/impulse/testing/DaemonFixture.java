@@ -8,6 +8,7 @@ import dev.impulse.daemon.DaemonConfig;
 import dev.impulse.daemon.DaemonConfigBuilder;
 import dev.impulse.daemon.ServiceConfig;
 import dev.impulse.image.Baseimages;
+import dev.impulse.image.Language;
 import dev.impulse.image.Mmdebstrap;
 import dev.impulse.image.RuntimeCatalog;
 import dev.impulse.image.RuntimeDefinition;
@@ -251,7 +252,7 @@ public final class DaemonFixture implements AutoCloseable {
     }
   }
 
-  /** Starts a daemon with default options; both Python baseimages are built first if needed. */
+  /** Starts a daemon with default options; the Python baseimages are built first if needed. */
   public static DaemonFixture start() {
     return start(Options.defaults());
   }
@@ -492,10 +493,22 @@ public final class DaemonFixture implements AutoCloseable {
 
   /** Builds every runtime's baseimage, one after the other, unless it is built. */
   public static void buildBaseimages() {
+    buildBaseimages(
+        RuntimeCatalog.standard().runtimes().stream()
+            .filter(r -> r.language() == Language.PYTHON)
+            .map(RuntimeDefinition::name)
+            .toArray(String[]::new));
+  }
+
+  /**
+   * Builds the shared baseimages of {@code runtimes} unless they are built: the Python ones are
+   * built for every fixture, a test of another language asks for its own.
+   */
+  public static void buildBaseimages(String... runtimes) {
     Baseimages baseimages =
         new Baseimages(BASEIMAGES, new Mmdebstrap(Path.of("/usr/bin/mmdebstrap"), new Reaper()));
-    for (RuntimeDefinition runtime : RuntimeCatalog.standard().runtimes()) {
-      baseimages.ensureBuilt(runtime);
+    for (String runtime : runtimes) {
+      baseimages.ensureBuilt(RuntimeCatalog.standard().resolve(runtime));
     }
   }
 

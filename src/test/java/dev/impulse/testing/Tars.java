@@ -44,6 +44,14 @@ public final class Tars {
     return put(entry, data);
   }
 
+  /** A file of any bytes (a jar, an executable). */
+  public Tars file(String name, byte[] data, int mode) {
+    TarArchiveEntry entry = new TarArchiveEntry(name, true);
+    entry.setSize(data.length);
+    entry.setMode(mode);
+    return put(entry, data);
+  }
+
   public Tars dir(String name) {
     TarArchiveEntry entry = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", true);
     entry.setMode(040755);
