@@ -26,6 +26,13 @@ public record BaseimageRecipe(RuntimeDefinition runtime) {
           "/usr/share/locale/*",
           "/usr/share/lintian/*");
 
+  /**
+   * Run once the essential set is in: without manual pages, {@code /usr/share/man/man1} does not
+   * exist, and postinst scripts that register a tool's page as an alternative's slave link (the
+   * JRE's {@code java}) fail.
+   */
+  static final String ESSENTIAL_HOOK = "mkdir -p \"$1/usr/share/man/man1\"";
+
   /** The mmdebstrap command line that builds the root file system into {@code target}. */
   public List<String> command(Path mmdebstrap, Path target) {
     List<String> command = new ArrayList<>();
@@ -37,6 +44,7 @@ public record BaseimageRecipe(RuntimeDefinition runtime) {
     for (String path : EXCLUDED) {
       command.add("--dpkgopt=path-exclude=" + path);
     }
+    command.add("--essential-hook=" + ESSENTIAL_HOOK);
     command.add(runtime.suite());
     command.add(target.toString());
     return command;
@@ -51,7 +59,8 @@ public record BaseimageRecipe(RuntimeDefinition runtime) {
             "suite=" + runtime.suite(),
             "interpreter=" + runtime.interpreter().orElse(""),
             "packages=" + String.join(",", runtime.packages()),
-            "excluded=" + String.join(",", EXCLUDED));
+            "excluded=" + String.join(",", EXCLUDED),
+            "essential-hook=" + ESSENTIAL_HOOK);
     return sha256(text).substring(0, 12);
   }
 
