@@ -8,15 +8,16 @@ import java.util.List;
 
 /**
  * impulse's benchmark harness: {@code bench/run.sh
- * [coldstart|pool|api|churn|density|warm|proxy|all] [--quick]}, or {@code bench/run.sh chart
- * [results.json]} to redraw the cold-start chart. Starts two daemons of its own (bridge and host
- * networking) on scratch directories, runs the scenarios with their baselines in the same run,
- * prints tables, writes JSON (and the cold-start chart) to bench/results/, and checks that nothing
- * was left behind, while the daemons run and once stopped.
+ * [coldstart|pool|api|churn|density|warm|proxy|languages|all] [--quick]}, or {@code bench/run.sh
+ * chart [results.json]} to redraw the cold-start chart. Builds the baseimages the chosen scenarios
+ * need, starts two daemons of its own (bridge and host networking) on scratch directories, runs the
+ * scenarios with their baselines in the same run, prints tables, writes JSON (and the cold-start
+ * chart) to bench/results/, and checks that nothing was left behind, while the daemons run and once
+ * stopped.
  */
 public final class Bench {
   static final List<String> SCENARIOS =
-      List.of("coldstart", "pool", "api", "churn", "density", "warm", "proxy");
+      List.of("coldstart", "pool", "api", "churn", "density", "warm", "proxy", "languages");
 
   private Bench() {}
 
@@ -49,9 +50,13 @@ public final class Bench {
     if (chosen.isEmpty()) {
       chosen.addAll(SCENARIOS);
     }
+    List<String> runtimes = new ArrayList<>(BenchEnv.RUNTIMES);
+    if (chosen.contains("languages")) {
+      Languages.RUNTIMES.stream().filter(r -> !runtimes.contains(r)).forEach(runtimes::add);
+    }
     Report report = new Report(repo.resolve("bench/results"), ProcStats.machine());
     List<String> leftovers = new ArrayList<>();
-    BenchEnv env = new BenchEnv(repo);
+    BenchEnv env = new BenchEnv(repo, runtimes);
     try (env) {
       // Ctrl-C still destroys the chambers and stops the daemons (close() runs once).
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(env)));
@@ -83,6 +88,7 @@ public final class Bench {
               new WarmCalls(env, "python3.11").run(report, Duration.ofSeconds(quick ? 5 : 10));
           case "proxy" ->
               new ProxyBench(env, "python3.11").run(report, quick ? 1000 : 3000, quick ? 5 : 10);
+          case "languages" -> new Languages(env).run(report, quick ? 5 : 20);
           default -> throw new IllegalStateException(scenario);
         }
         System.out.printf("(%s took %.0f s)%n", scenario, (System.nanoTime() - t0) / 1e9);

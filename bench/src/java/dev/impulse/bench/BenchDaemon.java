@@ -137,14 +137,20 @@ final class BenchDaemon {
       BenchEnv.sleep(100);
     }
     token = Files.readString(dataDir.resolve("api-token")).strip();
+    upload(BenchEnv.APP, BenchEnv.VERSION, sample);
+  }
+
+  /** Uploads the function {@code app} {@code version} (a tar of its directory). */
+  void upload(String app, String version, byte[] archive) throws IOException, InterruptedException {
     HttpResponse<String> upload =
         http.send(
-            request("/functions/" + BenchEnv.APP + "/" + BenchEnv.VERSION)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(sample))
+            request("/functions/" + app + "/" + version)
+                .timeout(Duration.ofSeconds(120))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(archive))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (upload.statusCode() / 100 != 2) {
-      throw new IllegalStateException("uploading the sample failed: " + upload.body());
+      throw new IllegalStateException("uploading " + app + " failed: " + upload.body());
     }
   }
 
@@ -172,11 +178,12 @@ final class BenchDaemon {
 
   /** The sample function's overlay layer, as the daemon stored it. */
   Path functionLayer() {
-    return dataDir
-        .resolve("functions")
-        .resolve(BenchEnv.APP)
-        .resolve(BenchEnv.VERSION)
-        .resolve("layer");
+    return functionLayer(BenchEnv.APP, BenchEnv.VERSION);
+  }
+
+  /** The overlay layer of function {@code app} {@code version}, as the daemon stored it. */
+  Path functionLayer(String app, String version) {
+    return dataDir.resolve("functions").resolve(app).resolve(version).resolve("layer");
   }
 
   // ---- API ----
@@ -229,14 +236,19 @@ final class BenchDaemon {
 
   /** Creates a chamber of the sample function with more spec fields ({@code ,"f":v...}). */
   JsonNode create(String runtime, String moreFields) {
+    return create(BenchEnv.APP, BenchEnv.VERSION, runtime, moreFields);
+  }
+
+  /** Creates a chamber of function {@code app} {@code version}; returns the API's answer. */
+  JsonNode create(String app, String version, String runtime, String moreFields) {
     HttpResponse<String> response =
         send(
             "POST",
             "/chambers",
             "{\"app\":\""
-                + BenchEnv.APP
+                + app
                 + "\",\"version\":\""
-                + BenchEnv.VERSION
+                + version
                 + "\",\"runtime\":\""
                 + runtime
                 + "\""

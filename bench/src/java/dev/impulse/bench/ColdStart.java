@@ -56,7 +56,7 @@ final class ColdStart {
 
   void run(Report report, int runs) throws Exception {
     poc.baseTar(runtime);
-    poc.guestTar();
+    poc.guestTar(env.functionLayer());
     System.out.printf(
         "cold start: %d rounds of %s on %s (plus 2 warm-up rounds)%n",
         runs, List.of(Method.values()).stream().map(m -> m.label).toList(), runtime);

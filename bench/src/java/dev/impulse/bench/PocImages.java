@@ -13,7 +13,7 @@ import java.util.Map;
 final class PocImages {
   private final BenchEnv env;
   private final Map<String, Path> baseTars = new HashMap<>();
-  private Path guestTar;
+  private final Map<Path, Path> guestTars = new HashMap<>();
 
   PocImages(BenchEnv env) {
     this.env = env;
@@ -32,17 +32,16 @@ final class PocImages {
     return tar;
   }
 
-  synchronized Path guestTar() throws IOException, InterruptedException {
-    if (guestTar == null) {
-      guestTar = env.root.resolve("poc-guest.tar");
+  /** The guest of the function whose layer is {@code functionLayer}, as a tar. */
+  synchronized Path guestTar(Path functionLayer) throws IOException, InterruptedException {
+    Path tar = guestTars.get(functionLayer);
+    if (tar == null) {
+      tar = env.root.resolve("poc-guest-" + guestTars.size() + ".tar");
       RawContainer.tar(
-          "-cf",
-          guestTar.toString(),
-          "-C",
-          env.functionLayer().resolve("opt/guest").toString(),
-          ".");
+          "-cf", tar.toString(), "-C", functionLayer.resolve("opt/guest").toString(), ".");
+      guestTars.put(functionLayer, tar);
     }
-    return guestTar;
+    return tar;
   }
 
   long baseTarBytes(String runtime) throws IOException, InterruptedException {

@@ -101,6 +101,12 @@ final class ProcStats {
     return "unknown";
   }
 
+  /** The load averages over 1, 5 and 15 minutes ({@code /proc/loadavg}'s first three fields). */
+  static String loadAverage() {
+    String[] fields = read("/proc/loadavg").split(" ");
+    return fields.length < 3 ? "unknown" : fields[0] + " " + fields[1] + " " + fields[2];
+  }
+
   private static String read(String file) {
     try {
       return Files.readString(Path.of(file)).trim();

@@ -25,7 +25,10 @@ import java.util.OptionalDouble;
  * The baselines: the same wrapper, guest and baseimage, with the same config.json impulse writes,
  * started without impulse. {@link Kind#OVERLAY} is raw runc (overlay mount, {@code runc run -d});
  * {@link Kind#EXTRACTED} is the proof of concept's method (extract the baseimage and guest tars
- * into a fresh root file system, then {@code runc run -d}).
+ * into a fresh root file system, then {@code runc run -d}). The guest is a function layer as an
+ * impulse daemon stored it (the sample function's unless one is given), run with its runtime's
+ * command ({@code RuntimeDefinition.command()}: the language's wrapper, or a native guest itself).
+ * Unlike impulse's chambers, it has no CPU limit unless one is given.
  */
 final class RawContainer implements AutoCloseable {
   /** The unprivileged user impulse runs a chamber on port P as: this plus P. */
@@ -85,19 +88,42 @@ final class RawContainer implements AutoCloseable {
   Instant runReturned;
   private final BenchEnv env;
   private final Kind kind;
+  private final Path functionLayer;
+  private final OptionalDouble cpus;
   private final Path dir;
 
-  private RawContainer(BenchEnv env, Kind kind, String id, int port) {
+  private RawContainer(
+      BenchEnv env, Kind kind, Path functionLayer, OptionalDouble cpus, String id, int port) {
     this.env = env;
     this.kind = kind;
+    this.functionLayer = functionLayer;
+    this.cpus = cpus;
     this.id = id;
     this.port = port;
     this.dir = env.root.resolve("raw").resolve(id);
     this.began = Instant.now();
   }
 
-  /** Starts one: the clock runs from before the root file system is made. */
+  /**
+   * Starts one of the sample function, with no CPU limit: the clock runs from before the root file
+   * system is made.
+   */
   static RawContainer start(BenchEnv env, Kind kind, String runtime, PocImages poc) {
+    return start(env, kind, runtime, env.functionLayer(), OptionalDouble.empty(), poc);
+  }
+
+  /**
+   * Starts one of the function whose layer (as a daemon stored it) is {@code functionLayer},
+   * limited to {@code cpus} cores (none when empty); the clock runs from before the root file
+   * system is made.
+   */
+  static RawContainer start(
+      BenchEnv env,
+      Kind kind,
+      String runtime,
+      Path functionLayer,
+      OptionalDouble cpus,
+      PocImages poc) {
     String prefix =
         switch (kind) {
           case OVERLAY -> "raw-";
@@ -105,7 +131,7 @@ final class RawContainer implements AutoCloseable {
           case FLOOR -> "floor-";
         };
     String id = prefix + Long.toString(System.nanoTime(), 36);
-    RawContainer c = new RawContainer(env, kind, id, env.rawPort());
+    RawContainer c = new RawContainer(env, kind, functionLayer, cpus, id, env.rawPort());
     c.run(runtime, poc);
     return c;
   }
@@ -118,7 +144,7 @@ final class RawContainer implements AutoCloseable {
         Files.createDirectories(dir.resolve("upper"));
         Files.createDirectories(dir.resolve("work"));
         List<Path> layers = new ArrayList<>();
-        layers.add(env.functionLayer());
+        layers.add(functionLayer);
         layers.addAll(base.layers());
         new Overlay(layers, dir.resolve("upper"), dir.resolve("work"), dir.resolve("rootfs"))
             .mount();
@@ -126,7 +152,7 @@ final class RawContainer implements AutoCloseable {
         tar("-xf", poc.baseTar(runtime).toString(), "-C", dir.resolve("rootfs").toString());
         Path guest = dir.resolve("rootfs/opt/guest");
         Files.createDirectories(guest);
-        tar("-xf", poc.guestTar().toString(), "-C", guest.toString());
+        tar("-xf", poc.guestTar(functionLayer).toString(), "-C", guest.toString());
       }
       rootReady = Instant.now();
       Files.createFile(dir.resolve("termination-log"));
@@ -169,10 +195,9 @@ final class RawContainer implements AutoCloseable {
   private ContainerConfig config(Baseimage base) {
     Map<String, String> envVars = new LinkedHashMap<>();
     envVars.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    envVars.put("HOME", "/root");
+    envVars.put("HOME", "/tmp"); // as impulse: the only writable place
     envVars.put("LANG", "C.UTF-8");
-    envVars.put("PYTHONUNBUFFERED", "1");
-    envVars.put("PYTHONDONTWRITEBYTECODE", "1");
+    envVars.putAll(base.runtime().language().environment());
     envVars.put("SKYHOOK_PORT", Integer.toString(port));
     envVars.put("SKYHOOK_HOST", "127.0.0.1");
     envVars.put("SKYHOOK_CHAMBER_ID", id);
@@ -199,7 +224,7 @@ final class RawContainer implements AutoCloseable {
         envVars,
         binds,
         // impulse's defaults: --memory-mb 256 plus --disk-mb 256, the /tmp whose pages it pays for
-        new ResourceLimits((256L + 256L) << 20, 512, OptionalDouble.empty()),
+        new ResourceLimits((256L + 256L) << 20, 512, cpus),
         "/" + env.rawCgroupParent + "/" + id,
         Map.of(),
         UID_BASE + port,
