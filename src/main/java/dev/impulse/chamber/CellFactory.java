@@ -48,14 +48,20 @@ final class CellFactory {
 
   /**
    * Whether a cell can become a chamber of {@code spec}: its {@code /tmp} is the default size (a
-   * mounted tmpfs keeps its size) and its env sets nothing the cell's language reads only at its
-   * start ({@link dev.impulse.image.Language#cellTakes}).
+   * mounted tmpfs keeps its size), for a language sized at its start its memory and CPUs are the
+   * defaults, and its env sets nothing the cell's language reads only at its start ({@link
+   * dev.impulse.image.Language#cellTakes}).
    */
   boolean fits(ChamberSpec spec) {
     if (configs.diskBytes(spec) != settings.diskBytes()) {
       return false;
     }
     Language language = images.runtime(spec.runtime()).language();
+    if (language.sizedAtStart()
+        && (configs.memoryBytes(spec) != settings.memoryBytes()
+            || spec.cpus().orElse(settings.cpus()) != settings.cpus())) {
+      return false;
+    }
     return spec.env().keySet().stream()
         .filter(name -> !name.startsWith("SKYHOOK_"))
         .allMatch(language::cellTakes);

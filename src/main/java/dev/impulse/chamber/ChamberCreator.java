@@ -53,10 +53,15 @@ final class ChamberCreator {
   /** See {@link ChamberService#check}. */
   void check(ChamberSpec spec) {
     admission.check(spec);
-    parts
-        .images()
-        .requireFits(
-            parts.images().runtime(spec.runtime()), parts.images().function(spec.function()));
+    functionUse.lock(); // a function deleted meanwhile is unknown, not a missing directory
+    try {
+      parts
+          .images()
+          .requireFits(
+              parts.images().runtime(spec.runtime()), parts.images().function(spec.function()));
+    } finally {
+      functionUse.unlock();
+    }
   }
 
   /** See {@link ChamberService#create}. */

@@ -109,7 +109,7 @@ final class ContainerConfigs {
         chamber.container(),
         paths.rootfs(),
         hostname(chamber.id()),
-        base.runtime().command(),
+        base.runtime().command(memoryBytes(spec), spec.cpus().orElse(settings.cpus())),
         env,
         binds,
         limits(spec),
@@ -164,12 +164,15 @@ final class ContainerConfigs {
    * function's memory plus its disk, whose pages the same cgroup pays for.
    */
   ResourceLimits limits(ChamberSpec spec) {
-    long memoryBytes =
-        spec.memoryMb().isPresent() ? spec.memoryMb().getAsLong() << 20 : settings.memoryBytes();
     return new ResourceLimits(
-        memoryBytes + diskBytes(spec),
+        memoryBytes(spec) + diskBytes(spec),
         spec.pids().orElse(settings.pids()),
         java.util.OptionalDouble.of(spec.cpus().orElse(settings.cpus())));
+  }
+
+  /** The function's memory: its spec's {@code memoryMb}, or the daemon's default. */
+  long memoryBytes(ChamberSpec spec) {
+    return spec.memoryMb().isPresent() ? spec.memoryMb().getAsLong() << 20 : settings.memoryBytes();
   }
 
   /** The size of the chamber's {@code /tmp}: its spec's {@code diskMb}, or the daemon's default. */

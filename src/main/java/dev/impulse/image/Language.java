@@ -21,7 +21,7 @@ public enum Language {
   NODE("node", "Node.js", "index.js exporting skyhook(request, meta)"),
   /** Jars, one naming its function in {@code Skyhook-Function}; wrapper {@code skyhook.jar}. */
   JAVA("java", "Java", "a jar whose manifest names its function in Skyhook-Function"),
-  /** An executable {@code skyhook} that serves HTTP on {@code SKYHOOK_PORT} itself. */
+  /** An executable file {@code skyhook} that serves HTTP on {@code SKYHOOK_PORT} itself. */
   BINARY("binary", "native", "an executable named skyhook that serves HTTP on SKYHOOK_PORT");
 
   /** Where the wrappers are inside a chamber. */
@@ -66,6 +66,17 @@ public enum Language {
    * @param interpreter the runtime's interpreter inside its root file system
    */
   public List<String> command(Optional<String> interpreter) {
+    return command(interpreter, 0, 0);
+  }
+
+  /**
+   * The chamber's command for a chamber of {@code memoryBytes} and {@code cpus}: a JVM sizes its
+   * heap and its threads from them at start, and cannot see the chamber's cgroup to learn them.
+   *
+   * @param memoryBytes the function's memory (0: the JVM's own guess, from the host's RAM)
+   * @param cpus its CPUs (0: the JVM's own guess)
+   */
+  public List<String> command(Optional<String> interpreter, long memoryBytes, double cpus) {
     return switch (this) {
       case PYTHON -> List.of(required(interpreter), "-s", SKYHOOK_DIR + "/skyhook.py");
       case NODE -> List.of(required(interpreter), SKYHOOK_DIR + "/skyhook.mjs");
@@ -78,6 +89,12 @@ public enum Language {
         command.addAll(
             List.of(
                 "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:MaxRAMPercentage=50", "-Xshare:auto"));
+        if (memoryBytes > 0) {
+          command.add("-XX:MaxRAM=" + memoryBytes);
+        }
+        if (cpus > 0) {
+          command.add("-XX:ActiveProcessorCount=" + (int) Math.ceil(cpus));
+        }
         command.addAll(List.of("-cp", SKYHOOK_DIR + "/skyhook.jar", "dev.impulse.skyhook.Skyhook"));
         yield List.copyOf(command);
       }
@@ -96,6 +113,14 @@ public enum Language {
       case NODE, JAVA, BINARY -> {}
     }
     return env;
+  }
+
+  /**
+   * Whether the wrapper's process is sized at its start by the chamber's memory and CPUs (a JVM's
+   * heap and threads): a stem cell of it takes only specs of the default size.
+   */
+  public boolean sizedAtStart() {
+    return this == JAVA;
   }
 
   /** Whether stem cells of this language can be started ahead: not for a binary, the guest. */
@@ -133,11 +158,10 @@ public enum Language {
           root.list(dir.isEmpty() ? "." : dir).stream()
               .anyMatch(n -> n.endsWith(".jar") && root.follow(prefix + n) == Resolution.FILE);
       case BINARY ->
-          // a link is followed by the kernel at exec; a file of the archive has its modes kept
-          root.follow(prefix + "skyhook") == Resolution.FILE
-              && root.stat(prefix + "skyhook")
-                  .map(s -> s.type() != FileType.FILE || (s.permissions() & 0111) != 0)
-                  .orElse(false);
+          // a file, not a link: its own mode is what the kernel checks at exec
+          root.stat(prefix + "skyhook")
+              .map(s -> s.type() == FileType.FILE && (s.permissions() & 0111) != 0)
+              .orElse(false);
     };
   }
 

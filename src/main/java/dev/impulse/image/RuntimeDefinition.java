@@ -55,4 +55,9 @@ public record RuntimeDefinition(
   public List<String> command() {
     return language.command(interpreter);
   }
+
+  /** The command of a chamber of {@code memoryBytes} and {@code cpus} ({@link Language}). */
+  public List<String> command(long memoryBytes, double cpus) {
+    return language.command(interpreter, memoryBytes, cpus);
+  }
 }

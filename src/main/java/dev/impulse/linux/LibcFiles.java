@@ -58,6 +58,9 @@ final class LibcFiles {
   static final int ENOSYS = 38;
   static final int ENOTEMPTY = 39;
   static final int ELOOP = 40;
+  static final int ENODATA = 61;
+
+  static final int S_IFCHR = 0020000;
 
   private static final long SYS_OPENAT2 = 437;
   private static final long OPEN_HOW_SIZE = 24; // struct open_how {u64 flags, mode, resolve}
@@ -99,6 +102,15 @@ final class LibcFiles {
       Libc.bind("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
   private static final MethodHandle READ =
       Libc.bind("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+  private static final MethodHandle MKNODAT =
+      Libc.bind("mknodat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG);
+  private static final MethodHandle FSETXATTR =
+      Libc.bind("fsetxattr", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT);
+  private static final MethodHandle FGETXATTR =
+      Libc.bind("fgetxattr", JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
+  private static final MethodHandle UTIMENSAT =
+      Libc.bind("utimensat", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+  private static final MethodHandle SYNCFS = Libc.bind("syncfs", JAVA_INT, JAVA_INT);
 
   private LibcFiles() {}
 
@@ -282,6 +294,65 @@ final class LibcFiles {
         }
       }
     }
+  }
+
+  /**
+   * {@code mknodat(dirfd, name, mode, 0)}: device number 0:0 only, overlayfs's whiteout; impulse
+   * makes no other device.
+   */
+  static void mknodat(int dirfd, String name, int mode) {
+    try (Arena arena = Arena.ofConfined()) {
+      call("mknodat(" + name + ")", MKNODAT, dirfd, arena.allocateFrom(name), mode, 0L);
+    }
+  }
+
+  static void fsetxattr(int fd, String name, byte[] value, String what) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment data = arena.allocate(Math.max(value.length, 1));
+      MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
+      call(
+          "fsetxattr(" + what + ", " + name + ")",
+          FSETXATTR,
+          fd,
+          arena.allocateFrom(name),
+          data,
+          (long) value.length,
+          0);
+    }
+  }
+
+  /** The value of the extended attribute {@code name} (at most 64 KiB, the kernel's limit). */
+  static byte[] fgetxattr(int fd, String name, String what) {
+    try (Arena arena = Arena.ofConfined()) {
+      long size = 64 * 1024;
+      MemorySegment buffer = arena.allocate(size);
+      long n =
+          call(
+              "fgetxattr(" + what + ", " + name + ")",
+              FGETXATTR,
+              fd,
+              arena.allocateFrom(name),
+              buffer,
+              size);
+      return buffer.asSlice(0, n).toArray(JAVA_BYTE);
+    }
+  }
+
+  /** Sets both access and modification time of {@code name} in {@code dirfd}. */
+  static void utimensat(int dirfd, String name, long seconds, long nanos, int flags) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment times = arena.allocate(32, 8); // struct timespec[2] {s64 tv_sec, tv_nsec}
+      for (long at = 0; at < 32; at += 16) {
+        times.set(JAVA_LONG, at, seconds);
+        times.set(JAVA_LONG, at + 8, nanos);
+      }
+      call("utimensat(" + name + ")", UTIMENSAT, dirfd, arena.allocateFrom(name), times, flags);
+    }
+  }
+
+  /** Writes the file system holding {@code fd} to its disk. */
+  static void syncfs(int fd, String what) {
+    call("syncfs(" + what + ")", SYNCFS, fd);
   }
 
   /** Closes, ignoring failure: for descriptors that were only read or only held a path. */

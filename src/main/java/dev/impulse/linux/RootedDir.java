@@ -20,6 +20,7 @@ import static dev.impulse.linux.LibcFiles.RESOLVE_NO_XDEV;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,8 +39,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Invariants: paths are relative names joined by '/', without "..", "." or empty components ("."
  * alone is the root itself); anything else is an {@link IllegalArgumentException}, because callers
  * build paths from names they have checked. Only {@link #follow} follows symbolic links, and the
- * kernel stops it at the root. Modes set here never carry set-id or sticky bits. Failures are
- * {@link LinuxException}s naming the call and the path.
+ * kernel stops it at the root. Modes set here never carry set-id bits, and only a directory keeps
+ * the sticky bit ({@code /tmp}). Failures are {@link LinuxException}s naming the call and the path.
  *
  * <p>Thread-safety: operations may run concurrently (each opens and closes its own descriptors);
  * {@link #close} must come after the last of them.
@@ -51,6 +52,7 @@ public final class RootedDir implements AutoCloseable {
       RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
   private static final int O_NONBLOCK = 04000; // a FIFO must not block an open for reading
   private static final int PERMISSIONS = 0777;
+  private static final int DIRECTORY_PERMISSIONS = 01777; // the sticky bit: /tmp, /var/tmp
 
   /** The kind of a file, its symbolic link not followed. */
   public enum FileType {
@@ -155,7 +157,10 @@ public final class RootedDir implements AutoCloseable {
     }
   }
 
-  /** Creates the directory {@code path}, or takes the one there, and gives it {@code mode}. */
+  /**
+   * Creates the directory {@code path}, or takes the one there, and gives it {@code mode} (its
+   * permission and sticky bits).
+   */
   public void makeDirectory(String path, int mode) {
     try (Parent p = parent(path)) {
       LibcFiles.mkdirat(p.dirfd, p.name, 0700); // opened up by the fchmod below, not by umask
@@ -166,7 +171,7 @@ public final class RootedDir implements AutoCloseable {
     }
     int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     try {
-      LibcFiles.fchmod(dir, mode & PERMISSIONS, path);
+      LibcFiles.fchmod(dir, mode & DIRECTORY_PERMISSIONS, path);
     } finally {
       LibcFiles.closeQuietly(dir);
     }
@@ -207,6 +212,65 @@ public final class RootedDir implements AutoCloseable {
     try (Parent from = parent(source);
         Parent to = parent(path)) {
       LibcFiles.linkat(from.dirfd, from.name, to.dirfd, to.name);
+    }
+  }
+
+  /**
+   * Makes {@code path} an overlayfs whiteout: a character device 0:0, which in a lower layer hides
+   * the name in the layers under it. Needs CAP_MKNOD (root). No other device can be made here.
+   */
+  public void makeWhiteout(String path) {
+    try (Parent p = parent(path)) {
+      LibcFiles.mknodat(p.dirfd, p.name, LibcFiles.S_IFCHR);
+    }
+  }
+
+  /**
+   * Sets the extended attribute {@code name} (such as {@code trusted.overlay.opaque}, which needs
+   * CAP_SYS_ADMIN) of the directory or regular file {@code path}.
+   */
+  public void setXattr(String path, String name, byte[] value) {
+    int file = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+    try {
+      LibcFiles.fsetxattr(file, name, value, path);
+    } finally {
+      LibcFiles.closeQuietly(file);
+    }
+  }
+
+  /** The extended attribute {@code name} of the directory or regular file {@code path}, if set. */
+  public Optional<byte[]> xattr(String path, String name) {
+    int file = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+    try {
+      return Optional.of(LibcFiles.fgetxattr(file, name, path));
+    } catch (LinuxException e) {
+      if (e.errno() == LibcFiles.ENODATA) {
+        return Optional.empty();
+      }
+      throw e;
+    } finally {
+      LibcFiles.closeQuietly(file);
+    }
+  }
+
+  /**
+   * Sets the modification (and access) time of {@code path}; a symbolic link's own, never what it
+   * leads to.
+   */
+  public void setModifiedTime(String path, Instant time) {
+    try (Parent p = parent(path)) {
+      LibcFiles.utimensat(
+          p.dirfd, p.name, time.getEpochSecond(), time.getNano(), AT_SYMLINK_NOFOLLOW);
+    }
+  }
+
+  /** Writes everything of the root's file system that is still in memory to disk (syncfs). */
+  public void syncFileSystem() {
+    int dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    try {
+      LibcFiles.syncfs(dir, path.toString());
+    } finally {
+      LibcFiles.closeQuietly(dir);
     }
   }
 

@@ -88,10 +88,24 @@ public final class ChamberCgroups {
     for (String controller : CHARGED_V1) {
       Path chamber = root.resolve(controller).resolve(relative(path));
       if (Files.isDirectory(chamber)) {
-        writeLimits(chamber.resolve(CONTAINER), controller, limits);
-        writeLimits(chamber, controller, limits);
+        // v1 refuses a child's CPU quota above its parent's (EINVAL): a raised quota goes to the
+        // chamber's cgroup first, a lowered one to the container's first.
+        if (controller.equals("cpu") && raisesQuota(chamber, limits)) {
+          writeLimits(chamber, controller, limits);
+          writeLimits(chamber.resolve(CONTAINER), controller, limits);
+        } else {
+          writeLimits(chamber.resolve(CONTAINER), controller, limits);
+          writeLimits(chamber, controller, limits);
+        }
       }
     }
+  }
+
+  /** Whether {@code limits} ask for more CPU than the v1 cgroup {@code dir} allows now. */
+  private static boolean raisesQuota(Path dir, ResourceLimits limits) throws IOException {
+    long now = Long.parseLong(Files.readString(dir.resolve("cpu.cfs_quota_us")).trim());
+    long wanted = limits.cpuQuotaMicros();
+    return now != -1 && (wanted == -1 || wanted > now);
   }
 
   /** Writes {@code limits} into cgroup {@code dir}: v2 with a null controller, else v1's files. */

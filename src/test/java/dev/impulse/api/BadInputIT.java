@@ -101,9 +101,12 @@ class BadInputIT {
             422);
     assertThat(problem.get("detail").asText())
         .isEqualTo(
-            "runtime 'python2.7' is not available; available: python3.9, python3.11, python3");
+            "runtime 'python2.7' is not available; available: python3.9, python3.11, node20,"
+                + " java21, binary, java, node, python3");
     assertThat(problem.get("available").toString())
-        .isEqualTo("[\"python3.9\",\"python3.11\",\"python3\"]");
+        .isEqualTo(
+            "[\"python3.9\",\"python3.11\",\"node20\",\"java21\",\"binary\",\"java\","
+                + "\"node\",\"python3\"]");
   }
 
   @Test
@@ -174,7 +177,7 @@ class BadInputIT {
                 400))
         .contains("archive");
     assertThat(detail(impulse.put("/functions/evil/1", tar().file("other.py", "x").bytes()), 400))
-        .contains("no main.py");
+        .contains("holds no function at its top");
   }
 
   @Test

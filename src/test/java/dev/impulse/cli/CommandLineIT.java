@@ -34,8 +34,9 @@ class CommandLineIT {
         impulse("runtimes", "list", "--baseimage-dir", DaemonFixture.BASEIMAGES.toString());
     assertThat(result.code()).isZero();
     assertThat(result.output())
-        .containsPattern("python3\\.9 +bullseye +BUILT")
-        .containsPattern("python3\\.11 +bookworm +BUILT")
+        .containsPattern("python3\\.9 +python +bullseye +BUILT")
+        .containsPattern("python3\\.11 +python +bookworm +BUILT")
+        .containsPattern("node20 +node +trixie +(BUILT|NOT_BUILT)")
         .contains("python3      -> python3.11");
   }
 
@@ -57,7 +58,9 @@ class CommandLineIT {
             "runtimes", "build", "ruby", "--baseimage-dir", DaemonFixture.BASEIMAGES.toString());
     assertThat(result.code()).isEqualTo(1);
     assertThat(result.output())
-        .contains("runtime 'ruby' is not available; available: python3.9, python3.11, python3");
+        .contains(
+            "runtime 'ruby' is not available; available: python3.9, python3.11, node20, java21,"
+                + " binary, java, node, python3");
   }
 
   @Test

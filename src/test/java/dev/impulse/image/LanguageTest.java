@@ -50,6 +50,14 @@ class LanguageTest {
   }
 
   @Test
+  void aBinaryGuestIsAFileNotALink() throws IOException {
+    Path real = Files.writeString(dir.resolve("real"), "\u007fELF");
+    Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.createSymbolicLink(dir.resolve("skyhook"), Path.of("real"));
+    assertThat(isGuest(Language.BINARY)).isFalse();
+  }
+
+  @Test
   void anEntryLinkedOutsideTheGuestIsNoGuest() throws IOException {
     Path outside = Files.writeString(dir.resolveSibling(dir.getFileName() + "-x.py"), "x = 1");
     try {

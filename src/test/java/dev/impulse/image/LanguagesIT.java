@@ -106,7 +106,9 @@ class LanguagesIT {
                                 "n", map.get("n").getClass().getSimpleName(),
                                 "list", map.get("list") instanceof List,
                                 "app", meta.get("app"),
-                                "path", meta.get("path"));
+                                "path", meta.get("path"),
+                                "maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20,
+                                "cpus", Runtime.getRuntime().availableProcessors());
                           }
                         }
                         """),
@@ -224,6 +226,18 @@ class LanguagesIT {
   }
 
   @Test
+  void aJavaChambersHeapAndCpusFollowItsSpecNotTheHost() {
+    JsonNode answer =
+        specialised(
+            "{\"app\":\"java-types\",\"version\":\"1\",\"runtime\":\"java21\","
+                + "\"memoryMb\":128,\"cpus\":1}",
+            "cold");
+    // half of its 128 MiB (the limit also holds /tmp and the JVM's own memory), never the host's
+    assertThat(answer.get("maxHeapMiB").asLong()).isBetween(32L, 64L);
+    assertThat(answer.get("cpus").asInt()).isEqualTo(1);
+  }
+
+  @Test
   void aJarNamingNoFunctionFailsTheChamberWithTheReason() {
     JsonNode failed = failed("java-unnamed", "java21");
     assertThat(failed.get("exitCode").asInt()).isEqualTo(3);
@@ -275,18 +289,27 @@ class LanguagesIT {
             .isEqualTo(200);
       }
       awaitReadyCells("node20", "java21");
-      for (String[] guest :
-          new String[][] {
-            {"node-esm", "node20", "{\"n\":1}"}, {"java-types", "java21", "{\"n\":1}"}
-          }) {
-        String id = impulse.create(guest[0], "1", guest[1]).get("id").asText();
-        int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
-        assertThat(impulse.get("/chambers/" + id + "/startup").json().get("source").asText())
-            .as(guest[1])
-            .isEqualTo("pool");
-        JsonNode answer = impulse.call(port, guest[2]).json();
-        assertThat(answer.get("app").asText()).isEqualTo(guest[0]);
-      }
+      // A Node.js cell takes the chamber's env and a limit above the cell's own (2 CPUs).
+      JsonNode node =
+          specialised(
+              "{\"app\":\"node-esm\",\"version\":\"1\",\"runtime\":\"node20\","
+                  + "\"env\":{\"GREETING\":\"hi\"},\"cpus\":2}",
+              "pool");
+      assertThat(node.get("env").asText()).isEqualTo("hi");
+      assertThat(node.get("app").asText()).isEqualTo("node-esm");
+      // A Java cell takes a spec of the default size and no env; others start cold.
+      JsonNode java =
+          specialised("{\"app\":\"java-types\",\"version\":\"1\",\"runtime\":\"java21\"}", "pool");
+      assertThat(java.get("app").asText()).isEqualTo("java-types");
+      assertThat(java.get("maxHeapMiB").asLong()).isLessThanOrEqualTo(128L);
+      awaitReadyCells("java21");
+      specialised(
+          "{\"app\":\"java-types\",\"version\":\"1\",\"runtime\":\"java21\","
+              + "\"env\":{\"GREETING\":\"hi\"}}",
+          "cold");
+      specialised(
+          "{\"app\":\"java-types\",\"version\":\"1\",\"runtime\":\"java21\",\"memoryMb\":128}",
+          "cold");
       Http.Response binary = impulse.putJson("/runtimes/binary/pool", "{\"size\":1}");
       assertThat(binary.status()).isEqualTo(400);
       assertThat(binary.json().get("detail").asText()).contains("has no pool");
@@ -296,6 +319,20 @@ class LanguagesIT {
       }
       impulse.drainPools();
     }
+  }
+
+  /** Creates a chamber of {@code body}, checks where it came from and answers its first call. */
+  private static JsonNode specialised(String body, String source) {
+    Http.Response created = impulse.post("/chambers", body);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String id = created.json().get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    assertThat(impulse.get("/chambers/" + id + "/startup").json().get("source").asText())
+        .as(body)
+        .isEqualTo(source);
+    Http.Response answer = impulse.call(port, "{\"n\":1}");
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    return answer.json();
   }
 
   private static int running(String app, String runtime) {

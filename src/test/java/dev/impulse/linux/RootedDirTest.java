@@ -2,6 +2,7 @@ package dev.impulse.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.impulse.linux.RootedDir.FileType;
 import dev.impulse.linux.RootedDir.Resolution;
@@ -10,7 +11,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +86,50 @@ class RootedDirTest {
   }
 
   @Test
+  void onlyADirectoryKeepsTheStickyBit() throws IOException {
+    root.makeDirectory("tmp", 01777);
+    root.createFile("f", 01755).close();
+    assertThat(root.stat("tmp").orElseThrow().permissions()).isEqualTo(01777);
+    assertThat(root.stat("f").orElseThrow().permissions()).isEqualTo(0755);
+  }
+
+  @Test
+  void aWhiteoutIsACharacterDeviceZeroZero() throws IOException {
+    assumeTrue(Processes.isRoot(), "mknod needs root");
+    root.makeDirectory("d", 0755);
+    root.makeWhiteout("d/gone");
+    Path gone = rootPath.resolve("d/gone");
+    assertThat(root.stat("d/gone").orElseThrow().type()).isEqualTo(FileType.OTHER);
+    assertThat((int) Files.getAttribute(gone, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000)
+        .as("S_IFCHR")
+        .isEqualTo(0020000);
+    assertThat(Files.getAttribute(gone, "unix:rdev", LinkOption.NOFOLLOW_LINKS)).isEqualTo(0L);
+  }
+
+  @Test
+  void extendedAttributesAreSetAndReadOnTheFileItself() throws IOException {
+    assumeTrue(Processes.isRoot(), "trusted.* attributes need CAP_SYS_ADMIN");
+    root.makeDirectory("d", 0755);
+    assertThat(root.xattr("d", "trusted.overlay.opaque")).isEmpty();
+    root.setXattr("d", "trusted.overlay.opaque", new byte[] {'y'});
+    assertThat(root.xattr("d", "trusted.overlay.opaque"))
+        .hasValueSatisfying(v -> assertThat(v).containsExactly('y'));
+    Files.createSymbolicLink(rootPath.resolve("l"), Path.of("d"));
+    assertRefused(() -> root.setXattr("l", "trusted.overlay.opaque", new byte[] {'y'}));
+    assertRefused(() -> root.setXattr("l/x", "trusted.overlay.opaque", new byte[] {'y'}));
+  }
+
+  @Test
+  void aModifiedTimeIsSetOnALinkItselfNotOnWhatItLeadsTo() throws IOException {
+    Files.createSymbolicLink(rootPath.resolve("l"), Path.of("../outside/canary"));
+    FileTime canaryTime = Files.getLastModifiedTime(canary);
+    root.setModifiedTime("l", Instant.ofEpochSecond(1_000_000_000, 5));
+    assertThat(Files.getLastModifiedTime(rootPath.resolve("l"), LinkOption.NOFOLLOW_LINKS))
+        .isEqualTo(FileTime.from(Instant.ofEpochSecond(1_000_000_000, 5)));
+    assertThat(Files.getLastModifiedTime(canary)).isEqualTo(canaryTime);
+  }
+
+  @Test
   void noOperationPassesThroughASymbolicLinkInAParent() throws IOException {
     Files.createSymbolicLink(rootPath.resolve("out"), Path.of("../outside"));
     Files.createDirectory(rootPath.resolve("real"));
@@ -98,6 +146,8 @@ class RootedDirTest {
       assertRefused(() -> root.openFile(dir + "/canary").close());
       assertRefused(() -> root.readLink(dir + "/canary"));
       assertRefused(() -> root.list(dir));
+      assertRefused(() -> root.makeWhiteout(dir + "/w"));
+      assertRefused(() -> root.setModifiedTime(dir + "/canary", Instant.EPOCH));
     }
     assertThat(root.list("real")).isEmpty();
   }

@@ -18,9 +18,12 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 public final class Tars {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
   private final TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes);
+  private long modTime; // the same content always makes the same archive
+  private int owner;
 
   private Tars() {
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
   }
 
   public static Tars tar() {
@@ -53,9 +56,25 @@ public final class Tars {
   }
 
   public Tars dir(String name) {
+    return dir(name, 0755);
+  }
+
+  public Tars dir(String name, int mode) {
     TarArchiveEntry entry = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", true);
-    entry.setMode(040755);
+    entry.setMode(040000 | mode);
     return put(entry, null);
+  }
+
+  /** Entries put after this are modified at {@code epochSeconds} (else at 0). */
+  public Tars modifiedAt(long epochSeconds) {
+    modTime = epochSeconds * 1000;
+    return this;
+  }
+
+  /** Entries put after this are owned by uid and gid {@code id} (else 0). */
+  public Tars ownedBy(int id) {
+    owner = id;
+    return this;
   }
 
   public Tars symlink(String name, String target) {
@@ -71,10 +90,20 @@ public final class Tars {
   }
 
   public Tars charDevice(String name) {
-    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_CHR, true);
-    entry.setDevMajor(1);
-    entry.setDevMinor(3);
+    return device(name, TarConstants.LF_CHR, 1, 3);
+  }
+
+  /** A device entry: {@code type} is {@link TarConstants#LF_CHR} or {@link TarConstants#LF_BLK}. */
+  public Tars device(String name, byte type, int major, int minor) {
+    TarArchiveEntry entry = new TarArchiveEntry(name, type, true);
+    entry.setDevMajor(major);
+    entry.setDevMinor(minor);
     return put(entry, null);
+  }
+
+  /** An entry of any type flag, without content. */
+  public Tars entry(String name, byte type) {
+    return put(new TarArchiveEntry(name, type, true), null);
   }
 
   public Tars fifo(String name) {
@@ -82,7 +111,8 @@ public final class Tars {
   }
 
   private Tars put(TarArchiveEntry entry, byte[] data) {
-    entry.setModTime(0); // the same content always makes the same archive
+    entry.setModTime(modTime);
+    entry.setIds(owner, owner);
     try {
       tar.putArchiveEntry(entry);
       if (data != null) {
