@@ -27,7 +27,7 @@ import java.util.OptionalDouble;
  * {@link Kind#EXTRACTED} is the proof of concept's method (extract the baseimage and guest tars
  * into a fresh root file system, then {@code runc run -d}). The guest is a function layer as an
  * impulse daemon stored it (the sample function's unless one is given), run with its runtime's
- * command ({@code RuntimeDefinition.command()}: the language's wrapper, or a native guest itself).
+ * command ({@code RuntimeDefinition.command}: the language's wrapper, or a native guest itself).
  * Unlike impulse's chambers, it has no CPU limit unless one is given.
  */
 final class RawContainer implements AutoCloseable {
@@ -220,7 +220,9 @@ final class RawContainer implements AutoCloseable {
         id,
         kind == Kind.FLOOR
             ? List.of(base.runtime().interpreter().orElseThrow(), "-s", "-c", FLOOR_SCRIPT)
-            : base.runtime().command(),
+            // as impulse sizes a JVM: the function's memory (--memory-mb 256) and its CPUs (none
+            // when unlimited: the JVM's own guess)
+            : base.runtime().command(256L << 20, cpus.orElse(0)),
         envVars,
         binds,
         // impulse's defaults: --memory-mb 256 plus --disk-mb 256, the /tmp whose pages it pays for
