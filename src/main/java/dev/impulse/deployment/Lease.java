@@ -47,10 +47,11 @@ public final class Lease {
   }
 
   /**
-   * The chamber refused the connection before anything was sent: it takes no more requests (it is
-   * ending; the autoscaler replaces it) and the request may go to another.
+   * The chamber refused the connection, or dropped the call before it answered: it takes no more
+   * requests (it is ending, or broken; the autoscaler replaces it). A refused request may go to
+   * another.
    */
-  public void refused() {
+  public void failed() {
     if (released.compareAndSet(false, true)) {
       deployment.release(member, true);
     }

@@ -325,7 +325,7 @@ final class ChamberProxy extends ProxyHandler {
           attempt + 1,
           MAX_ATTEMPTS);
       request.removeAttribute(LEASE);
-      lease.refused();
+      lease.failed();
       dispatch((Route) request.getAttribute(ROUTE), request, response, callback, attempt + 1);
       return;
     }
@@ -340,6 +340,10 @@ final class ChamberProxy extends ProxyHandler {
           "Gateway timeout",
           "the function sent nothing for " + upstreamIdleTimeout.toMillis() + " ms");
     } else {
+      // It died, or broke the call: the calls after this one go to another chamber. Left to
+      // the exit's event, they would race it to the same dead chamber's pooled connections.
+      // (The lease stays for the call's metrics; its release at the end is then a no-op.)
+      lease.failed();
       problems.write(
           request,
           response,

@@ -224,7 +224,7 @@ class DeploymentTest {
 
     lease.release();
     lease.release();
-    lease.refused();
+    lease.failed();
 
     assertThat(leased(waiter).chamber()).isEqualTo("c1");
     assertThat(d.state().inFlight()).isEqualTo(1);
@@ -244,7 +244,7 @@ class DeploymentTest {
     Lease refused = leased(d.acquire(now));
     Lease stillRunning = leased(d.acquire(now));
 
-    refused.refused();
+    refused.failed();
     refused.release();
 
     assertThat(d.acquire(now)).isNotDone();
