@@ -23,7 +23,11 @@ import picocli.CommandLine.Spec;
     name = "runtimes",
     mixinStandardHelpOptions = true,
     description = "List runtimes or build their baseimages.",
-    subcommands = {RuntimesCommand.List.class, RuntimesCommand.Build.class})
+    subcommands = {
+      RuntimesCommand.List.class,
+      RuntimesCommand.Build.class,
+      RuntimesCommand.Prune.class
+    })
 final class RuntimesCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -84,6 +88,34 @@ final class RuntimesCommand implements Runnable {
           .aliases()
           .forEach((alias, target) ->
               spec.commandLine().getOut().printf("%-12s -> %s%n", alias, target));
+    }
+  }
+
+  @Command(
+      name = "prune",
+      mixinStandardHelpOptions = true,
+      description =
+          "Remove baseimages of recipes no runtime uses any more, and old wrapper layers,"
+              + " unless a mounted chamber uses them (root).")
+  static final class Prune implements Callable<Integer> {
+    @picocli.CommandLine.Mixin Location location;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      if (!Processes.isRoot()) {
+        throw new IllegalStateException("pruning baseimages needs root (they are root's files)");
+      }
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+          .setLevel(Level.WARN);
+      java.util.Set<java.nio.file.Path> mounted = dev.impulse.linux.Mounts.overlayLowerDirs();
+      Baseimages.Pruned pruned =
+          location.baseimages().prune(RuntimeCatalog.standard().runtimes(), mounted::contains);
+      var out = spec.commandLine().getOut();
+      pruned.removed().forEach(p -> out.println("removed " + p));
+      pruned.inUse().forEach(p -> out.println("kept " + p + " (a mounted chamber uses it)"));
+      out.printf("%d removed, %d in use%n", pruned.removed().size(), pruned.inUse().size());
+      return 0;
     }
   }
 

@@ -7,16 +7,22 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -242,6 +248,53 @@ public final class Baseimages {
       skyhookLayer = layer;
     }
     return layer;
+  }
+
+  /**
+   * What {@link #prune} did.
+   *
+   * @param removed the directories removed
+   * @param inUse the stale ones kept because a mounted overlay uses them
+   */
+  public record Pruned(List<Path> removed, List<Path> inUse) {}
+
+  /**
+   * Removes the root file systems of recipes that are no longer any runtime's (a changed recipe is
+   * built anew under a new digest and leaves the old one) and the wrapper layers other than this
+   * build's, unless {@code inUse} says an overlay mounted now uses one (a chamber of an earlier
+   * daemon or recipe). Unfinished builds are left to their runtime's next build.
+   *
+   * @param runtimes the runtimes whose current baseimages stay
+   */
+  public Pruned prune(List<RuntimeDefinition> runtimes, Predicate<Path> inUse) throws IOException {
+    Set<Path> current = new HashSet<>();
+    runtimes.forEach(r -> current.add(home(r)));
+    current.add(SkyhookLayer.ensure(skyhookDir));
+    List<Path> removed = new ArrayList<>();
+    List<Path> kept = new ArrayList<>();
+    for (Path dir : List.of(osDir, skyhookDir)) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> entries = Files.list(dir)) {
+        for (Path entry : entries.sorted().toList()) {
+          if (entry.getFileName().toString().startsWith(".")
+              || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+              || current.contains(entry)) {
+            continue;
+          }
+          // an overlay names a root file system's rootfs/, a wrapper layer itself
+          if (inUse.test(entry) || inUse.test(entry.resolve("rootfs"))) {
+            kept.add(entry);
+          } else {
+            log.info("baseimages: removing {}, which no runtime of this build uses", entry);
+            FileTrees.deleteRecursively(entry);
+            removed.add(entry);
+          }
+        }
+      }
+    }
+    return new Pruned(removed, kept);
   }
 
   /** Makes sure the skyhook layer exists now, so the first chamber does not pay for writing it. */

@@ -98,6 +98,43 @@ public final class Mounts {
     }
   }
 
+  /**
+   * Every lower layer of the overlays mounted in this process's mount namespace (all of impulse's
+   * chambers and cells, of every daemon on the host's namespace).
+   */
+  public static Set<Path> overlayLowerDirs() {
+    try {
+      return overlayLowerDirs(Files.readAllLines(MOUNTINFO));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + MOUNTINFO, e);
+    }
+  }
+
+  /** {@link #overlayLowerDirs()} of the mountinfo {@code lines}. */
+  static Set<Path> overlayLowerDirs(java.util.List<String> lines) {
+    Set<Path> lower = new LinkedHashSet<>();
+    for (String line : lines) {
+      int separator = line.indexOf(" - ");
+      if (separator < 0) {
+        continue;
+      }
+      String[] fields = line.substring(separator + 3).split(" ");
+      if (fields.length < 3 || !fields[0].equals("overlay")) {
+        continue;
+      }
+      for (String option : fields[2].split(",")) {
+        if (option.startsWith("lowerdir=")) {
+          for (String dir : option.substring("lowerdir=".length()).split(":")) {
+            if (!dir.isEmpty()) {
+              lower.add(Path.of(unescape(dir)));
+            }
+          }
+        }
+      }
+    }
+    return lower;
+  }
+
   /** mountinfo escapes space, tab, newline and backslash as three octal digits. */
   static String unescape(String field) {
     if (field.indexOf('\\') < 0) {

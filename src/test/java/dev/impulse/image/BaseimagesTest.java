@@ -129,4 +129,26 @@ class BaseimagesTest {
     assertThat(command).contains("--variant=essential", "--include=python3", "bookworm", "/t");
     assertThat(String.join(" ", command)).doesNotContain("http");
   }
+
+  @Test
+  void pruneRemovesOtherRecipesAndWrappersButNotTheCurrentOnesOrThoseInUse() throws IOException {
+    Baseimages baseimages = new Baseimages(dir, fake);
+    Path current = baseimages.ensureBuilt(python).rootfs().getParent();
+    Path stale = Files.createDirectories(dir.resolve("os/python3.11-000000000000/rootfs"));
+    Path mounted = Files.createDirectories(dir.resolve("os/python3.9-111111111111/rootfs"));
+    Path building = Files.createDirectories(dir.resolve("os/.tmp-python3.11-222222222222"));
+    Path oldWrappers = Files.createDirectories(dir.resolve("skyhook/333333333333/opt"));
+
+    Baseimages.Pruned pruned = baseimages.prune(java.util.List.of(python), p -> p.equals(mounted));
+
+    assertThat(pruned.removed())
+        .containsExactlyInAnyOrder(stale.getParent(), oldWrappers.getParent());
+    assertThat(pruned.inUse()).containsExactly(mounted.getParent());
+    assertThat(current).isDirectory();
+    assertThat(mounted).isDirectory();
+    assertThat(building).as("a build in progress is its runtime's to finish").isDirectory();
+    assertThat(stale.getParent()).doesNotExist();
+    assertThat(oldWrappers.getParent()).doesNotExist();
+    assertThat(baseimages.ifBuilt(python)).isPresent();
+  }
 }

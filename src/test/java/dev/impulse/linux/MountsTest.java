@@ -17,4 +17,20 @@ class MountsTest {
   void readsThisProcesssMountTable() {
     assertThat(Mounts.mountPoints()).contains(java.nio.file.Path.of("/"));
   }
+
+  @Test
+  void theLowerLayersOfOverlaysAreReadFromMountinfo() {
+    var lines =
+        java.util.List.of(
+            "36 35 98:0 / /mnt1 rw,noatime master:1 - ext3 /dev/root rw,errors=continue",
+            "410 30 0:88 / /data/chambers/a/rootfs rw,relatime - overlay overlay"
+                + " rw,lowerdir=/data/fn/layer:/b/skyhook/abc:/b/os/py-1/rootfs,upperdir=/u,workdir=/w",
+            "411 30 0:89 / /x rw - overlay overlay rw,lowerdir=/with\\040space,upperdir=/u,workdir=/w");
+    assertThat(Mounts.overlayLowerDirs(lines))
+        .containsExactly(
+            java.nio.file.Path.of("/data/fn/layer"),
+            java.nio.file.Path.of("/b/skyhook/abc"),
+            java.nio.file.Path.of("/b/os/py-1/rootfs"),
+            java.nio.file.Path.of("/with space"));
+  }
 }
