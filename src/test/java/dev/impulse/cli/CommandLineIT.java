@@ -2,12 +2,17 @@ package dev.impulse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.impulse.image.Overlay;
+import dev.impulse.linux.Mounts;
 import dev.impulse.testing.DaemonFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code impulse} command as a newcomer runs it: the built jar. */
 class CommandLineIT {
@@ -75,5 +80,28 @@ class CommandLineIT {
     Result result = impulse("--help");
     assertThat(result.code()).isZero();
     assertThat(result.output()).contains("daemon", "runtimes");
+  }
+
+  @Test
+  void pruneRemovesStaleBaseimagesButKeepsOneAMountedOverlayUses(@TempDir Path dir)
+      throws Exception {
+    Path stale = Files.createDirectories(dir.resolve("os/python3.11-000000000000/rootfs"));
+    Path used = Files.createDirectories(dir.resolve("os/python3.9-111111111111/rootfs"));
+    Path upper = Files.createDirectories(dir.resolve("upper"));
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path target = Files.createDirectories(dir.resolve("target"));
+    // stands for a chamber started on the old recipe: an overlay whose lower layer it is
+    new Overlay(List.of(used), upper, work, target).mount();
+    try {
+      Result result = impulse("runtimes", "prune", "--baseimage-dir", dir.toString());
+      assertThat(result.code()).as(result.output()).isZero();
+      assertThat(result.output())
+          .contains("removed " + stale.getParent())
+          .contains("kept " + used.getParent() + " (a mounted chamber uses it)");
+      assertThat(stale.getParent()).doesNotExist();
+      assertThat(used).isDirectory();
+    } finally {
+      Mounts.unmount(target);
+    }
   }
 }
