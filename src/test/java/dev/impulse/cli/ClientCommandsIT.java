@@ -120,12 +120,12 @@ class ClientCommandsIT {
   @Test
   void anUnknownChamberIsRefusedWithTheDaemonsDetailOnStderr() {
     Result rm = cli.api("rm", "--chamber", "nope-1-abcde");
-    assertThat(rm.code()).isEqualTo(1);
+    assertThat(rm.code()).as("out: %s, err: %s", rm.out(), rm.err()).isEqualTo(1);
     assertThat(rm.out()).isEmpty();
     assertThat(rm.err()).startsWith("impulse: ").contains("nope-1-abcde");
 
     Result logs = cli.api("logs", "nope-1-abcde");
-    assertThat(logs.code()).isEqualTo(1);
+    assertThat(logs.code()).as("out: %s, err: %s", logs.out(), logs.err()).isEqualTo(1);
     assertThat(logs.err()).startsWith("impulse: ").contains("nope-1-abcde");
   }
 
