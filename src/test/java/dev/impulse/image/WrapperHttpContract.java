@@ -155,6 +155,9 @@ abstract class WrapperHttpContract {
       many.append("X-H").append(i).append(": v\r\n");
     }
     assertThat(send("POST / HTTP/1.1\r\nHost: x\r\n" + many + "\r\n").status()).isEqualTo(431);
+    // lines, not names, are counted: one name repeated 150 times is as many lines
+    String repeated = "X-Same: v\r\n".repeat(150);
+    assertThat(send("POST / HTTP/1.1\r\nHost: x\r\n" + repeated + "\r\n").status()).isEqualTo(431);
   }
 
   @Test
