@@ -37,12 +37,19 @@ public record Digest(String hex) {
   }
 
   /** The digest {@code sha256} has computed (which it resets). */
-  static Digest of(MessageDigest sha256) {
+  public static Digest of(MessageDigest sha256) {
     return new Digest(HexFormat.of().formatHex(sha256.digest()));
   }
 
+  /** The digest of {@code bytes}. */
+  public static Digest of(byte[] bytes) {
+    MessageDigest sha256 = sha256();
+    sha256.update(bytes);
+    return of(sha256);
+  }
+
   /** A new SHA-256 {@link MessageDigest}. */
-  static MessageDigest sha256() {
+  public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
