@@ -6,7 +6,7 @@ import dev.impulse.deployment.Deployments;
 import dev.impulse.http.ConnectionGuard;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
-import dev.impulse.image.RuntimeCatalog;
+import dev.impulse.image.Runtimes;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
@@ -55,7 +55,7 @@ public final class ApiServer implements AutoCloseable {
       ApiSettings settings,
       ChamberService chambers,
       FunctionStore functions,
-      RuntimeCatalog catalog,
+      Runtimes runtimes,
       Baseimages baseimages,
       Deployments deployments,
       java.util.function.Supplier<String> metrics,
@@ -69,7 +69,7 @@ public final class ApiServer implements AutoCloseable {
     ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies, streams);
     FunctionRoutes functionRoutes =
         new FunctionRoutes(functions, chambers, deployments, chambers.space());
-    RuntimeRoutes runtimeRoutes = new RuntimeRoutes(catalog, baseimages, chambers, bodies);
+    RuntimeRoutes runtimeRoutes = new RuntimeRoutes(runtimes, baseimages, chambers, bodies);
     EventRoutes eventRoutes = new EventRoutes(chambers.events(), json, streams);
     DeploymentRoutes deploymentRoutes = new DeploymentRoutes(deployments, bodies);
     this.app =

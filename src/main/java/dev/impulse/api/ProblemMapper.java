@@ -109,6 +109,14 @@ final class ProblemMapper {
               x.getMessage(),
               path,
               Map.of("available", x.available()));
+      case dev.impulse.image.RuntimeNotReadyException x ->
+          problem(409, "runtime-not-ready", "Runtime not ready", x, path);
+      case dev.impulse.image.RuntimeConflictException x ->
+          problem(409, "runtime-conflict", "Runtime conflict", x, path);
+      case dev.impulse.image.InvalidRuntimeImageException x ->
+          problem(400, "invalid-request", "Invalid request", x, path);
+      case dev.impulse.image.RuntimePullException x ->
+          problem(422, "image-pull-failed", "Image could not be pulled", x, path);
       case GuestMismatchException x ->
           problem(422, "runtime-mismatch", "Function does not fit the runtime", x, path);
       case UnknownFunctionException x ->

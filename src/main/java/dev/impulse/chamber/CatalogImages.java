@@ -4,12 +4,15 @@ import dev.impulse.image.Baseimage;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionRef;
 import dev.impulse.image.FunctionStore;
-import dev.impulse.image.RuntimeCatalog;
 import dev.impulse.image.RuntimeDefinition;
+import dev.impulse.image.Runtimes;
 import dev.impulse.image.StoredFunction;
 
-/** {@link Images} from the runtime catalog, the baseimage builder and the function store. */
-record CatalogImages(RuntimeCatalog catalog, Baseimages baseimages, FunctionStore functions)
+/**
+ * {@link Images} from the runtimes (built-in and pulled), the baseimage builder and the function
+ * store.
+ */
+record CatalogImages(Runtimes catalog, Baseimages baseimages, FunctionStore functions)
     implements Images {
   @Override
   public RuntimeDefinition runtime(String name) {

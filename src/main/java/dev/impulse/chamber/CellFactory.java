@@ -67,10 +67,14 @@ final class CellFactory {
         .allMatch(language::cellTakes);
   }
 
-  /** The runtimes that have stem cells: all but those whose guest is the server itself. */
-  List<String> runtimes() {
+  /**
+   * The runtimes that have stem cells: all but those whose guest is the server itself. {@code
+   * builtInOnly} leaves out runtimes pulled from registries, whose pools start empty until sized.
+   */
+  List<String> runtimes(boolean builtInOnly) {
     return images.runtimeNames().stream()
         .filter(r -> images.runtime(r).language().hasStemCells())
+        .filter(r -> !builtInOnly || images.runtime(r).image().isEmpty())
         .toList();
   }
 

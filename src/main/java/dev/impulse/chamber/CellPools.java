@@ -101,8 +101,11 @@ final class CellPools implements AutoCloseable {
     lock.lock();
     try {
       if (!sizes.containsKey(runtime)) {
-        throw new InvalidSpecException(
-            "runtime " + runtime + " has no pool: its guest is the server, started per chamber");
+        if (!factory.runtimes(false).contains(runtime)) {
+          throw new InvalidSpecException(
+              "runtime " + runtime + " has no pool: its guest is the server, started per chamber");
+        }
+        ready.put(runtime, new ArrayDeque<>()); // a pulled runtime's first pool
       }
       sizes.put(runtime, size);
       failures.remove(runtime);

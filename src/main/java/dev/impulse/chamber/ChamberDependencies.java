@@ -3,7 +3,7 @@ package dev.impulse.chamber;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
-import dev.impulse.image.RuntimeCatalog;
+import dev.impulse.image.Runtimes;
 import dev.impulse.linux.Reaper;
 import dev.impulse.network.ChamberNetwork;
 import dev.impulse.runtime.ChamberCgroups;
@@ -18,7 +18,7 @@ import java.time.InstantSource;
 /**
  * What the chamber package works with, wired once by the daemon.
  *
- * @param catalog the runtimes
+ * @param runtimes the runtimes, built-in and pulled
  * @param baseimages their root file systems
  * @param functions the uploaded guests
  * @param network ports and what they stand for (namespaces with bridge networking)
@@ -36,7 +36,7 @@ import java.time.InstantSource;
  * @param clock wall-clock time for records
  */
 public record ChamberDependencies(
-    RuntimeCatalog catalog,
+    Runtimes runtimes,
     Baseimages baseimages,
     FunctionStore functions,
     ChamberNetwork network,

@@ -43,7 +43,7 @@ record ChamberParts(
             deps.chambersDir());
     return new ChamberParts(
         host,
-        new CatalogImages(deps.catalog(), deps.baseimages(), deps.functions()),
+        new CatalogImages(deps.runtimes(), deps.baseimages(), deps.functions()),
         deps.network(),
         deps.probe(),
         deps.settings(),

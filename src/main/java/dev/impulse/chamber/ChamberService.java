@@ -70,7 +70,7 @@ public final class ChamberService implements AutoCloseable {
             configs,
             settings,
             parts.timing());
-    this.pools = new CellPools(cells, cells.runtimes(), settings.poolSize());
+    this.pools = new CellPools(cells, cells.runtimes(true), settings.poolSize());
     this.driver =
         new ChamberDriver(
             registry,

@@ -63,8 +63,9 @@ final class ContainerConfigs {
     ChamberSpec spec = chamber.spec();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    env.put("HOME", "/tmp"); // the only writable place, of diskMb
     env.put("LANG", "C.UTF-8");
+    env.putAll(base.runtime().environment()); // a pulled image's PATH finds its interpreter
+    env.put("HOME", "/tmp"); // the only writable place, of diskMb
     env.putAll(base.runtime().language().environment());
     if (!cell) {
       env.putAll(spec.env()); // the function's own settings win over these defaults, not SKYHOOK_*

@@ -117,6 +117,8 @@ final class DaemonOptions {
 
   @Mixin ServiceOptions service;
 
+  @Mixin RegistryOptions registry;
+
   @Option(
       names = "--startup-timeout-ms",
       defaultValue = "${env:IMPULSE_STARTUP_TIMEOUT_MS:-" + Defaults.STARTUP_TIMEOUT_MS + "}",
@@ -353,6 +355,7 @@ final class DaemonOptions {
     }
     limits.applyTo(builder);
     builder.service(service.toConfig());
+    builder.registry(registry.toConfig());
     return builder.build();
   }
 

@@ -12,6 +12,7 @@ import dev.impulse.image.Baseimages;
 import dev.impulse.image.FunctionStore;
 import dev.impulse.image.Mmdebstrap;
 import dev.impulse.image.RuntimeCatalog;
+import dev.impulse.image.Runtimes;
 import dev.impulse.linux.PrivateDirs;
 import dev.impulse.linux.ProcessCommandRunner;
 import dev.impulse.linux.Processes;
@@ -115,6 +116,8 @@ public final class Daemon implements AutoCloseable {
         new Baseimages(
             config.baseimageDir(), new Mmdebstrap(config.binaries().mmdebstrap(), reaper));
     baseimages.prepare();
+    ImageServices images = ImageServices.open(config, catalog, baseimages);
+    Runtimes runtimes = images.runtimes();
     FunctionStore functions =
         new FunctionStore(
             config.functionsDir(),
@@ -155,7 +158,7 @@ public final class Daemon implements AutoCloseable {
             config.poolSize());
     ChamberDependencies deps =
         new ChamberDependencies(
-            catalog,
+            runtimes,
             baseimages,
             functions,
             network,
@@ -206,7 +209,7 @@ public final class Daemon implements AutoCloseable {
             apiSettings(config),
             chambers,
             functions,
-            catalog,
+            runtimes,
             baseimages,
             deployments,
             metrics::scrape,

@@ -53,6 +53,7 @@ import java.util.Optional;
  * @param minFreeDiskMb free space on the data file system below which creates and uploads wait
  * @param storeReserveMb space the state store keeps in reserve for a full disk
  * @param service the edge proxy and the deployments' bounds
+ * @param registry registries (insecure ones, credentials) and the layer store's cap
  * @param network how chambers are networked
  * @param binaries where runc, conmon, mmdebstrap, ip and nft are
  */
@@ -96,6 +97,7 @@ public record DaemonConfig(
     long minFreeDiskMb,
     long storeReserveMb,
     ServiceConfig service,
+    RegistryConfig registry,
     Network network,
     Binaries binaries) {
 

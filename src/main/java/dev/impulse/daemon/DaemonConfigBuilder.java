@@ -56,6 +56,7 @@ public final class DaemonConfigBuilder {
   private long storeReserveMb = Long.parseLong(Defaults.STORE_RESERVE_MB);
   private Binaries binaries = Binaries.defaults();
   private ServiceConfig service = ServiceConfig.defaults();
+  private RegistryConfig registry = RegistryConfig.defaults();
   private DaemonConfig.NetworkMode networkMode = DaemonConfig.NetworkMode.BRIDGE;
   private String bridge = Defaults.BRIDGE;
   private dev.impulse.network.Subnet chamberSubnet =
@@ -82,11 +83,6 @@ public final class DaemonConfigBuilder {
 
   public DaemonConfigBuilder listen(String text) {
     this.listen = Listen.parse(text);
-    return this;
-  }
-
-  public DaemonConfigBuilder listen(Listen listen) {
-    this.listen = listen;
     return this;
   }
 
@@ -347,6 +343,11 @@ public final class DaemonConfigBuilder {
     return this;
   }
 
+  public DaemonConfigBuilder registry(RegistryConfig config) {
+    this.registry = config;
+    return this;
+  }
+
   /** Validates and builds; throws {@link IllegalArgumentException} naming the bad setting. */
   public DaemonConfig build() {
     MachineLimits machine = MachineLimits.read();
@@ -391,6 +392,7 @@ public final class DaemonConfigBuilder {
         minFreeDiskMb,
         storeReserveMb,
         service,
+        registry,
         new DaemonConfig.Network(
             networkMode, bridge, chamberSubnet, dns, networkPool, chamberMaxFlows, chamberDeny),
         binaries);

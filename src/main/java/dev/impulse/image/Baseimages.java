@@ -75,6 +75,9 @@ public final class Baseimages {
 
   /** The baseimage of {@code runtime} if it is built. */
   public Optional<Baseimage> ifBuilt(RuntimeDefinition runtime) {
+    if (runtime.image().isPresent()) { // pulled: its layers are in the layer store
+      return Optional.of(new Baseimage(runtime, runtime.image().get().layers(), skyhook()));
+    }
     Path home = home(runtime);
     if (Files.isRegularFile(home.resolve(RECIPE_FILE))) {
       return Optional.of(new Baseimage(runtime, home.resolve("rootfs"), skyhook()));
@@ -239,6 +242,11 @@ public final class Baseimages {
 
   private Path home(RuntimeDefinition runtime) {
     return osDir.resolve(runtime.name() + "-" + new BaseimageRecipe(runtime).digest());
+  }
+
+  /** The skyhook layer (the wrappers), made on first use. */
+  public Path skyhookLayer() {
+    return skyhook();
   }
 
   private Path skyhook() {

@@ -14,19 +14,61 @@ import java.util.Optional;
  * @param interpreter the interpreter inside that file system ({@code /usr/bin/python3.11}); none
  *     for {@link Language#BINARY}, whose guest runs itself
  * @param packages the Debian packages installed on top of the essential set
+ * @param image for a runtime pulled from a registry, its image; then {@code suite} is empty and
+ *     {@code packages} too, as no recipe builds it
  */
 public record RuntimeDefinition(
     String name,
     Language language,
     String suite,
     Optional<String> interpreter,
-    List<String> packages) {
+    List<String> packages,
+    Optional<RuntimeImage> image) {
   public RuntimeDefinition {
     Names.require("runtime", name);
     packages = List.copyOf(packages);
     if (interpreter.isEmpty() && language != Language.BINARY) {
       throw new IllegalArgumentException("runtime " + name + " needs its interpreter");
     }
+    if (image.isPresent() && (!suite.isEmpty() || !packages.isEmpty())) {
+      throw new IllegalArgumentException("runtime " + name + " is an image: it has no recipe");
+    }
+  }
+
+  /** A runtime built from Debian {@code suite} with {@code packages} by mmdebstrap. */
+  public RuntimeDefinition(
+      String name,
+      Language language,
+      String suite,
+      Optional<String> interpreter,
+      List<String> packages) {
+    this(name, language, suite, interpreter, packages, Optional.empty());
+  }
+
+  /** A runtime pulled from a registry. */
+  public static RuntimeDefinition pulled(
+      String name, Language language, Optional<String> interpreter, RuntimeImage image) {
+    return new RuntimeDefinition(name, language, "", interpreter, List.of(), Optional.of(image));
+  }
+
+  /**
+   * The environment the runtime's root file system expects: a pulled image's config {@code Env}
+   * (names before the first {@code =}; entries without one are left out, and so are {@code HOME},
+   * which is the chamber's writable {@code /tmp}, and the wrapper's {@code SKYHOOK_*}), none for a
+   * Debian baseimage.
+   */
+  public java.util.Map<String, String> environment() {
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    image.ifPresent(i ->
+        i.env()
+            .forEach(entry -> {
+              int eq = entry.indexOf('=');
+              String name = eq > 0 ? entry.substring(0, eq) : "";
+              if (eq > 0 && !name.startsWith("SKYHOOK_") && !name.equals("HOME")) {
+                env.put(name, entry.substring(eq + 1));
+              }
+            }));
+    return env;
   }
 
   /**

@@ -1,0 +1,348 @@
+package dev.impulse.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtimes pulled from registries ({@code PUT /runtimes/{name}}): the one owner of their state.
+ * A put starts a pull in the background and answers at once; {@code GET /runtimes} shows its
+ * progress. While a runtime is pulled again (a new image or language), chambers keep getting the
+ * one pulled before, until the new one is ready. Each pull has a number: the result of a pull that
+ * a later put replaced is dropped. Pulled runtimes survive restarts ({@link PulledRuntimeRecord});
+ * a pull that did not finish is forgotten. Thread-safe.
+ *
+ * <p>Bounds: at most {@value #MAX_RUNTIMES} pulled runtimes, and {@value #PARALLEL_PULLS} pulls at
+ * a time (the others wait their turn, shown as such).
+ */
+public final class PulledRuntimes {
+  private static final Logger log = LoggerFactory.getLogger(PulledRuntimes.class);
+  public static final int MAX_RUNTIMES = 32;
+  static final int PARALLEL_PULLS = 2;
+  private static final int MAX_INTERPRETER = 4096;
+
+  /** Where a pulled runtime is. */
+  public enum Phase {
+    PULLING,
+    PULLED,
+    FAILED
+  }
+
+  /**
+   * A pulled runtime as the API shows it.
+   *
+   * @param image the reference last put, canonical
+   * @param detail progress while pulling, the error after a failure, else empty
+   * @param runtime what chambers get now: the last runtime pulled, if any
+   */
+  public record Status(
+      String name,
+      Language language,
+      String image,
+      Phase phase,
+      String detail,
+      Optional<RuntimeDefinition> runtime) {}
+
+  /** A put's answer: the runtime's status and whether the put made it or changed it. */
+  public record Answer(Status status, boolean created, boolean changed) {}
+
+  private record Request(
+      String name, Language language, String image, Optional<String> interpreter) {}
+
+  private final Path dir;
+  private final RuntimePuller puller;
+  private final InterpreterProbe probe;
+  private final Supplier<Path> skyhook;
+  private final Set<String> reserved;
+  private final Semaphore pulls = new Semaphore(PARALLEL_PULLS);
+  private final java.util.concurrent.Executor runner;
+  private final Map<String, Status> statuses = new LinkedHashMap<>();
+  private final Map<String, Request> requests = new LinkedHashMap<>();
+  private final Map<String, Long> generations = new LinkedHashMap<>();
+  private long nextGeneration;
+
+  /**
+   * The pulled runtimes recorded in {@code dir} (made if missing). {@code reserved} are the
+   * built-in runtimes' names and aliases, which a pulled runtime cannot take; {@code skyhook} gives
+   * the wrapper layer the interpreter probe stacks on top.
+   */
+  public PulledRuntimes(
+      Path dir, RuntimePuller puller, Supplier<Path> skyhook, Set<String> reserved)
+      throws IOException {
+    this(dir, puller, skyhook, reserved, pull -> Thread.ofVirtual().name("pull").start(pull));
+  }
+
+  /** Like the public constructor, running each pull on {@code runner} (tests run it inline). */
+  PulledRuntimes(
+      Path dir,
+      RuntimePuller puller,
+      Supplier<Path> skyhook,
+      Set<String> reserved,
+      java.util.concurrent.Executor runner)
+      throws IOException {
+    this.runner = runner;
+    this.dir = dir;
+    this.puller = puller;
+    this.skyhook = skyhook;
+    this.reserved = Set.copyOf(reserved);
+    Files.createDirectories(dir);
+    this.probe = new InterpreterProbe(dir);
+    load();
+  }
+
+  private void load() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.sorted().toList()) {
+        String fileName = file.getFileName().toString();
+        if (fileName.startsWith(InterpreterProbe.PREFIX)) {
+          InterpreterProbe.removeLeftover(file); // a crash during a probe left it
+          continue;
+        }
+        if (fileName.startsWith(".") || !fileName.endsWith(PulledRuntimeRecord.SUFFIX)) {
+          if (fileName.startsWith(".")) {
+            Files.deleteIfExists(file); // a record a crash left half written
+          }
+          continue;
+        }
+        try {
+          RuntimeDefinition runtime = PulledRuntimeRecord.read(file).toRuntime();
+          List<Path> missing =
+              runtime.image().orElseThrow().layers().stream()
+                  .filter(layer -> !Files.isDirectory(layer))
+                  .toList();
+          Request request =
+              new Request(
+                  runtime.name(),
+                  runtime.language(),
+                  runtime.image().orElseThrow().reference(),
+                  runtime.interpreter());
+          requests.put(runtime.name(), request);
+          statuses.put(
+              runtime.name(),
+              missing.isEmpty()
+                  ? new Status(
+                      runtime.name(),
+                      runtime.language(),
+                      request.image(),
+                      Phase.PULLED,
+                      "",
+                      Optional.of(runtime))
+                  : new Status(
+                      runtime.name(),
+                      runtime.language(),
+                      request.image(),
+                      Phase.FAILED,
+                      "its layers are gone from the layer store ("
+                          + missing.getFirst()
+                          + "); PUT /runtimes/"
+                          + runtime.name()
+                          + " again to pull them",
+                      Optional.empty()));
+        } catch (IOException | RuntimeException e) {
+          log.warn("pulled runtime {} is left out: {}", file, e.getMessage());
+        }
+      }
+    }
+  }
+
+  /**
+   * Pulls {@code image} as runtime {@code name} of {@code language}, in the background; answers at
+   * once. Putting what is already pulled or being pulled changes nothing.
+   */
+  public synchronized Answer put(
+      String name, String language, String image, Optional<String> interpreter) {
+    Names.require("runtime", name);
+    if (reserved.contains(name)) {
+      throw new RuntimeConflictException(
+          "runtime "
+              + name
+              + " is built in (from a Debian recipe); pick another name for an image");
+    }
+    Language lang =
+        Language.byId(language)
+            .orElseThrow(() ->
+                new InvalidRuntimeImageException(
+                    "language must be one of python, node, java, binary; was '" + language + "'"));
+    interpreter.ifPresent(PulledRuntimes::checkInterpreter);
+    Request request = new Request(name, lang, puller.canonical(image), interpreter);
+    Status current = statuses.get(name);
+    if (current != null && request.equals(requests.get(name)) && current.phase() != Phase.FAILED) {
+      return new Answer(current, false, false);
+    }
+    if (current == null && statuses.size() >= MAX_RUNTIMES) {
+      throw new RuntimeConflictException(
+          "this node has "
+              + MAX_RUNTIMES
+              + " pulled runtimes, its most; DELETE /runtimes/{name} one it no longer needs");
+    }
+    long generation = ++nextGeneration;
+    requests.put(name, request);
+    generations.put(name, generation);
+    Optional<RuntimeDefinition> serving = current == null ? Optional.empty() : current.runtime();
+    Status pulling =
+        new Status(name, lang, request.image(), Phase.PULLING, "waiting to pull", serving);
+    statuses.put(name, pulling);
+    runner.execute(() -> pull(request, generation));
+    return new Answer(pulling, current == null, current != null);
+  }
+
+  private void pull(Request request, long generation) {
+    try {
+      pulls.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      long started = System.nanoTime();
+      RuntimeImage image =
+          puller.pull(request.image(), line -> progress(request.name(), generation, line));
+      Optional<String> interpreter =
+          probe.find(request.language(), image, skyhook.get(), request.interpreter());
+      RuntimeDefinition runtime =
+          RuntimeDefinition.pulled(request.name(), request.language(), interpreter, image);
+      synchronized (this) {
+        if (!isCurrent(request.name(), generation)) {
+          return;
+        }
+        PulledRuntimeRecord.of(runtime).write(dir);
+        statuses.put(
+            request.name(),
+            new Status(
+                request.name(),
+                request.language(),
+                request.image(),
+                Phase.PULLED,
+                "",
+                Optional.of(runtime)));
+      }
+      log.info(
+          "runtime {}: pulled {} ({} layers, interpreter {}) in {} ms",
+          request.name(),
+          request.image(),
+          image.layers().size(),
+          interpreter.orElse("none"),
+          (System.nanoTime() - started) / 1_000_000);
+    } catch (IOException | RuntimeException e) {
+      String message =
+          e instanceof IOException
+              ? "its record could not be written: " + e.getMessage()
+              : e.getMessage();
+      log.warn("runtime {}: pulling {} failed: {}", request.name(), request.image(), message);
+      synchronized (this) {
+        if (isCurrent(request.name(), generation)) {
+          Status before = statuses.get(request.name());
+          statuses.put(
+              request.name(),
+              new Status(
+                  request.name(),
+                  request.language(),
+                  request.image(),
+                  Phase.FAILED,
+                  message,
+                  before.runtime()));
+        }
+      }
+    } finally {
+      pulls.release();
+    }
+  }
+
+  private synchronized void progress(String name, long generation, String line) {
+    Status status = statuses.get(name);
+    if (status != null && isCurrent(name, generation) && status.phase() == Phase.PULLING) {
+      statuses.put(
+          name,
+          new Status(
+              name, status.language(), status.image(), Phase.PULLING, line, status.runtime()));
+    }
+  }
+
+  private boolean isCurrent(String name, long generation) {
+    return generations.getOrDefault(name, -1L) == generation;
+  }
+
+  /** The status of the pulled runtime {@code name}, if there is one. */
+  public synchronized Optional<Status> status(String name) {
+    return Optional.ofNullable(statuses.get(name));
+  }
+
+  /** Every pulled runtime's status, in name order. */
+  public synchronized List<Status> statuses() {
+    return statuses.values().stream().sorted(java.util.Comparator.comparing(Status::name)).toList();
+  }
+
+  /**
+   * The runtime chambers of {@code name} get now; empty when no pulled runtime has that name.
+   * Throws {@link RuntimeNotReadyException} when it has no image yet (pulling, or failed).
+   */
+  public synchronized Optional<RuntimeDefinition> find(String name) {
+    Status status = statuses.get(name);
+    if (status == null) {
+      return Optional.empty();
+    }
+    if (status.runtime().isPresent()) {
+      return status.runtime();
+    }
+    throw new RuntimeNotReadyException(
+        status.phase() == Phase.PULLING
+            ? "runtime "
+                + name
+                + " is still being pulled ("
+                + status.detail()
+                + "); retry when GET /runtimes shows it PULLED"
+            : "runtime "
+                + name
+                + " failed to pull: "
+                + status.detail()
+                + "; fix the image and PUT /runtimes/"
+                + name
+                + " again");
+  }
+
+  /** Forgets the pulled runtime {@code name}; its layers go at the next prune. */
+  public synchronized boolean delete(String name) throws IOException {
+    if (statuses.remove(name) == null) {
+      return false;
+    }
+    requests.remove(name);
+    generations.remove(name); // a pull under way is dropped when it ends
+    Files.deleteIfExists(dir.resolve(name + PulledRuntimeRecord.SUFFIX));
+    return true;
+  }
+
+  /** The layer directories every pulled runtime stacks (also those still served during a pull). */
+  public synchronized Set<Path> layersInUse() {
+    Set<Path> used = new HashSet<>();
+    for (Status status : statuses.values()) {
+      status.runtime().ifPresent(r -> used.addAll(r.image().orElseThrow().layers()));
+    }
+    return used;
+  }
+
+  private static void checkInterpreter(String interpreter) {
+    if (!interpreter.startsWith("/")
+        || interpreter.length() > MAX_INTERPRETER
+        || List.of(interpreter.split("/")).contains("..")
+        || interpreter.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new InvalidRuntimeImageException(
+          "interpreter must be an absolute path in the image, without '..' or control characters,"
+              + " of at most "
+              + MAX_INTERPRETER
+              + " bytes; was '"
+              + interpreter
+              + "'");
+    }
+  }
+}
