@@ -3,8 +3,8 @@
  * and the safe unpacking of layer blobs into overlayfs lower layers (digests verified while
  * reading, whiteouts and opaque directories turned into what overlayfs reads, every path kept
  * inside by the kernel-rooted file operations of linux, set-id bits stripped, devices never made,
- * every size bounded). The registry client that pulls blobs, and the chamber overlay that stacks
- * the layers, come later.
+ * every size bounded). The registry client that pulls blobs is {@code oci.registry}; the chamber
+ * overlay that stacks the layers comes later.
  *
  * <p>May use: linux.
  */

@@ -1,0 +1,186 @@
+package dev.impulse.oci.registry;
+
+import dev.impulse.oci.Descriptor;
+import dev.impulse.oci.registry.RegistryException.Kind;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The streams a blob passes through, each held to the size its descriptor states: a registry's
+ * answer may not be longer (or shorter) than the manifest says, nor a local file pushed as a blob.
+ * Not thread-safe: one stream, one reader.
+ */
+final class BlobStreams {
+  private BlobStreams() {}
+
+  /** Reads at most {@code max} + 1 bytes: a result longer than {@code max} means it was over. */
+  static byte[] readAtMost(InputStream in, long max) throws IOException {
+    return in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 16));
+  }
+
+  /** A stream that counts what passes and checks the count against a size. */
+  private abstract static class Sized extends FilterInputStream {
+    final long size;
+    long count;
+
+    Sized(InputStream in, long size) {
+      super(in);
+      this.size = size;
+    }
+
+    abstract IOException over();
+
+    abstract IOException under();
+
+    abstract IOException failed(IOException e);
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n;
+      try {
+        n = in.read(buffer, offset, length);
+      } catch (IOException e) {
+        throw failed(e);
+      }
+      if (n < 0) {
+        if (count < size) {
+          throw under();
+        }
+        return n;
+      }
+      count += n;
+      if (count > size) {
+        throw over();
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      byte[] buffer = new byte[8192];
+      long skipped = 0;
+      while (skipped < n) {
+        int got = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
+        if (got < 0) {
+          break;
+        }
+        skipped += got;
+      }
+      return skipped;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+  }
+
+  /**
+   * A blob's body as the registry sends it. Its failures are {@link IOException}s (it is an {@link
+   * InputStream}) whose cause is the {@link RegistryException} saying what went wrong: a body
+   * longer or shorter than the descriptor's size is {@link Kind#DIGEST_MISMATCH}, a broken
+   * connection {@link Kind#UNREACHABLE}.
+   */
+  static final class Download extends Sized {
+    private final ImageReference ref;
+    private final Descriptor blob;
+    private final RegistrySettings settings;
+
+    Download(InputStream body, ImageReference ref, Descriptor blob, RegistrySettings settings) {
+      super(body, blob.size());
+      this.ref = ref;
+      this.blob = blob;
+      this.settings = settings;
+    }
+
+    @Override
+    IOException over() {
+      return wrap(
+          Kind.DIGEST_MISMATCH,
+          "the registry sent more than the " + size + " bytes its manifest names",
+          null);
+    }
+
+    @Override
+    IOException under() {
+      return wrap(
+          Kind.DIGEST_MISMATCH,
+          "the registry sent " + count + " bytes, not the " + size + " its manifest names",
+          null);
+    }
+
+    @Override
+    IOException failed(IOException e) {
+      return wrap(
+          Kind.UNREACHABLE,
+          "the connection failed after " + count + " of " + size + " bytes (" + e + ")",
+          e);
+    }
+
+    private IOException wrap(Kind kind, String problem, IOException cause) {
+      String subject = "blob " + blob.digest();
+      RegistryException failure =
+          new RegistryException(
+              kind,
+              ref,
+              subject,
+              problem,
+              RegistryErrors.remedy(kind, ref, subject, settings),
+              cause);
+      return new IOException(failure.getMessage(), failure);
+    }
+  }
+
+  /**
+   * A local blob read to push it, which must hold exactly its descriptor's size. Its failures,
+   * local ones, are remembered in {@code failure}: the HTTP client reports them only as a failed
+   * request.
+   */
+  static final class Upload extends Sized {
+    private final Descriptor blob;
+    private final AtomicReference<IOException> failure;
+
+    Upload(InputStream source, Descriptor blob, AtomicReference<IOException> failure) {
+      super(source, blob.size());
+      this.blob = blob;
+      this.failure = failure;
+    }
+
+    @Override
+    IOException over() {
+      return remember(
+          new IOException(
+              "the source of blob " + blob.digest() + " holds more than its " + size + " bytes"));
+    }
+
+    @Override
+    IOException under() {
+      return remember(
+          new IOException(
+              "the source of blob "
+                  + blob.digest()
+                  + " holds "
+                  + count
+                  + " bytes, not its "
+                  + size));
+    }
+
+    @Override
+    IOException failed(IOException e) {
+      return remember(e);
+    }
+
+    private IOException remember(IOException e) {
+      failure.compareAndSet(null, e);
+      return e;
+    }
+  }
+}
