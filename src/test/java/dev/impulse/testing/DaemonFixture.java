@@ -316,8 +316,11 @@ public final class DaemonFixture implements AutoCloseable {
     }
   }
 
-  /** The test JVM adopts the conmon processes of a killed daemon: it must reap them. */
-  private static final OrphanReaper REAPER = new OrphanReaper();
+  /**
+   * The test JVM adopts the conmon processes of a killed daemon: it must reap them. Processes the
+   * fixtures wait for themselves (LocalRegistry's) start through it, so the sweep leaves them be.
+   */
+  static final OrphanReaper REAPER = new OrphanReaper();
 
   private void startProcess() {
     startProcess(Map.of());
