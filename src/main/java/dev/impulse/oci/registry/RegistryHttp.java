@@ -204,7 +204,7 @@ final class RegistryHttp {
     call.headers().forEach(request::header);
     authorization.ifPresent(value -> request.header("Authorization", value));
     try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return http.send(request.build(), IdleTimeoutBody.handler(settings.requestTimeout()));
     } catch (IOException e) {
       if (localFailure.get() != null) {
         throw localFailure.get();
