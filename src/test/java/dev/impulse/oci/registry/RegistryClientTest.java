@@ -319,6 +319,20 @@ class RegistryClientTest {
   }
 
   @Test
+  void anUploadLocationOnPlainHttpElsewhereIsNotUsed() {
+    registry.on("HEAD", blobPath, answer(404, Map.of(), new byte[0]));
+    registry.on(
+        "POST",
+        "/v2/team/app/blobs/uploads/",
+        answer(202, Map.of("Location", "http://storage.example.com/up?token=s3cr3t"), new byte[0]));
+    assertThatThrownBy(
+            () -> client.pushBlob(ref, blobDescriptor, () -> new ByteArrayInputStream(blob)))
+        .satisfies(e -> assertThat(kindOf(e)).isEqualTo(Kind.PROTOCOL))
+        .hasMessageContaining("PUT blob would go to http://storage.example.com/up")
+        .hasMessageNotContaining("s3cr3t");
+  }
+
+  @Test
   void aRegistryThatRefusesTheBlobsDigestIsADigestMismatch() {
     registry.on("HEAD", blobPath, answer(404, Map.of(), new byte[0]));
     registry.on(
