@@ -171,7 +171,7 @@ final class RegistryAuth {
     String where = "the token server " + Sanitize.uri(realm);
     HttpResponse<InputStream> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      response = http.send(request.build(), IdleTimeoutBody.handler(settings.requestTimeout()));
     } catch (IOException e) {
       throw failure(
           Kind.UNREACHABLE,

@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RegistryClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
+
+  private static final int CLOSE_GRACE_SECONDS = 5;
 
   private final RegistrySettings settings;
   private final HttpClient http;
@@ -262,9 +265,21 @@ public final class RegistryClient implements AutoCloseable {
     return digest;
   }
 
+  /**
+   * Ends the HTTP client: requests under way get {@value #CLOSE_GRACE_SECONDS} seconds, then are
+   * aborted (the JDK's own {@code close} would wait for ever on a blob stream nobody closes).
+   */
   @Override
   public void close() {
-    http.close();
+    http.shutdown();
+    try {
+      if (!http.awaitTermination(Duration.ofSeconds(CLOSE_GRACE_SECONDS))) {
+        http.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      http.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static InputStream open(

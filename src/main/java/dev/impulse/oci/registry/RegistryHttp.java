@@ -136,6 +136,19 @@ final class RegistryHttp {
       AtomicReference<IOException> localFailure)
       throws IOException {
     URI uri = call.uri();
+    if (!settings.allows(uri) || downgrades(repository(ref), uri)) {
+      // an upload location the registry gave: held to the rule redirects are held to
+      throw new RegistryException(
+          Kind.PROTOCOL,
+          ref,
+          call.subject(),
+          call.what()
+              + " would go to "
+              + Sanitize.uri(uri)
+              + ", which impulse does not use: never plain HTTP for an HTTPS registry, and plain"
+              + " HTTP only to loopback and insecure-listed hosts",
+          "");
+    }
     boolean withAuthorization = isRegistry(ref, uri);
     for (int redirects = 0; ; redirects++) {
       HttpResponse<InputStream> response =
@@ -161,8 +174,7 @@ final class RegistryHttp {
             null);
       }
       URI next = resolve(ref, call, uri, location.get());
-      if ("https".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(next.getScheme())
-          || !settings.allows(next)) {
+      if (downgrades(uri, next) || !settings.allows(next)) {
         throw new RegistryException(
             Kind.PROTOCOL,
             ref,
@@ -204,7 +216,7 @@ final class RegistryHttp {
     call.headers().forEach(request::header);
     authorization.ifPresent(value -> request.header("Authorization", value));
     try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return http.send(request.build(), IdleTimeoutBody.handler(settings.requestTimeout()));
     } catch (IOException e) {
       if (localFailure.get() != null) {
         throw localFailure.get();
@@ -256,6 +268,11 @@ final class RegistryHttp {
   /** Whether {@code uri} is the registry of {@code ref} itself (its scheme, host and port). */
   boolean isRegistry(ImageReference ref, URI uri) {
     return sameOrigin(repository(ref), uri);
+  }
+
+  /** Whether going from {@code from} to {@code to} leaves HTTPS. */
+  private static boolean downgrades(URI from, URI to) {
+    return "https".equalsIgnoreCase(from.getScheme()) && !"https".equalsIgnoreCase(to.getScheme());
   }
 
   private static boolean sameOrigin(URI a, URI b) {

@@ -33,8 +33,8 @@ import java.util.stream.Collectors;
  * @param credentials per registry ({@code host[:port]} as references write it), sent as Basic
  *     credentials to it or to its token server; registries without are accessed anonymously
  * @param connectTimeout the most to wait for a connection
- * @param requestTimeout the most to wait for a response's headers (a blob's body is read at its own
- *     pace: a layer may take minutes)
+ * @param requestTimeout the most to wait for a response's headers, and then for each next piece of
+ *     its body (a layer may take minutes to come, but not stall for this long)
  * @param maxManifestBytes the largest manifest or index read
  * @param maxConfigBytes the largest image config read
  * @param maxTokenBytes the largest answer of a token server read

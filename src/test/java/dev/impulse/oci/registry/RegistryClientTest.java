@@ -14,8 +14,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -171,6 +174,42 @@ class RegistryClientTest {
   }
 
   @Test
+  void aBlobThatStallsMidwayFailsAfterTheRequestTimeoutAsUnreachable() throws Exception {
+    client.close();
+    client =
+        new RegistryClient(
+            RegistrySettings.defaults()
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(300)));
+    CountDownLatch release = new CountDownLatch(1);
+    registry.on(
+        "GET",
+        blobPath,
+        exchange -> {
+          exchange.sendResponseHeaders(200, blob.length);
+          exchange.getResponseBody().write(blob, 0, 2);
+          exchange.getResponseBody().flush();
+          try {
+            release.await(10, TimeUnit.SECONDS); // stalls with 3 bytes to go
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    long started = System.nanoTime();
+    try (InputStream in = client.openBlob(ref, blobDescriptor)) {
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(IOException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              RegistryException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNREACHABLE))
+          .hasMessageContaining("after 2 of 5 bytes")
+          .hasMessageContaining("no data for 300 ms");
+    } finally {
+      release.countDown();
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
   void aRedirectToStorageElsewhereDropsTheAuthorization() throws Exception {
     String basic =
         "Basic " + Base64.getEncoder().encodeToString("ci:pw".getBytes(StandardCharsets.UTF_8));
@@ -277,6 +316,20 @@ class RegistryClientTest {
         .isInstanceOf(IOException.class)
         .isNotInstanceOf(RegistryException.class)
         .hasMessageContaining("holds 4 bytes, not its 5");
+  }
+
+  @Test
+  void anUploadLocationOnPlainHttpElsewhereIsNotUsed() {
+    registry.on("HEAD", blobPath, answer(404, Map.of(), new byte[0]));
+    registry.on(
+        "POST",
+        "/v2/team/app/blobs/uploads/",
+        answer(202, Map.of("Location", "http://storage.example.com/up?token=s3cr3t"), new byte[0]));
+    assertThatThrownBy(
+            () -> client.pushBlob(ref, blobDescriptor, () -> new ByteArrayInputStream(blob)))
+        .satisfies(e -> assertThat(kindOf(e)).isEqualTo(Kind.PROTOCOL))
+        .hasMessageContaining("PUT blob would go to http://storage.example.com/up")
+        .hasMessageNotContaining("s3cr3t");
   }
 
   @Test
