@@ -57,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
       FunctionStore functions,
       Runtimes runtimes,
       Baseimages baseimages,
+      java.util.Optional<dev.impulse.image.LayerPrune> layerPrune,
       Deployments deployments,
       java.util.function.Supplier<String> metrics,
       ObjectMapper json) {
@@ -69,7 +70,8 @@ public final class ApiServer implements AutoCloseable {
     ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies, streams);
     FunctionRoutes functionRoutes =
         new FunctionRoutes(functions, chambers, deployments, chambers.space());
-    RuntimeRoutes runtimeRoutes = new RuntimeRoutes(runtimes, baseimages, chambers, bodies);
+    RuntimeRoutes runtimeRoutes =
+        new RuntimeRoutes(runtimes, baseimages, layerPrune, chambers, bodies);
     EventRoutes eventRoutes = new EventRoutes(chambers.events(), json, streams);
     DeploymentRoutes deploymentRoutes = new DeploymentRoutes(deployments, bodies);
     this.app =

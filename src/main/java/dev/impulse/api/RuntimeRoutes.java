@@ -3,6 +3,7 @@ package dev.impulse.api;
 import dev.impulse.chamber.ChamberService;
 import dev.impulse.chamber.PoolState;
 import dev.impulse.image.Baseimages;
+import dev.impulse.image.LayerPrune;
 import dev.impulse.image.PulledRuntimes;
 import dev.impulse.image.RuntimeDefinition;
 import dev.impulse.image.Runtimes;
@@ -27,13 +28,19 @@ final class RuntimeRoutes {
 
   private final Runtimes runtimes;
   private final Baseimages baseimages;
+  private final Optional<LayerPrune> layerPrune;
   private final ChamberService chambers;
   private final JsonBodies bodies;
 
   RuntimeRoutes(
-      Runtimes runtimes, Baseimages baseimages, ChamberService chambers, JsonBodies bodies) {
+      Runtimes runtimes,
+      Baseimages baseimages,
+      Optional<LayerPrune> layerPrune,
+      ChamberService chambers,
+      JsonBodies bodies) {
     this.runtimes = runtimes;
     this.baseimages = baseimages;
+    this.layerPrune = layerPrune;
     this.chambers = chambers;
     this.bodies = bodies;
   }
@@ -65,6 +72,14 @@ final class RuntimeRoutes {
     routes.put("/runtimes/{name}", this::pull);
     routes.delete("/runtimes/{name}", this::delete);
     routes.put("/runtimes/{name}/pool", this::resizePool);
+    routes.post("/images/prune", this::pruneImages);
+  }
+
+  /** Removes the layers nothing uses: 200 {removed, freedBytes, keptBytes, kept}. */
+  private void pruneImages(Context ctx) {
+    LayerPrune prune =
+        layerPrune.orElseThrow(() -> new InvalidRequestException("this daemon has no layer store"));
+    ctx.json(prune.prune());
   }
 
   private void list(Context ctx) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DaemonCommand.class,
       RuntimesCommand.class,
+      ImagesCommand.class,
       DeployCommand.class,
       InvokeCommand.class,
       LsCommand.class,

@@ -84,6 +84,17 @@ public final class ImpulseClient implements AutoCloseable {
     http.sendOk(request("/deployments/" + segment(app)).DELETE().build(), credentials);
   }
 
+  /**
+   * Removes the layers nothing uses from the daemon's layer store ({@code POST /images/prune});
+   * returns its answer: {@code removed} (digests), {@code freedBytes}, {@code keptBytes}, {@code
+   * kept}.
+   */
+  public JsonNode pruneImages() {
+    HttpRequest request =
+        request("/images/prune").POST(HttpRequest.BodyPublishers.noBody()).build();
+    return http.parse(http.sendOk(request, credentials).body(), request);
+  }
+
   /** Every chamber, oldest first ({@code GET /chambers}). */
   public List<ChamberSummary> chambers() {
     return list("/chambers", ChamberSummary::of);

@@ -62,6 +62,7 @@ public final class Daemon implements AutoCloseable {
   private final Deployments deployments;
   private final EdgeProxy proxy;
   private final ServiceMetrics metrics;
+  private final ImageServices images;
 
   private Daemon(DaemonConfig config) throws IOException {
     this.config = config;
@@ -116,7 +117,7 @@ public final class Daemon implements AutoCloseable {
         new Baseimages(
             config.baseimageDir(), new Mmdebstrap(config.binaries().mmdebstrap(), reaper));
     baseimages.prepare();
-    ImageServices images = ImageServices.open(config, catalog, baseimages);
+    this.images = ImageServices.open(config, catalog, baseimages, json);
     Runtimes runtimes = images.runtimes();
     FunctionStore functions =
         new FunctionStore(
@@ -211,6 +212,7 @@ public final class Daemon implements AutoCloseable {
             functions,
             runtimes,
             baseimages,
+            Optional.of(images.prune()),
             deployments,
             metrics::scrape,
             json);
@@ -317,6 +319,7 @@ public final class Daemon implements AutoCloseable {
       metrics.close();
     } finally {
       chambers.close();
+      images.close();
       network.close();
       store.close();
       try {

@@ -67,6 +67,14 @@ public final class PulledRuntimes {
   private final Set<String> reserved;
   private final Semaphore pulls = new Semaphore(PARALLEL_PULLS);
   private final java.util.concurrent.Executor runner;
+
+  /**
+   * Pulls hold it to read from their first layer until their record is written, a prune to write:
+   * so a prune never removes layers a pull has just stored but no record names yet.
+   */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock storeLock =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+
   private final Map<String, Status> statuses = new LinkedHashMap<>();
   private final Map<String, Request> requests = new LinkedHashMap<>();
   private final Map<String, Long> generations = new LinkedHashMap<>();
@@ -204,6 +212,7 @@ public final class PulledRuntimes {
       Thread.currentThread().interrupt();
       return;
     }
+    storeLock.readLock().lock();
     try {
       long started = System.nanoTime();
       RuntimeImage image =
@@ -255,7 +264,21 @@ public final class PulledRuntimes {
         }
       }
     } finally {
+      storeLock.readLock().unlock();
       pulls.release();
+    }
+  }
+
+  /**
+   * Runs {@code prune} with the layers every pulled runtime stacks, while no pull is storing layers
+   * (see {@link #storeLock}).
+   */
+  public <T> T whileNoPullStores(java.util.function.Function<Set<Path>, T> prune) {
+    storeLock.writeLock().lock();
+    try {
+      return prune.apply(layersInUse());
+    } finally {
+      storeLock.writeLock().unlock();
     }
   }
 

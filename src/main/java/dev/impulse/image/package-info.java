@@ -4,6 +4,6 @@
  * of linux, and recovery of versions the state store lost), name rules, and the overlay that stacks
  * them into a chamber's root file system.
  *
- * <p>May use: store, linux.
+ * <p>May use: store, oci, linux.
  */
 package dev.impulse.image;
