@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * A layer blob written to a file, with what an image needs of it: the descriptor a manifest lists
  * and the diffID its config lists. The file is never changed after it is written; whoever owns it
- * (a layer cache, or the caller of {@link LayerWriter}) decides when it goes. Immutable.
+ * ({@link LayerCache}, or the caller of {@link LayerWriter}) decides when it goes. Immutable.
  *
  * @param file the blob, a gzip-compressed tar
  * @param descriptor its media type, digest and size in bytes, as a manifest lists it
