@@ -14,7 +14,7 @@ import java.util.Optional;
  * (and time), so one function version baked twice is one image, one digest.
  *
  * <p>Nothing is written to disk and no layer is read: the layers' blobs stay in their files until
- * {@code OciArchive} or a registry client sends them. Stateless and thread-safe.
+ * {@link OciArchive} or a registry client sends them. Stateless and thread-safe.
  */
 public final class ImageWriter {
   private ImageWriter() {}
