@@ -4,7 +4,7 @@
  * reading, whiteouts and opaque directories turned into what overlayfs reads, every path kept
  * inside by the kernel-rooted file operations of linux, set-id bits stripped, devices never made,
  * every size bounded). The registry client that pulls blobs, and the chamber overlay that stacks
- * the layers, come later.
+ * the layers, come later. Writing images, the other way, is {@link dev.impulse.oci.build}'s.
  *
  * <p>May use: linux.
  */
