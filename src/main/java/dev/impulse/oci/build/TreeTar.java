@@ -51,7 +51,7 @@ final class TreeTar {
   private long contentBytes;
 
   /** The inode of a file with more than one name. */
-  private record FileKey(Object dev, Object ino) {}
+  private record FileKey(long dev, long ino) {}
 
   /** What was written: entries, skipped sockets, FIFOs and devices, and file content bytes. */
   record Counts(int entries, int skipped, long contentBytes) {}
@@ -106,7 +106,7 @@ final class TreeTar {
   private void regularFile(String path, Map<String, Object> stat) throws IOException {
     String name = layerName(path);
     if ((Integer) stat.get("nlink") > 1) {
-      FileKey key = new FileKey(stat.get("dev"), stat.get("ino"));
+      FileKey key = new FileKey((Long) stat.get("dev"), (Long) stat.get("ino"));
       String first = firstNames.putIfAbsent(key, name);
       if (first != null) {
         TarArchiveEntry link = new TarArchiveEntry(name, TarConstants.LF_LINK);

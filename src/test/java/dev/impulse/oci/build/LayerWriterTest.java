@@ -125,6 +125,22 @@ class LayerWriterTest {
   }
 
   @Test
+  void longAndNonAsciiNamesAndLinkTargetsSurviveTheRoundTrip() throws IOException {
+    Path tree = Files.createDirectories(tmp.resolve("tree"));
+    String deep = "d".repeat(60) + "/" + "e".repeat(60);
+    Files.createDirectories(tree.resolve(deep));
+    SampleTree.file(tree.resolve(deep + "/" + "f".repeat(90)), "deep", "rw-r--r--");
+    SampleTree.file(tree.resolve("grüße-日本.txt"), "utf-8", "rw-r--r--");
+    Files.createSymbolicLink(tree.resolve("far"), Path.of("/" + "t".repeat(150)));
+
+    Path root = unpack(writer.write(tree, tmp.resolve("l.tgz"))).root();
+    assertThat(root.resolve(deep + "/" + "f".repeat(90))).hasContent("deep");
+    assertThat(root.resolve("grüße-日本.txt")).hasContent("utf-8");
+    assertThat(Files.readSymbolicLink(root.resolve("far")))
+        .isEqualTo(Path.of("/" + "t".repeat(150)));
+  }
+
+  @Test
   void theSameTreeGivesTheSameDigestAndAChangedTimeAnother() throws IOException {
     Path tree = SampleTree.create(tmp.resolve("tree"));
     LayerBlob first = writer.write(tree, tmp.resolve("first.tgz"));
