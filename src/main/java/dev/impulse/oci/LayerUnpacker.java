@@ -74,7 +74,8 @@ final class LayerUnpacker {
       try {
         InputStream uncompressed = type.gzip() ? new GZIPInputStream(raw, GZIP_BUFFER) : raw;
         tar = new LayerStreams.Tar(uncompressed, raw, limits);
-        reading.entries(new BoundedTarInputStream(tar));
+        LayerStreams.Tar uncompressedTar = tar;
+        reading.entries(new BoundedTarInputStream(tar), () -> uncompressedTar.read() == -1);
         tar.drain(); // the diffID is of the whole stream, the tar's end and padding included
         raw.drain();
         reading.tree.finish();
@@ -120,6 +121,12 @@ final class LayerUnpacker {
     return new InvalidLayerException("layer " + layer + " is refused: " + why);
   }
 
+  /** A condition whose test reads. */
+  @FunctionalInterface
+  interface IoCondition {
+    boolean test() throws IOException;
+  }
+
   /** One layer's reading: its entries, written bytes and skipped entries. */
   private final class Reading {
     private final Digest layer;
@@ -134,9 +141,16 @@ final class LayerUnpacker {
       this.tree = tree;
     }
 
-    void entries(TarArchiveInputStream tar) throws IOException {
+    /**
+     * Reads every entry. A tar that ends right after its last entry's content, without the padding
+     * of that content to 512 bytes and the two zero blocks that end an archive, is taken as ended
+     * there: {@code umoci insert} writes such layers, and other engines unpack them. Nothing is
+     * guessed: every entry's content was read whole (a cut inside content fails while it is read),
+     * no byte follows ({@code atEnd}), and the diffID is of the bytes as they are.
+     */
+    void entries(TarArchiveInputStream tar, IoCondition atEnd) throws IOException {
       TarArchiveEntry entry;
-      while ((entry = tar.getNextEntry()) != null) {
+      while ((entry = nextEntry(tar, atEnd)) != null) {
         if (++count > limits.maxEntries()) {
           throw new InvalidLayerException("it has more than " + limits.maxEntries() + " entries");
         }
@@ -148,6 +162,19 @@ final class LayerUnpacker {
           }
           throw LayerTree.refuse(entry.getName(), "could not be unpacked: " + e.getMessage());
         }
+      }
+    }
+
+    private TarArchiveEntry nextEntry(TarArchiveInputStream tar, IoCondition atEnd)
+        throws IOException {
+      try {
+        return tar.getNextEntry();
+      } catch (IOException e) {
+        if (count > 0 && "Truncated TAR archive".equals(e.getMessage()) && atEnd.test()) {
+          log.debug("layer {}: its tar ends without end-of-archive blocks", layer.shortHex());
+          return null;
+        }
+        throw e;
       }
     }
 

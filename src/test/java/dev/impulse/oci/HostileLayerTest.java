@@ -213,4 +213,19 @@ class HostileLayerTest {
     byte[] gzipOfACutTar = TestBlob.gzip(cutTar);
     assertRefused(new TestBlob(gzipOfACutTar, LayerMediaType.OCI_TAR_GZIP), "is not a valid");
   }
+
+  @Test
+  void aTarEndingRightAfterItsLastContentUnpacksAsUmociInsertWritesItButACutInsideContentIsNot()
+      throws IOException {
+    byte[] full = tar().file("mark", "m\n").bytes();
+    byte[] bare = Arrays.copyOf(full, 512 + 2); // one header, its content, nothing after
+    TestBlob blob = new TestBlob(TestBlob.gzip(bare), LayerMediaType.OCI_TAR_GZIP);
+    StoredLayer layer = store.ensure(blob.digest(), blob.type(), blob.source());
+    assertThat(Files.readString(layer.root().resolve("mark"))).isEqualTo("m\n");
+    assertThat(layer.diffId()).isEqualTo(TestBlob.digestOf(bare));
+    assertThat(store.remove(layer.digest())).isTrue(); // this class's tests leave the store empty
+
+    byte[] cut = Arrays.copyOf(full, 512 + 1); // the content itself is short
+    assertRefused(new TestBlob(TestBlob.gzip(cut), LayerMediaType.OCI_TAR_GZIP), "is not a valid");
+  }
 }
