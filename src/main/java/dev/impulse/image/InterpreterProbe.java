@@ -93,7 +93,7 @@ final class InterpreterProbe {
       Mounts.mountOverlay(target, options);
       try (RootedDir root = RootedDir.open(target)) {
         for (String candidate : candidates) {
-          if (root.follow(candidate.substring(1)) == RootedDir.Resolution.FILE) {
+          if (root.followAsRoot(candidate.substring(1)) == RootedDir.Resolution.FILE) {
             return Optional.of(candidate);
           }
         }

@@ -45,6 +45,7 @@ final class LibcFiles {
   static final long RESOLVE_NO_MAGICLINKS = 0x02;
   static final long RESOLVE_NO_SYMLINKS = 0x04;
   static final long RESOLVE_BENEATH = 0x08;
+  static final long RESOLVE_IN_ROOT = 0x10;
 
   static final int ENOENT = 2;
   static final int EINTR = 4;

@@ -50,6 +50,8 @@ public final class RootedDir implements AutoCloseable {
       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
   private static final long FOLLOW_INSIDE =
       RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  private static final long FOLLOW_AS_ROOT =
+      LibcFiles.RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
   private static final int O_NONBLOCK = 04000; // a FIFO must not block an open for reading
   private static final int PERMISSIONS = 0777;
   private static final int DIRECTORY_PERMISSIONS = 01777; // the sticky bit: /tmp, /var/tmp
@@ -135,9 +137,23 @@ public final class RootedDir implements AutoCloseable {
    * Where {@code path} leads when its links are followed, the kernel refusing to leave the root.
    */
   public Resolution follow(String path) {
+    return follow(path, FOLLOW_INSIDE);
+  }
+
+  /**
+   * Where {@code path} leads as a process whose root this directory is would see it: absolute links
+   * and {@code ..} resolve against the root, never above it (openat2's {@code RESOLVE_IN_ROOT}).
+   * For a root file system, where {@code /usr/local/bin/python3 -> /usr/bin/python3.11} is how
+   * images link their interpreters.
+   */
+  public Resolution followAsRoot(String path) {
+    return follow(path, FOLLOW_AS_ROOT);
+  }
+
+  private Resolution follow(String path, long how) {
     int target;
     try {
-      target = LibcFiles.openat2(fd(), check(path), O_PATH | O_CLOEXEC, 0, FOLLOW_INSIDE);
+      target = LibcFiles.openat2(fd(), check(path), O_PATH | O_CLOEXEC, 0, how);
     } catch (LinuxException e) {
       return switch (e.errno()) {
         case LibcFiles.EXDEV -> Resolution.LEAVES_ROOT;

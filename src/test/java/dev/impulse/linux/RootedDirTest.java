@@ -193,6 +193,23 @@ class RootedDirTest {
   }
 
   @Test
+  void followingAsRootResolvesAbsoluteLinksAgainstTheRootNeverTheHost() throws IOException {
+    Files.createDirectories(rootPath.resolve("usr/bin"));
+    Files.writeString(rootPath.resolve("usr/bin/python3.11"), "x");
+    Files.createDirectories(rootPath.resolve("usr/local/bin"));
+    Files.createSymbolicLink(
+        rootPath.resolve("usr/local/bin/python3"), Path.of("/usr/bin/python3.11"));
+    Files.createSymbolicLink(rootPath.resolve("host"), Path.of("/etc/hostname"));
+    Files.createSymbolicLink(rootPath.resolve("up"), Path.of("../../../../etc/hostname"));
+
+    assertThat(root.follow("usr/local/bin/python3")).isEqualTo(Resolution.LEAVES_ROOT);
+    assertThat(root.followAsRoot("usr/local/bin/python3")).isEqualTo(Resolution.FILE);
+    // the host's /etc/hostname exists; inside this root it does not
+    assertThat(root.followAsRoot("host")).isEqualTo(Resolution.MISSING);
+    assertThat(root.followAsRoot("up")).isEqualTo(Resolution.MISSING);
+  }
+
+  @Test
   void pathsThatAreNotPlainRelativeNamesAreRefusedBeforeAnyCall() {
     for (String bad : new String[] {"", "/etc", "a/../b", "..", "a//b", "a/", "./a", "a\0b"}) {
       assertThatThrownBy(() -> root.stat(bad))
