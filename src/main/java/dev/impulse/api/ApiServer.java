@@ -58,6 +58,8 @@ public final class ApiServer implements AutoCloseable {
       Runtimes runtimes,
       Baseimages baseimages,
       java.util.Optional<dev.impulse.image.LayerPrune> layerPrune,
+      java.util.Optional<dev.impulse.bakery.Bakery> bakery,
+      java.util.Optional<dev.impulse.bakery.ImageImport> imageImport,
       Deployments deployments,
       java.util.function.Supplier<String> metrics,
       ObjectMapper json) {
@@ -67,11 +69,12 @@ public final class ApiServer implements AutoCloseable {
     RequestGuard guard = new RequestGuard(settings);
     StreamSlots streams = new StreamSlots(settings.maxStreams());
     JsonBodies bodies = new JsonBodies(json, MAX_JSON_BYTES);
-    ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies, streams);
+    ChamberRoutes chamberRoutes = new ChamberRoutes(chambers, bodies, streams, imageImport);
     FunctionRoutes functionRoutes =
         new FunctionRoutes(functions, chambers, deployments, chambers.space());
     RuntimeRoutes runtimeRoutes =
         new RuntimeRoutes(runtimes, baseimages, layerPrune, chambers, bodies);
+    ImageRoutes imageRoutes = new ImageRoutes(bakery, bodies);
     EventRoutes eventRoutes = new EventRoutes(chambers.events(), json, streams);
     DeploymentRoutes deploymentRoutes = new DeploymentRoutes(deployments, bodies);
     this.app =
@@ -98,6 +101,7 @@ public final class ApiServer implements AutoCloseable {
           chamberRoutes.register(config.routes);
           functionRoutes.register(config.routes);
           runtimeRoutes.register(config.routes);
+          imageRoutes.register(config.routes);
           eventRoutes.register(config.routes);
           deploymentRoutes.register(config.routes);
           config.routes.exception(Exception.class, ProblemMapper::handle);

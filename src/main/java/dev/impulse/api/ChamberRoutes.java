@@ -22,8 +22,14 @@ final class ChamberRoutes {
   private final ChamberService chambers;
   private final JsonBodies bodies;
   private final StreamSlots streams;
+  private final java.util.Optional<dev.impulse.bakery.ImageImport> images;
 
-  ChamberRoutes(ChamberService chambers, JsonBodies bodies, StreamSlots streams) {
+  ChamberRoutes(
+      ChamberService chambers,
+      JsonBodies bodies,
+      StreamSlots streams,
+      java.util.Optional<dev.impulse.bakery.ImageImport> images) {
+    this.images = images;
     this.chambers = chambers;
     this.bodies = bodies;
     this.streams = streams;
@@ -53,11 +59,44 @@ final class ChamberRoutes {
   }
 
   private void create(Context ctx) {
-    Chamber chamber =
-        chambers.create(ChamberSpec.fromGiven(bodies.readObject(ctx.bodyInputStream())));
+    Map<String, Object> given = bodies.readObject(ctx.bodyInputStream());
+    if (given.containsKey("image")) {
+      given = fromImage(given);
+    }
+    Chamber chamber = chambers.create(ChamberSpec.fromGiven(given));
     ctx.status(HttpStatus.CREATED);
     ctx.header("Location", "/chambers/" + chamber.id());
     ctx.json(view(chamber));
+  }
+
+  /**
+   * {@code {"image": REF, ...}}: the function and runtime come from the baked image (pulled, its
+   * guest stored and its runtime registered first); the other fields are a chamber's.
+   */
+  private Map<String, Object> fromImage(Map<String, Object> given) {
+    for (String named : java.util.List.of("app", "version", "runtime")) {
+      if (given.containsKey(named)) {
+        throw new InvalidRequestException(
+            "a chamber from an image takes its app, version and runtime from the image; leave out"
+                + " '"
+                + named
+                + "'");
+      }
+    }
+    if (!(given.get("image") instanceof String image) || image.isBlank() || image.length() > 4096) {
+      throw new InvalidRequestException(
+          "image must be a reference REGISTRY/REPO:TAG or REGISTRY/REPO@sha256:... of a baked image");
+    }
+    dev.impulse.bakery.ImageImport.Resolved resolved =
+        images
+            .orElseThrow(() -> new InvalidRequestException("this daemon cannot pull images"))
+            .resolve(image);
+    Map<String, Object> spec = new java.util.LinkedHashMap<>(given);
+    spec.remove("image");
+    spec.put("app", resolved.app());
+    spec.put("version", resolved.version());
+    spec.put("runtime", resolved.runtime());
+    return spec;
   }
 
   private void list(Context ctx) {

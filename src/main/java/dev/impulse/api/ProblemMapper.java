@@ -117,6 +117,9 @@ final class ProblemMapper {
           problem(400, "invalid-request", "Invalid request", x, path);
       case dev.impulse.image.RuntimePullException x ->
           problem(422, "image-pull-failed", "Image could not be pulled", x, path);
+      case dev.impulse.bakery.BakeryException x ->
+          problem(422, "cannot-bake", "Function cannot be baked", x, path);
+      case dev.impulse.oci.registry.RegistryException x -> registry(x, path);
       case GuestMismatchException x ->
           problem(422, "runtime-mismatch", "Function does not fit the runtime", x, path);
       case UnknownFunctionException x ->
@@ -143,6 +146,21 @@ final class ProblemMapper {
       case HttpResponseException x -> fromJavalin(x, path, method);
       default -> internal(e, path, method);
     };
+  }
+
+  /**
+   * A registry refused or failed a push or pull the client asked for: 502, as the failure is the
+   * registry's (or its credentials'), with the registry's own words; never credentials.
+   */
+  private static Problem registry(dev.impulse.oci.registry.RegistryException e, String path) {
+    log.warn("registry failed at {}: {}", path, e.getMessage());
+    return new Problem(
+        TYPE_PREFIX + "registry-failed",
+        "Registry failed",
+        502,
+        e.getMessage(),
+        path,
+        Map.of("kind", e.kind().name()));
   }
 
   /** The host could not make a chamber's network: the operator's to fix, logged in full. */

@@ -213,6 +213,8 @@ public final class Daemon implements AutoCloseable {
             runtimes,
             baseimages,
             Optional.of(images.prune()),
+            Optional.of(images.bakery(config.dataDir(), baseimages, functions)),
+            Optional.of(images.imageImport(config.dataDir(), functions)),
             deployments,
             metrics::scrape,
             json);

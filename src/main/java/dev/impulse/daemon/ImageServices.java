@@ -1,7 +1,10 @@
 package dev.impulse.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.impulse.bakery.Bakery;
+import dev.impulse.bakery.ImageImport;
 import dev.impulse.image.Baseimages;
+import dev.impulse.image.FunctionStore;
 import dev.impulse.image.InvalidRuntimeImageException;
 import dev.impulse.image.LayerPrune;
 import dev.impulse.image.PulledRuntimes;
@@ -13,6 +16,7 @@ import dev.impulse.image.Runtimes;
 import dev.impulse.oci.LayerLimits;
 import dev.impulse.oci.LayerStore;
 import dev.impulse.oci.StoredLayer;
+import dev.impulse.oci.build.LayerCache;
 import dev.impulse.oci.registry.ImagePuller;
 import dev.impulse.oci.registry.ImageReference;
 import dev.impulse.oci.registry.PullProgress;
@@ -39,9 +43,15 @@ final class ImageServices implements AutoCloseable {
   private final RegistryClient registry;
   private final Runtimes runtimes;
   private final LayerPrune prune;
+  private final ImagePuller puller;
 
   private ImageServices(
-      LayerStore layers, RegistryClient registry, Runtimes runtimes, LayerPrune prune) {
+      LayerStore layers,
+      RegistryClient registry,
+      ImagePuller puller,
+      Runtimes runtimes,
+      LayerPrune prune) {
+    this.puller = puller;
     this.layers = layers;
     this.registry = registry;
     this.runtimes = runtimes;
@@ -73,11 +83,33 @@ final class ImageServices implements AutoCloseable {
               reserved);
       prune[0] = new LayerPrune(layers, pulled, settings.imageStoreMaxMb() * 1024 * 1024);
       return new ImageServices(
-          layers, registry, new Runtimes(catalog, Optional.of(pulled)), prune[0]);
+          layers, registry, puller, new Runtimes(catalog, Optional.of(pulled)), prune[0]);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot open the layer store or the pulled runtimes: " + e.getMessage(), e);
     }
+  }
+
+  /** The bakery, its layer cache at {@code <data-dir>/bakery}. */
+  Bakery bakery(Path dataDir, Baseimages baseimages, FunctionStore functions) {
+    try {
+      Path home = dataDir.resolve("bakery");
+      return new Bakery(
+          runtimes,
+          baseimages,
+          functions,
+          LayerCache.open(home.resolve("layers")),
+          home.resolve("tmp"),
+          registry);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the bakery: " + e.getMessage(), e);
+    }
+  }
+
+  /** Chambers from baked images: pulls through this node's puller into its layer store. */
+  ImageImport imageImport(Path dataDir, FunctionStore functions) {
+    return new ImageImport(
+        puller, runtimes.pulled().orElseThrow(), functions, dataDir.resolve("bakery/tmp"));
   }
 
   Runtimes runtimes() {

@@ -53,6 +53,58 @@ record PulledRuntimeRecord(
         new RuntimeImage(image, manifestDigest, layers.stream().map(Path::of).toList(), env));
   }
 
+  /**
+   * The pulled runtimes recorded in {@code dir}: PULLED, or FAILED when a layer is gone from the
+   * layer store; removes what a crash left (half-written records, probe mount points). A record
+   * that cannot be read is logged and left out.
+   */
+  static List<PulledRuntimes.Status> loadAll(Path dir) throws IOException {
+    List<PulledRuntimes.Status> loaded = new java.util.ArrayList<>();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.sorted().toList()) {
+        String fileName = file.getFileName().toString();
+        if (fileName.startsWith(InterpreterProbe.PREFIX)) {
+          InterpreterProbe.removeLeftover(file);
+        } else if (fileName.startsWith(".")) {
+          Files.deleteIfExists(file);
+        } else if (fileName.endsWith(SUFFIX)) {
+          try {
+            loaded.add(status(read(file).toRuntime()));
+          } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(PulledRuntimeRecord.class)
+                .warn("pulled runtime {} is left out: {}", file, e.getMessage());
+          }
+        }
+      }
+    }
+    return loaded;
+  }
+
+  private static PulledRuntimes.Status status(RuntimeDefinition runtime) {
+    RuntimeImage image = runtime.image().orElseThrow();
+    Optional<Path> missing = image.layers().stream().filter(l -> !Files.isDirectory(l)).findFirst();
+    if (missing.isEmpty()) {
+      return new PulledRuntimes.Status(
+          runtime.name(),
+          runtime.language(),
+          image.reference(),
+          PulledRuntimes.Phase.PULLED,
+          "",
+          Optional.of(runtime));
+    }
+    return new PulledRuntimes.Status(
+        runtime.name(),
+        runtime.language(),
+        image.reference(),
+        PulledRuntimes.Phase.FAILED,
+        "its layers are gone from the layer store ("
+            + missing.get()
+            + "); PUT /runtimes/"
+            + runtime.name()
+            + " again to pull them",
+        Optional.empty());
+  }
+
   static PulledRuntimeRecord read(Path file) throws IOException {
     try {
       return JSON.readValue(file.toFile(), PulledRuntimeRecord.class);

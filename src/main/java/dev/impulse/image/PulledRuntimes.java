@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,57 +109,15 @@ public final class PulledRuntimes {
   }
 
   private void load() throws IOException {
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path file : files.sorted().toList()) {
-        String fileName = file.getFileName().toString();
-        if (fileName.startsWith(InterpreterProbe.PREFIX)) {
-          InterpreterProbe.removeLeftover(file); // a crash during a probe left it
-          continue;
-        }
-        if (fileName.startsWith(".") || !fileName.endsWith(PulledRuntimeRecord.SUFFIX)) {
-          if (fileName.startsWith(".")) {
-            Files.deleteIfExists(file); // a record a crash left half written
-          }
-          continue;
-        }
-        try {
-          RuntimeDefinition runtime = PulledRuntimeRecord.read(file).toRuntime();
-          List<Path> missing =
-              runtime.image().orElseThrow().layers().stream()
-                  .filter(layer -> !Files.isDirectory(layer))
-                  .toList();
-          Request request =
-              new Request(
-                  runtime.name(),
-                  runtime.language(),
-                  runtime.image().orElseThrow().reference(),
-                  runtime.interpreter());
-          requests.put(runtime.name(), request);
-          statuses.put(
-              runtime.name(),
-              missing.isEmpty()
-                  ? new Status(
-                      runtime.name(),
-                      runtime.language(),
-                      request.image(),
-                      Phase.PULLED,
-                      "",
-                      Optional.of(runtime))
-                  : new Status(
-                      runtime.name(),
-                      runtime.language(),
-                      request.image(),
-                      Phase.FAILED,
-                      "its layers are gone from the layer store ("
-                          + missing.getFirst()
-                          + "); PUT /runtimes/"
-                          + runtime.name()
-                          + " again to pull them",
-                      Optional.empty()));
-        } catch (IOException | RuntimeException e) {
-          log.warn("pulled runtime {} is left out: {}", file, e.getMessage());
-        }
-      }
+    for (Status status : PulledRuntimeRecord.loadAll(dir)) {
+      statuses.put(status.name(), status);
+      requests.put(
+          status.name(),
+          new Request(
+              status.name(),
+              status.language(),
+              status.image(),
+              status.runtime().flatMap(RuntimeDefinition::interpreter)));
     }
   }
 
@@ -171,6 +128,12 @@ public final class PulledRuntimes {
   public synchronized Answer put(
       String name, String language, String image, Optional<String> interpreter) {
     Names.require("runtime", name);
+    if (name.startsWith(IMAGE_PREFIX)) {
+      throw new RuntimeConflictException(
+          "runtime names beginning with "
+              + IMAGE_PREFIX
+              + " belong to chambers started from baked images; pick another name");
+    }
     if (reserved.contains(name)) {
       throw new RuntimeConflictException(
           "runtime "
@@ -267,6 +230,62 @@ public final class PulledRuntimes {
       storeLock.readLock().unlock();
       pulls.release();
     }
+  }
+
+  /** Names that {@link #register} gives and a put may not take. */
+  public static final String IMAGE_PREFIX = "image-";
+
+  /**
+   * Runs {@code pull}, which stores layers and then {@link #register}s them, holding off prunes
+   * until it ends (see {@link #storeLock}).
+   */
+  public <T> T whileStoring(Supplier<T> pull) {
+    storeLock.readLock().lock();
+    try {
+      return pull.get();
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Records an image pulled by the caller as runtime {@code name} (a name of {@link
+   * #IMAGE_PREFIX}), at once: for chambers started from baked images. Checks the interpreter is
+   * there. Putting the same image again changes nothing.
+   */
+  public RuntimeDefinition register(
+      String name, Language language, Optional<String> interpreter, RuntimeImage image)
+      throws IOException {
+    if (!name.startsWith(IMAGE_PREFIX)) {
+      throw new IllegalArgumentException("registered runtimes are named " + IMAGE_PREFIX + "...");
+    }
+    synchronized (this) {
+      Status status = statuses.get(name);
+      if (status != null && status.runtime().isPresent()) {
+        RuntimeDefinition known = status.runtime().get();
+        if (known.image().orElseThrow().manifestDigest().equals(image.manifestDigest())) {
+          return known;
+        }
+      }
+      if (status == null && statuses.size() >= MAX_RUNTIMES) {
+        throw new RuntimeConflictException(
+            "this node has "
+                + MAX_RUNTIMES
+                + " pulled runtimes (those of baked images included), its most; DELETE"
+                + " /runtimes/{name} one it no longer needs");
+      }
+    }
+    Optional<String> found = probe.find(language, image, skyhook.get(), interpreter);
+    RuntimeDefinition runtime = RuntimeDefinition.pulled(name, language, found, image);
+    synchronized (this) {
+      PulledRuntimeRecord.of(runtime).write(dir);
+      requests.put(name, new Request(name, language, image.reference(), found));
+      generations.put(name, ++nextGeneration);
+      statuses.put(
+          name,
+          new Status(name, language, image.reference(), Phase.PULLED, "", Optional.of(runtime)));
+    }
+    return runtime;
   }
 
   /**
