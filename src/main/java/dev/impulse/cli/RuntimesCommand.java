@@ -129,6 +129,21 @@ final class RuntimesCommand implements Runnable {
     @Parameters(paramLabel = "NAME", description = "A runtime or alias, such as python3.11")
     String name;
 
+    @Option(
+        names = "--push",
+        paramLabel = "REGISTRY/REPO:TAG",
+        description =
+            "Then publish it as a runtime image there, for other nodes to pull (PUT"
+                + " /runtimes/{name}) instead of building it")
+    String push;
+
+    @Option(
+        names = "--insecure-registry",
+        split = ",",
+        paramLabel = "HOST[:PORT]",
+        description = "A registry spoken to over plain HTTP (loopback ones always are)")
+    java.util.List<String> insecureRegistries = java.util.List.of();
+
     @Spec CommandSpec spec;
 
     @Override
@@ -152,6 +167,21 @@ final class RuntimesCommand implements Runnable {
                 out.flush();
               });
       out.printf("%s is built: %s%n", runtime.name(), built.rootfs());
+      if (push != null) {
+        out.printf("publishing %s to %s%n", runtime.name(), push);
+        out.flush();
+        try {
+          var pushed =
+              dev.impulse.bakery.RuntimePublisher.publish(
+                  built,
+                  push,
+                  java.util.Set.copyOf(insecureRegistries),
+                  location.dataDir.resolve("bakery").resolve("layers"));
+          out.printf("pushed %s%n", pushed);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
       return 0;
     }
   }

@@ -10,6 +10,7 @@ import dev.impulse.linux.FileTrees;
 import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.Functions;
 import dev.impulse.testing.Http;
+import dev.impulse.testing.ImpulseCli;
 import dev.impulse.testing.LocalRegistry;
 import dev.impulse.testing.Tools;
 import java.io.ByteArrayInputStream;
@@ -21,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -149,6 +151,49 @@ class BakeIT {
   }
 
   @Test
+  void aPublishedBaseimageIsPulledAsARuntimeByAnotherNode() {
+    String ref = registry.host() + "/runtimes/python:3.11-published";
+    ImpulseCli.Result published =
+        ImpulseCli.run(
+            List.of(
+                "runtimes",
+                "build",
+                "python3.11",
+                "--push",
+                ref,
+                "--data-dir",
+                scratch.resolve("publisher").toString(),
+                "--baseimage-dir",
+                DaemonFixture.BASEIMAGES.toString()));
+    assertThat(published.code()).as(published.err() + published.out()).isZero();
+    assertThat(published.out()).contains("pushed " + ref + "@sha256:");
+
+    Http.Response put =
+        other.putJson(
+            "/runtimes/published", "{\"image\": \"" + ref + "\", \"language\": \"python\"}");
+    assertThat(put.status()).as(put.body()).isEqualTo(202);
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    JsonNode runtime = null;
+    while (runtime == null || !runtime.get("status").asText().equals("PULLED")) {
+      assertThat(System.nanoTime()).as("pulled: %s", runtime).isLessThan(deadline);
+      for (JsonNode r : other.get("/runtimes").json()) {
+        if (r.get("name").asText().equals("published")) {
+          runtime = r;
+        }
+      }
+      assertThat(runtime.get("status").asText()).isNotEqualTo("FAILED");
+      pause();
+    }
+    assertThat(runtime.get("interpreter").asText()).isEqualTo("/usr/bin/python3");
+    other.upload("published-fn", "1", Functions.sample());
+    JsonNode created = other.create("published-fn", "1", "published");
+    int port = other.awaitStatus(created.get("id").asText(), "RUNNING").get("port").asInt();
+    assertThat(other.call(port, "{\"name\": \"node two\"}").json().get("greeting").asText())
+        .isEqualTo("hello, node two");
+    assertThat(other.delete("/chambers/" + created.get("id").asText()).status()).isEqualTo(204);
+  }
+
+  @Test
   void badBakesAreRefusedWithWhatToDo() {
     assertProblem(
         baker.post("/functions/bakeme/1/images", "{\"runtime\": \"cobol\", \"ociArchive\": true}"),
@@ -238,6 +283,15 @@ class BakeIT {
       }
     } finally {
       new ProcessBuilder("runc", "delete", "--force", container).start().waitFor();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100); // between polls of GET /runtimes
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 
