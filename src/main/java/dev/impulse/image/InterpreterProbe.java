@@ -33,6 +33,9 @@ final class InterpreterProbe {
 
   static final String PREFIX = "probe-";
 
+  /** What a chamber's overlay options add to the lower directories (three paths of its own). */
+  static final int CHAMBER_PATHS_ROOM = 512;
+
   private final Path scratch;
 
   /** Unmounts and removes a probe's mount point that a crash left. */
@@ -79,7 +82,8 @@ final class InterpreterProbe {
       lower.addAll(image.layers());
       String options =
           "lowerdir=" + lower.stream().map(Path::toString).collect(Collectors.joining(":"));
-      if (options.length() > Overlay.MAX_OPTIONS) {
+      // a chamber's mount adds its upper, work and target directories: keep room for them
+      if (options.length() + CHAMBER_PATHS_ROOM > Overlay.MAX_OPTIONS) {
         throw new RuntimePullException(
             "image "
                 + image.reference()
