@@ -37,6 +37,28 @@ class DaemonOptionsTest {
   }
 
   @Test
+  void registryFlagsDefaultToAnonymousHttpsWithoutACapAndAreValidated() {
+    assertThat(parse().registry()).isEqualTo(dev.impulse.daemon.RegistryConfig.defaults());
+    DaemonConfig config =
+        parse(
+            "--insecure-registry",
+            "registry.lan:5000,10.0.0.7",
+            "--registry-auth-file",
+            "/etc/impulse/auth.json",
+            "--image-store-max-mb",
+            "2048");
+    assertThat(config.registry().insecureRegistries())
+        .containsExactly("registry.lan:5000", "10.0.0.7");
+    assertThat(config.registry().authFile()).contains(Path.of("/etc/impulse/auth.json"));
+    assertThat(config.registry().imageStoreMaxMb()).isEqualTo(2048);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> parse("--insecure-registry", "http://registry.lan/"))
+        .hasMessageContaining("--insecure-registry takes HOST or HOST:PORT");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("--image-store-max-mb", "-1"))
+        .hasMessageContaining("--image-store-max-mb");
+  }
+
+  @Test
   void flagsOverrideDefaults() {
     DaemonConfig config =
         parse(
