@@ -188,7 +188,12 @@ final class RegistryAuth {
       byte[] bytes = BlobStreams.readAtMost(body, settings.maxTokenBytes());
       int status = response.statusCode();
       if (status != 200) {
-        List<String> errors = RegistryErrors.parse(bytes);
+        // a token server elsewhere than the registry's host does not get its words repeated:
+        // they would let a registry read back what a service it points at answers
+        List<String> errors =
+            realm.getHost().equalsIgnoreCase(registryUri(ref).getHost())
+                ? RegistryErrors.parse(bytes)
+                : List.of();
         Kind kind =
             status == 401 || status == 403
                 ? Kind.UNAUTHORIZED
@@ -224,6 +229,10 @@ final class RegistryAuth {
     }
   }
 
+  private URI registryUri(ImageReference ref) {
+    return URI.create(settings.scheme(ref.registry()) + "://" + ref.registry() + "/");
+  }
+
   /** The challenge's realm, if impulse may ask it. */
   private URI realm(ImageReference ref, String scope, AuthChallenge challenge) {
     String text =
@@ -251,6 +260,18 @@ final class RegistryAuth {
           scope,
           "its token realm '" + Sanitize.text(text) + "' is not an absolute URL without user info",
           "",
+          null);
+    }
+    if (settings.allows(realm) && !settings.allowsHop(registryUri(ref), realm)) {
+      throw failure(
+          Kind.UNAUTHORIZED,
+          ref,
+          scope,
+          "its token server "
+              + Sanitize.uri(realm)
+              + " is on plain HTTP for an HTTPS registry, or on an internal address the registry"
+              + " is not on: impulse sends nothing there",
+          "pull from a registry whose token server is its own, or one you trust",
           null);
     }
     if (!settings.allows(realm)) {

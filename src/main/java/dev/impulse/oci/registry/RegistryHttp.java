@@ -174,7 +174,7 @@ final class RegistryHttp {
             null);
       }
       URI next = resolve(ref, call, uri, location.get());
-      if (downgrades(uri, next) || !settings.allows(next)) {
+      if (downgrades(uri, next) || !settings.allowsHop(repository(ref), next)) {
         throw new RegistryException(
             Kind.PROTOCOL,
             ref,

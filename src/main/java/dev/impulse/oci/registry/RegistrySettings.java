@@ -175,6 +175,65 @@ public record RegistrySettings(
     return allowsPlainHttp(host, uri.getPort() < 0 ? host : host + ":" + uri.getPort());
   }
 
+  /**
+   * Whether a registry may send the client on to {@code target} (a redirect, a token realm): never
+   * from HTTPS to plain HTTP, never to a plain-HTTP host not allowed, and never to an internal
+   * address (loopback, link-local, private, unspecified: what a name resolves to counts) unless the
+   * registry itself is on one. A registry on the internet cannot make the daemon call services on
+   * its own host or network. Names are resolved here and again when connecting: a name that changes
+   * in between (DNS rebinding) is not caught; list the registries you pull from.
+   */
+  public boolean allowsHop(URI registry, URI target) {
+    if (!allows(target) || target.getHost() == null) {
+      return false;
+    }
+    if ("https".equalsIgnoreCase(registry.getScheme())
+        && !"https".equalsIgnoreCase(target.getScheme())) {
+      return false;
+    }
+    return isInternal(registry.getHost()) || !isInternal(target.getHost());
+  }
+
+  /** Whether {@code host} is, or resolves to, an address that is not the public internet's. */
+  static boolean isInternal(String host) {
+    String literal =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    InetAddress[] addresses;
+    try {
+      addresses = InetAddress.getAllByName(literal);
+    } catch (java.net.UnknownHostException e) {
+      return false; // the connection fails on its own
+    }
+    for (InetAddress address : addresses) {
+      if (address.isLoopbackAddress()
+          || address.isLinkLocalAddress()
+          || address.isSiteLocalAddress()
+          || address.isAnyLocalAddress()
+          || address.isMulticastAddress()
+          || isUniqueLocal(address)
+          || isSharedOrBenchmark(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isUniqueLocal(InetAddress address) {
+    return address instanceof java.net.Inet6Address && (address.getAddress()[0] & 0xfe) == 0xfc;
+  }
+
+  /** 100.64.0.0/10 (carrier-grade NAT) and 198.18.0.0/15 (benchmarking, test networks). */
+  private static boolean isSharedOrBenchmark(InetAddress address) {
+    byte[] a = address.getAddress();
+    if (a.length != 4) {
+      return false;
+    }
+    int first = a[0] & 0xff;
+    int second = a[1] & 0xff;
+    return (first == 100 && second >= 64 && second < 128)
+        || (first == 198 && (second == 18 || second == 19));
+  }
+
   private boolean allowsPlainHttp(String host, String authority) {
     String lower = authority.toLowerCase(Locale.ROOT);
     String lowerHost = host.toLowerCase(Locale.ROOT);

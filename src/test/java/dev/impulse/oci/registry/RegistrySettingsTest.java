@@ -68,4 +68,42 @@ class RegistrySettingsTest {
     assertThat(defaults.maxTokenBytes()).isEqualTo(1 << 20);
     assertThat(defaults.maxLayers()).isEqualTo(128);
   }
+
+  @Test
+  void aRegistryOnThePublicNetworkCannotSendTheClientToInternalAddressesOrDownToPlainHttp() {
+    RegistrySettings settings = RegistrySettings.defaults();
+    java.net.URI publicRegistry = java.net.URI.create("https://203.0.113.5/");
+    assertThat(settings.allowsHop(publicRegistry, java.net.URI.create("https://203.0.113.9/t")))
+        .isTrue();
+    for (String internal :
+        new String[] {
+          "http://127.0.0.1:9/admin",
+          "https://127.0.0.1/",
+          "https://10.1.2.3/",
+          "https://192.168.0.1/",
+          "https://169.254.169.254/latest/meta-data",
+          "https://[::1]/",
+          "https://[fd00::1]/",
+          "https://100.64.0.1/",
+          "https://0.0.0.0/"
+        }) {
+      assertThat(settings.allowsHop(publicRegistry, java.net.URI.create(internal)))
+          .as(internal)
+          .isFalse();
+    }
+    java.net.URI loopbackRegistry = java.net.URI.create("http://127.0.0.1:5000/");
+    assertThat(settings.allowsHop(loopbackRegistry, java.net.URI.create("http://127.0.0.2:6000/")))
+        .as("a registry on this host may send the client to this host")
+        .isTrue();
+    assertThat(
+            RegistrySettings.defaults()
+                .withInsecureRegistries(java.util.Set.of("203.0.113.5"))
+                .allowsHop(
+                    java.net.URI.create("http://203.0.113.5/"),
+                    java.net.URI.create("http://203.0.113.5:8080/")))
+        .isTrue();
+    assertThat(settings.allowsHop(publicRegistry, java.net.URI.create("http://203.0.113.9/")))
+        .as("never from HTTPS down to plain HTTP")
+        .isFalse();
+  }
 }
