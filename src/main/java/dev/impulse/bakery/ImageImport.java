@@ -100,6 +100,8 @@ public final class ImageImport {
       return new Resolved(app, version, runtime.name());
     } catch (IOException e) {
       throw new UncheckedIOException("starting from image " + ref + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new BakeryException(e.getMessage()); // the image's Env, say: what is wrong with it
     }
   }
 

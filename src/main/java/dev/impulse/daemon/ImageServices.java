@@ -158,8 +158,12 @@ final class ImageServices implements AutoCloseable {
         afterPull.run();
       }
       List<Path> top = image.layers().reversed().stream().map(StoredLayer::root).toList();
-      return new RuntimeImage(
-          reference, image.manifestDigest().toString(), top, image.config().env());
+      try {
+        return new RuntimeImage(
+            reference, image.manifestDigest().toString(), top, image.config().env());
+      } catch (IllegalArgumentException e) {
+        throw new RuntimePullException(e.getMessage(), e);
+      }
     }
 
     private static String line(PullProgress p) {

@@ -154,4 +154,25 @@ class PulledRuntimesTest {
         .doesNotContainKey("SKYHOOK_PORT");
     assertThat(runtimes.layersInUse()).containsExactly(layer);
   }
+
+  @Test
+  void anImagesEnvironmentIsBoundedAndMustBeNamesAndValues() {
+    Path layer = dir.resolve("layer");
+    List<String> many = new ArrayList<>();
+    for (int i = 0; i <= RuntimeImage.MAX_ENV; i++) {
+      many.add("V" + i + "=x");
+    }
+    assertThatThrownBy(() -> new RuntimeImage("h.test/p:1", "d", List.of(layer), many))
+        .hasMessageContaining("at most " + RuntimeImage.MAX_ENV);
+    assertThatThrownBy(() ->
+            new RuntimeImage("h.test/p:1", "d", List.of(layer), List.of("A=" + "x".repeat(70_000))))
+        .hasMessageContaining("bytes in all");
+    for (String bad : List.of("NOEQUALS", "=x", "1A=x", "A B=x", "A=x\0y")) {
+      assertThatThrownBy(() -> new RuntimeImage("h.test/p:1", "d", List.of(layer), List.of(bad)))
+          .as(bad)
+          .hasMessageContaining("does not pass on");
+    }
+    assertThat(new RuntimeImage("h.test/p:1", "d", List.of(layer), List.of("A_1=x=y")).env())
+        .containsExactly("A_1=x=y");
+  }
 }
