@@ -90,15 +90,59 @@ final class BlobStreams {
    * connection {@link Kind#UNREACHABLE}.
    */
   static final class Download extends Sized {
+    /**
+     * The slowest a blob may come, on average, once {@link #GRACE_NANOS} have passed: each gap is
+     * bounded by the request timeout, but a registry sending a byte just inside it would hold a
+     * pull, its slot and the layer store's prune for days. 64 KiB/s is far below any registry's
+     * pace; a 4 GiB layer may take 18 hours at it, a 50 MB one 13 minutes.
+     */
+    static final long MIN_BYTES_PER_SECOND = 64 * 1024;
+
+    static final long GRACE_NANOS = 30_000_000_000L;
+
     private final ImageReference ref;
     private final Descriptor blob;
     private final RegistrySettings settings;
+    private final java.util.function.LongSupplier clock;
+    private final long started;
 
     Download(InputStream body, ImageReference ref, Descriptor blob, RegistrySettings settings) {
+      this(body, ref, blob, settings, System::nanoTime);
+    }
+
+    Download(
+        InputStream body,
+        ImageReference ref,
+        Descriptor blob,
+        RegistrySettings settings,
+        java.util.function.LongSupplier clock) {
       super(body, blob.size());
       this.ref = ref;
       this.blob = blob;
       this.settings = settings;
+      this.clock = clock;
+      this.started = clock.getAsLong();
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      long elapsed = clock.getAsLong() - started;
+      if (n > 0
+          && elapsed > GRACE_NANOS
+          && count * 1_000_000_000L / elapsed < MIN_BYTES_PER_SECOND) {
+        throw wrap(
+            Kind.UNREACHABLE,
+            "the registry sent "
+                + count
+                + " bytes in "
+                + elapsed / 1_000_000_000L
+                + " s, under the "
+                + MIN_BYTES_PER_SECOND / 1024
+                + " KiB/s a pull needs",
+            null);
+      }
+      return n;
     }
 
     @Override
