@@ -117,7 +117,7 @@ public final class Daemon implements AutoCloseable {
         new Baseimages(
             config.baseimageDir(), new Mmdebstrap(config.binaries().mmdebstrap(), reaper));
     baseimages.prepare();
-    this.images = ImageServices.open(config, catalog, baseimages, json);
+    this.images = ImageServices.open(config, catalog, baseimages, space, json);
     Runtimes runtimes = images.runtimes();
     FunctionStore functions =
         new FunctionStore(

@@ -59,7 +59,11 @@ final class ImageServices implements AutoCloseable {
   }
 
   static ImageServices open(
-      DaemonConfig config, RuntimeCatalog catalog, Baseimages baseimages, ObjectMapper json) {
+      DaemonConfig config,
+      RuntimeCatalog catalog,
+      Baseimages baseimages,
+      dev.impulse.store.SpaceCheck space,
+      ObjectMapper json) {
     RegistryConfig settings = config.registry();
     RegistrySettings registrySettings =
         RegistrySettings.defaults()
@@ -80,7 +84,8 @@ final class ImageServices implements AutoCloseable {
               config.dataDir().resolve("runtimes"),
               new Puller(puller, () -> prune[0].afterPull()),
               baseimages::skyhookLayer,
-              reserved);
+              reserved,
+              space::require);
       prune[0] = new LayerPrune(layers, pulled, settings.imageStoreMaxMb() * 1024 * 1024);
       return new ImageServices(
           layers, registry, puller, new Runtimes(catalog, Optional.of(pulled)), prune[0]);

@@ -38,12 +38,16 @@ final class InterpreterProbe {
 
   private final Path scratch;
 
-  /** Unmounts and removes a probe's mount point that a crash left. */
-  static void removeLeftover(Path target) throws IOException {
-    if (Mounts.isMountPoint(target)) {
-      Mounts.unmount(target);
+  /** Unmounts and removes the probes' mount points a crash left in {@code dir}. */
+  static void removeLeftovers(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+      for (Path target : entries.toList()) {
+        if (Mounts.isMountPoint(target)) {
+          Mounts.unmount(target);
+        }
+        Files.deleteIfExists(target);
+      }
     }
-    Files.deleteIfExists(target);
   }
 
   /** Mounts under {@code scratch}, a directory of the daemon's; each probe removes its own. */

@@ -55,17 +55,15 @@ record PulledRuntimeRecord(
 
   /**
    * The pulled runtimes recorded in {@code dir}: PULLED, or FAILED when a layer is gone from the
-   * layer store; removes what a crash left (half-written records, probe mount points). A record
-   * that cannot be read is logged and left out.
+   * layer store; removes what a crash left (half-written records). A record that cannot be read is
+   * logged and left out.
    */
   static List<PulledRuntimes.Status> loadAll(Path dir) throws IOException {
     List<PulledRuntimes.Status> loaded = new java.util.ArrayList<>();
     try (java.util.stream.Stream<Path> files = Files.list(dir)) {
       for (Path file : files.sorted().toList()) {
         String fileName = file.getFileName().toString();
-        if (fileName.startsWith(InterpreterProbe.PREFIX)) {
-          InterpreterProbe.removeLeftover(file);
-        } else if (fileName.startsWith(".")) {
+        if (fileName.startsWith(".")) {
           Files.deleteIfExists(file);
         } else if (fileName.endsWith(SUFFIX)) {
           try {

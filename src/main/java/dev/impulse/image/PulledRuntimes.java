@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class PulledRuntimes {
   private static final Logger log = LoggerFactory.getLogger(PulledRuntimes.class);
   public static final int MAX_RUNTIMES = 32;
+
+  /** The probes' directory in {@code dir}: no record is named so ({@code .json}). */
+  private static final String PROBES = "probes";
+
   static final int PARALLEL_PULLS = 2;
-  private static final int MAX_INTERPRETER = 4096;
 
   /** Where a pulled runtime is. */
   public enum Phase {
@@ -56,9 +59,6 @@ public final class PulledRuntimes {
   /** A put's answer: the runtime's status and whether the put made it or changed it. */
   public record Answer(Status status, boolean created, boolean changed) {}
 
-  private record Request(
-      String name, Language language, String image, Optional<String> interpreter) {}
-
   private final Path dir;
   private final RuntimePuller puller;
   private final InterpreterProbe probe;
@@ -66,28 +66,35 @@ public final class PulledRuntimes {
   private final Set<String> reserved;
   private final Semaphore pulls = new Semaphore(PARALLEL_PULLS);
   private final java.util.concurrent.Executor runner;
-
-  /**
-   * Pulls hold it to read from their first layer until their record is written, a prune to write:
-   * so a prune never removes layers a pull has just stored but no record names yet.
-   */
-  private final java.util.concurrent.locks.ReentrantReadWriteLock storeLock =
-      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private final java.util.function.Consumer<String> requireSpace;
+  private final Set<String> queued = new HashSet<>();
+  private final LayerUse use = new LayerUse();
 
   private final Map<String, Status> statuses = new LinkedHashMap<>();
-  private final Map<String, Request> requests = new LinkedHashMap<>();
+  private final Map<String, PullRequest> requests = new LinkedHashMap<>();
   private final Map<String, Long> generations = new LinkedHashMap<>();
   private long nextGeneration;
 
   /**
    * The pulled runtimes recorded in {@code dir} (made if missing). {@code reserved} are the
    * built-in runtimes' names and aliases, which a pulled runtime cannot take; {@code skyhook} gives
-   * the wrapper layer the interpreter probe stacks on top.
+   * the wrapper layer the interpreter probe stacks on top; {@code requireSpace} throws when the
+   * data file system is too full to pull ({@code store.SpaceCheck}).
    */
   public PulledRuntimes(
-      Path dir, RuntimePuller puller, Supplier<Path> skyhook, Set<String> reserved)
+      Path dir,
+      RuntimePuller puller,
+      Supplier<Path> skyhook,
+      Set<String> reserved,
+      java.util.function.Consumer<String> requireSpace)
       throws IOException {
-    this(dir, puller, skyhook, reserved, pull -> Thread.ofVirtual().name("pull").start(pull));
+    this(
+        dir,
+        puller,
+        skyhook,
+        reserved,
+        requireSpace,
+        pull -> Thread.ofVirtual().name("pull").start(pull));
   }
 
   /** Like the public constructor, running each pull on {@code runner} (tests run it inline). */
@@ -96,15 +103,19 @@ public final class PulledRuntimes {
       RuntimePuller puller,
       Supplier<Path> skyhook,
       Set<String> reserved,
+      java.util.function.Consumer<String> requireSpace,
       java.util.concurrent.Executor runner)
       throws IOException {
     this.runner = runner;
+    this.requireSpace = requireSpace;
     this.dir = dir;
     this.puller = puller;
     this.skyhook = skyhook;
     this.reserved = Set.copyOf(reserved);
     Files.createDirectories(dir);
-    this.probe = new InterpreterProbe(dir);
+    Path probes = Files.createDirectories(dir.resolve(PROBES));
+    InterpreterProbe.removeLeftovers(probes); // mount points a crash during a probe left
+    this.probe = new InterpreterProbe(probes);
     load();
   }
 
@@ -113,7 +124,7 @@ public final class PulledRuntimes {
       statuses.put(status.name(), status);
       requests.put(
           status.name(),
-          new Request(
+          new PullRequest(
               status.name(),
               status.language(),
               status.image(),
@@ -127,26 +138,11 @@ public final class PulledRuntimes {
    */
   public synchronized Answer put(
       String name, String language, String image, Optional<String> interpreter) {
-    Names.require("runtime", name);
-    if (name.startsWith(IMAGE_PREFIX)) {
-      throw new RuntimeConflictException(
-          "runtime names beginning with "
-              + IMAGE_PREFIX
-              + " belong to chambers started from baked images; pick another name");
-    }
-    if (reserved.contains(name)) {
-      throw new RuntimeConflictException(
-          "runtime "
-              + name
-              + " is built in (from a Debian recipe); pick another name for an image");
-    }
-    Language lang =
-        Language.byId(language)
-            .orElseThrow(() ->
-                new InvalidRuntimeImageException(
-                    "language must be one of python, node, java, binary; was '" + language + "'"));
-    interpreter.ifPresent(PulledRuntimes::checkInterpreter);
-    Request request = new Request(name, lang, puller.canonical(image), interpreter);
+    // the language and the names are checked before the reference costs anything
+    PullRequest.of(name, language, image, interpreter, reserved);
+    PullRequest request =
+        PullRequest.of(name, language, puller.canonical(image), interpreter, reserved);
+    Language lang = request.language();
     Status current = statuses.get(name);
     if (current != null && request.equals(requests.get(name)) && current.phase() != Phase.FAILED) {
       return new Answer(current, false, false);
@@ -164,19 +160,45 @@ public final class PulledRuntimes {
     Status pulling =
         new Status(name, lang, request.image(), Phase.PULLING, "waiting to pull", serving);
     statuses.put(name, pulling);
-    runner.execute(() -> pull(request, generation));
+    if (queued.add(name)) { // at most one pull waits per name; it takes the latest request
+      runner.execute(() -> pullLatest(name));
+    }
     return new Answer(pulling, current == null, current != null);
   }
 
-  private void pull(Request request, long generation) {
+  /** Waits for a pull slot, then pulls what was last put for {@code name}, if anything. */
+  private void pullLatest(String name) {
     try {
       pulls.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
     }
-    storeLock.readLock().lock();
     try {
+      PullRequest request;
+      long generation;
+      synchronized (this) {
+        queued.remove(name);
+        request = requests.get(name);
+        Long current = generations.get(name);
+        if (request == null || current == null) {
+          return; // deleted while it waited
+        }
+        generation = current;
+      }
+      pull(request, generation);
+    } finally {
+      pulls.release();
+    }
+  }
+
+  private void pull(PullRequest request, long generation) {
+    use.storing(() -> pullStoring(request, generation));
+  }
+
+  private Void pullStoring(PullRequest request, long generation) {
+    try {
+      requireSpace.accept("pulling runtime " + request.name() + " from " + request.image());
       long started = System.nanoTime();
       RuntimeImage image =
           puller.pull(request.image(), line -> progress(request.name(), generation, line));
@@ -186,9 +208,10 @@ public final class PulledRuntimes {
           RuntimeDefinition.pulled(request.name(), request.language(), interpreter, image);
       synchronized (this) {
         if (!isCurrent(request.name(), generation)) {
-          return;
+          return null;
         }
         PulledRuntimeRecord.of(runtime).write(dir);
+        statuses.get(request.name()).runtime().ifPresent(this::retire);
         statuses.put(
             request.name(),
             new Status(
@@ -226,10 +249,8 @@ public final class PulledRuntimes {
                   before.runtime()));
         }
       }
-    } finally {
-      storeLock.readLock().unlock();
-      pulls.release();
     }
+    return null;
   }
 
   /** Names that {@link #register} gives and a put may not take. */
@@ -237,15 +258,10 @@ public final class PulledRuntimes {
 
   /**
    * Runs {@code pull}, which stores layers and then {@link #register}s them, holding off prunes
-   * until it ends (see {@link #storeLock}).
+   * until it ends (see {@link LayerUse}).
    */
   public <T> T whileStoring(Supplier<T> pull) {
-    storeLock.readLock().lock();
-    try {
-      return pull.get();
-    } finally {
-      storeLock.readLock().unlock();
-    }
+    return use.storing(pull);
   }
 
   /**
@@ -279,7 +295,8 @@ public final class PulledRuntimes {
     RuntimeDefinition runtime = RuntimeDefinition.pulled(name, language, found, image);
     synchronized (this) {
       PulledRuntimeRecord.of(runtime).write(dir);
-      requests.put(name, new Request(name, language, image.reference(), found));
+      Optional.ofNullable(statuses.get(name)).flatMap(Status::runtime).ifPresent(this::retire);
+      requests.put(name, new PullRequest(name, language, image.reference(), found));
       generations.put(name, ++nextGeneration);
       statuses.put(
           name,
@@ -290,15 +307,10 @@ public final class PulledRuntimes {
 
   /**
    * Runs {@code prune} with the layers every pulled runtime stacks, while no pull is storing layers
-   * (see {@link #storeLock}).
+   * (see {@link LayerUse}).
    */
   public <T> T whileNoPullStores(java.util.function.Function<Set<Path>, T> prune) {
-    storeLock.writeLock().lock();
-    try {
-      return prune.apply(layersInUse());
-    } finally {
-      storeLock.writeLock().unlock();
-    }
+    return use.pruning(() -> prune.apply(layersInUse()));
   }
 
   private synchronized void progress(String name, long generation, String line) {
@@ -355,9 +367,11 @@ public final class PulledRuntimes {
 
   /** Forgets the pulled runtime {@code name}; its layers go at the next prune. */
   public synchronized boolean delete(String name) throws IOException {
-    if (statuses.remove(name) == null) {
+    Status removed = statuses.remove(name);
+    if (removed == null) {
       return false;
     }
+    removed.runtime().ifPresent(this::retire);
     requests.remove(name);
     generations.remove(name); // a pull under way is dropped when it ends
     Files.deleteIfExists(dir.resolve(name + PulledRuntimeRecord.SUFFIX));
@@ -367,24 +381,14 @@ public final class PulledRuntimes {
   /** The layer directories every pulled runtime stacks (also those still served during a pull). */
   public synchronized Set<Path> layersInUse() {
     Set<Path> used = new HashSet<>();
+    use.addRetired(used);
     for (Status status : statuses.values()) {
       status.runtime().ifPresent(r -> used.addAll(r.image().orElseThrow().layers()));
     }
     return used;
   }
 
-  private static void checkInterpreter(String interpreter) {
-    if (!interpreter.startsWith("/")
-        || interpreter.length() > MAX_INTERPRETER
-        || List.of(interpreter.split("/")).contains("..")
-        || interpreter.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw new InvalidRuntimeImageException(
-          "interpreter must be an absolute path in the image, without '..' or control characters,"
-              + " of at most "
-              + MAX_INTERPRETER
-              + " bytes; was '"
-              + interpreter
-              + "'");
-    }
+  private void retire(RuntimeDefinition runtime) {
+    use.retire(runtime);
   }
 }

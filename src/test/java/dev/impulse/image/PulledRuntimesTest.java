@@ -41,7 +41,12 @@ class PulledRuntimesTest {
 
   private PulledRuntimes runtimes() throws IOException {
     return new PulledRuntimes(
-        dir, puller, () -> dir.resolve("skyhook"), Set.of("python3.11", "python3"), Runnable::run);
+        dir,
+        puller,
+        () -> dir.resolve("skyhook"),
+        Set.of("python3.11", "python3"),
+        what -> {},
+        Runnable::run);
   }
 
   @Test
@@ -174,5 +179,39 @@ class PulledRuntimesTest {
     }
     assertThat(new RuntimeImage("h.test/p:1", "d", List.of(layer), List.of("A_1=x=y")).env())
         .containsExactly("A_1=x=y");
+  }
+
+  @Test
+  void putsWhileAPullWaitsLeaveOnePullOfTheLastImageAndADeleteNone() throws IOException {
+    List<Runnable> waiting = new ArrayList<>();
+    PulledRuntimes runtimes =
+        new PulledRuntimes(
+            dir, puller, () -> dir.resolve("skyhook"), Set.of(), what -> {}, waiting::add);
+    for (int i = 0; i < 40; i++) {
+      runtimes.put("py", "python", "h.test/p:" + (i % 2), Optional.empty());
+    }
+    runtimes.put("gone", "python", "h.test/g:1", Optional.empty());
+    runtimes.delete("gone");
+    assertThat(waiting).as("one waiting pull per name").hasSize(2);
+    waiting.forEach(Runnable::run);
+    assertThat(puller.pulled).containsExactly("h.test/p:1");
+  }
+
+  @Test
+  void aFullDiskFailsThePullSayingSoBeforeAnythingIsFetched() throws IOException {
+    PulledRuntimes runtimes =
+        new PulledRuntimes(
+            dir,
+            puller,
+            () -> dir.resolve("skyhook"),
+            Set.of(),
+            what -> {
+              throw new IllegalStateException("no space for " + what);
+            },
+            Runnable::run);
+    runtimes.put("py", "python", "h.test/p", Optional.empty());
+    assertThat(runtimes.status("py").orElseThrow().detail())
+        .contains("no space for pulling runtime py");
+    assertThat(puller.pulled).isEmpty();
   }
 }

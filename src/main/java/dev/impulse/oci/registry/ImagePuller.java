@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * are fetched at a time, each on a virtual thread; once one fails no further layer is started, and
  * the pull fails when those under way have ended.
  *
- * <p>Layers already stored are not fetched again. A layer whose content does not match its diffID
- * is removed again if this pull stored it (one the store had before may be another image's, which
- * the store cannot tell: see its class comment). A layer the store refuses is fetched once more and
+ * <p>Layers already stored are not fetched again. A layer whose content does not match the diffID
+ * the config names fails the pull but stays stored: a blob's diffID follows from its bytes, so the
+ * config is what is wrong, and another image's pull may be stacking the same layer at this moment;
+ * a prune removes it once nothing names it. A layer the store refuses is fetched once more and
  * hashed, to tell a corrupt blob ({@link Kind#DIGEST_MISMATCH}) from an authentic one that is
  * unsafe ({@link Kind#UNSUPPORTED}).
  *
@@ -177,7 +178,6 @@ public final class ImagePuller {
 
   private StoredLayer layer(ImageReference ref, Descriptor blob, LayerMediaType type, Digest diffId)
       throws IOException {
-    boolean had = store.find(blob.digest()).isPresent();
     StoredLayer layer;
     try {
       layer = store.ensure(blob.digest(), type, () -> client.openBlob(ref, blob));
@@ -187,9 +187,6 @@ public final class ImagePuller {
       throw registryCause(e).orElseThrow(() -> e);
     }
     if (!layer.diffId().equals(diffId)) {
-      if (!had) {
-        store.remove(blob.digest());
-      }
       throw new RegistryException(
           Kind.DIGEST_MISMATCH,
           ref,
