@@ -30,6 +30,9 @@ final class CellPools implements AutoCloseable {
   /** The most cells one runtime's pool may hold. */
   static final int MAX_SIZE = 64;
 
+  /** The most cells all pools may hold: pulled runtimes can each have a pool. */
+  static final int MAX_TOTAL = 256;
+
   /** How often a pool waiting for its baseimage, or after a failed cell, looks again. */
   static final Duration RETRY = Duration.ofSeconds(2);
 
@@ -100,6 +103,7 @@ final class CellPools implements AutoCloseable {
     List<StemCell> extra = new ArrayList<>();
     lock.lock();
     try {
+      checkTotal(sizes, runtime, size);
       if (!sizes.containsKey(runtime)) {
         if (!factory.runtimes(false).contains(runtime)) {
           throw new InvalidSpecException(
@@ -122,6 +126,23 @@ final class CellPools implements AutoCloseable {
       lock.unlock();
     }
     extra.forEach(cell -> Thread.ofVirtual().start(() -> factory.destroy(cell, "pool resized")));
+  }
+
+  /** Refuses a size that would take the pools of this node past {@link #MAX_TOTAL} cells. */
+  static void checkTotal(Map<String, Integer> sizes, String runtime, int size) {
+    int others =
+        sizes.entrySet().stream()
+            .filter(e -> !e.getKey().equals(runtime))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    if (others + size > MAX_TOTAL) {
+      throw new InvalidSpecException(
+          "the pools of this node hold at most "
+              + MAX_TOTAL
+              + " cells in all, and the others hold "
+              + others
+              + "; make another pool smaller first");
+    }
   }
 
   /** Every runtime's pool. */

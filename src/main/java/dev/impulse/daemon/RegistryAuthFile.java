@@ -17,12 +17,20 @@ import java.util.Map;
  * what it holds is never logged.
  */
 final class RegistryAuthFile {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(RegistryAuthFile.class);
   private static final long MAX_BYTES = 1 << 20;
 
   private RegistryAuthFile() {}
 
   static Map<String, RegistryCredentials> read(Path file, ObjectMapper json) {
     try {
+      if (Files.getPosixFilePermissions(file).stream()
+          .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+        log.warn(
+            "--registry-auth-file {} can be read by other users than its owner; chmod 600 it",
+            file);
+      }
       if (Files.size(file) > MAX_BYTES) {
         throw new IllegalArgumentException(
             "--registry-auth-file " + file + " is over " + MAX_BYTES + " bytes");
@@ -32,6 +40,14 @@ final class RegistryAuthFile {
       for (Map.Entry<String, JsonNode> entry : auths.properties()) {
         String registry = entry.getKey().replaceFirst("^https?://", "").replaceFirst("/.*$", "");
         String auth = entry.getValue().path("auth").asText("");
+        if (auth.isEmpty()) {
+          // identity tokens and credential helpers are podman's own; impulse sends Basic only
+          log.warn(
+              "--registry-auth-file {}: {} has no \"auth\" (USER:PASSWORD); it is left out",
+              file,
+              registry);
+          continue;
+        }
         String decoded;
         try {
           decoded = new String(Base64.getDecoder().decode(auth), StandardCharsets.UTF_8);

@@ -19,8 +19,11 @@ final class LayerUse {
   /** How long a prune waits for the pulls storing layers before it gives up. */
   static final long PRUNE_WAIT_SECONDS = 10;
 
-  /** How long a retired runtime's layers still count as used. */
-  static final long RETIRED_NANOS = 10L * 60 * 1_000_000_000;
+  /**
+   * How long a retired runtime's layers still count as used: a chamber start takes well under a
+   * second from resolving its runtime to mounting it.
+   */
+  static final long RETIRED_NANOS = 60L * 1_000_000_000;
 
   private final ReentrantReadWriteLock storeLock = new ReentrantReadWriteLock();
   private final Map<RuntimeDefinition, Long> retired = new HashMap<>();
