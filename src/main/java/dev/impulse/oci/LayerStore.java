@@ -1,13 +1,12 @@
 package dev.impulse.oci;
 
+import dev.impulse.linux.FileLocks;
 import dev.impulse.linux.FileTrees;
 import dev.impulse.linux.RootedDir;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -154,7 +153,7 @@ public final class LayerStore {
    */
   public boolean remove(Digest digest) throws IOException {
     try (FileChannel channel = lockFile(digest);
-        FileLock lock = lockAcross(channel)) {
+        FileLock lock = FileLocks.lockAcross(channel, "a layer's lock")) {
       Path home = layers.resolve(digest.hex());
       if (!Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
         return false;
@@ -175,7 +174,7 @@ public final class LayerStore {
   private StoredLayer unpackLocked(Digest digest, LayerMediaType mediaType, BlobSource source)
       throws IOException {
     try (FileChannel channel = lockFile(digest);
-        FileLock lock = lockAcross(channel)) {
+        FileLock lock = FileLocks.lockAcross(channel, "a layer's lock")) {
       Optional<StoredLayer> stored = find(digest); // another process may have unpacked it
       if (stored.isPresent()) {
         return stored.get();
@@ -234,22 +233,6 @@ public final class LayerStore {
   private FileChannel lockFile(Digest digest) throws IOException {
     return FileChannel.open(
         locks.resolve(digest.hex()), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-  }
-
-  /** Takes the digest's lock, waiting for an unpack or removal in another process or instance. */
-  private static FileLock lockAcross(FileChannel channel) throws IOException {
-    while (true) {
-      try {
-        return channel.lock();
-      } catch (OverlappingFileLockException heldInThisJvm) {
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted waiting for a layer's lock");
-        }
-      }
-    }
   }
 
   /** Makes a rename in {@code dir} durable. */

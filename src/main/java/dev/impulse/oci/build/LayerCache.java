@@ -1,12 +1,12 @@
 package dev.impulse.oci.build;
 
+import dev.impulse.linux.FileLocks;
 import dev.impulse.linux.FileTrees;
 import dev.impulse.oci.Digest;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -282,26 +282,10 @@ public final class LayerCache {
     try (FileChannel channel =
             FileChannel.open(
                 locks.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock held = lockAcross(channel)) {
+        FileLock held = FileLocks.lockAcross(channel, "a layer cache key's lock")) {
       return body.run();
     } finally {
       lock.unlock();
-    }
-  }
-
-  /** Takes the file lock, waiting while another instance in this JVM holds it. */
-  private static FileLock lockAcross(FileChannel channel) throws IOException {
-    while (true) {
-      try {
-        return channel.lock();
-      } catch (OverlappingFileLockException heldInThisJvm) {
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted waiting for a layer cache key's lock");
-        }
-      }
     }
   }
 
