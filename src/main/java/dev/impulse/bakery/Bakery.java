@@ -30,11 +30,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bakes stored functions into OCI images and pushes them. An image is three layers: the runtime's
- * Debian root file system and the skyhook layer, each written once per baseimage and wrapper
- * version into the {@link LayerCache} (writing a 150 MB root takes seconds; every later bake of
- * that runtime reuses the blob, and a registry that has it is not sent it again), and the guest
- * layer, written per bake into a scratch file. {@link ImageRecipe} says what the config holds.
+ * Bakes stored functions into OCI images and pushes them. An image is the runtime's root layers (a
+ * Debian root file system as one layer, or a pulled runtime's layers written back from the layer
+ * store), the skyhook layer and the guest layer. All but the guest's are written once into the
+ * {@link LayerCache} (writing a 150 MB root takes seconds; every later bake of that runtime reuses
+ * the blob, and a registry that has it is not sent it again); the guest layer is written per bake
+ * into a scratch file. {@link ImageRecipe} says what the config holds.
  *
  * <p>Bounds: one bake at a time ({@value #PARALLEL_BAKES}); the cache holds one root layer per
  * baseimage version and one skyhook layer per wrapper version ever baked on this node (about 50 MB
@@ -84,24 +85,12 @@ public final class Bakery {
   public BakedImage bake(FunctionRef ref, String runtime) throws IOException {
     StoredFunction function = functions.require(ref);
     RuntimeDefinition definition = runtimes.resolve(runtime);
-    if (definition.image().isPresent()) {
-      throw new BakeryException(
-          "runtime "
-              + definition.name()
-              + " was pulled from "
-              + definition.image().get().reference()
-              + "; the bakery bakes on built-in runtimes only (its layers are kept unpacked, not"
-              + " as blobs). Bake on a built-in runtime of the same language (GET /runtimes)");
-    }
     definition.requireGuest(function);
     acquire();
     try {
       Baseimage base = baseimages.ensureBuilt(definition);
       long started = System.nanoTime();
-      LayerBlob root =
-          cache.ensure(
-              "rootfs " + base.rootfs().getParent().getFileName(),
-              file -> new LayerWriter(LayerOptions.ROOT_FILE_SYSTEM).write(base.rootfs(), file));
+      List<ImageLayer> layers = new java.util.ArrayList<>(rootLayers(definition, base));
       LayerBlob skyhook =
           cache.ensure(
               "skyhook " + base.skyhookLayer().getFileName(),
@@ -109,13 +98,9 @@ public final class Bakery {
       Path guestFile = scratch.resolve("guest-" + UUID.randomUUID());
       try {
         LayerBlob guest = new LayerWriter(LayerOptions.DEFAULT).write(function.layer(), guestFile);
-        ImageSpec spec =
-            ImageSpec.of(
-                ImageRecipe.runConfig(definition, ref),
-                List.of(
-                    new ImageLayer(root, "impulse: Debian " + definition.suite() + " root"),
-                    new ImageLayer(skyhook, "impulse: the skyhook wrappers"),
-                    new ImageLayer(guest, "impulse: function " + ref)));
+        layers.add(new ImageLayer(skyhook, "impulse: the skyhook wrappers"));
+        layers.add(new ImageLayer(guest, "impulse: function " + ref));
+        ImageSpec spec = ImageSpec.of(ImageRecipe.runConfig(definition, ref), layers);
         BuiltImage image = ImageWriter.write(spec);
         log.info(
             "bakery: baked {} on {} as {} in {} ms",
@@ -131,6 +116,36 @@ public final class Bakery {
     } finally {
       bakes.release();
     }
+  }
+
+  /**
+   * The runtime's root file system as image layers, bottom first, through the cache: a Debian root
+   * as one layer; a pulled runtime's layers each written back from the layer store, its whiteouts
+   * and opaque directories as OCI's markers (the store keeps layers unpacked, not their blobs),
+   * keyed by the blob's digest.
+   */
+  private List<ImageLayer> rootLayers(RuntimeDefinition runtime, Baseimage base)
+      throws IOException {
+    if (runtime.image().isEmpty()) {
+      LayerBlob root =
+          cache.ensure(
+              "rootfs " + base.rootfs().getParent().getFileName(),
+              file -> new LayerWriter(LayerOptions.ROOT_FILE_SYSTEM).write(base.rootfs(), file));
+      return List.of(new ImageLayer(root, "impulse: Debian " + runtime.suite() + " root"));
+    }
+    List<ImageLayer> layers = new java.util.ArrayList<>();
+    for (Path tree : runtime.image().get().layers().reversed()) {
+      String digest = tree.getParent().getFileName().toString(); // sha256/<hex>/fs
+      LayerBlob blob =
+          cache.ensure(
+              "pulled " + digest,
+              file -> new LayerWriter(LayerOptions.DEFAULT.fromOverlayLayer()).write(tree, file));
+      layers.add(
+          new ImageLayer(
+              blob,
+              "impulse: layer sha256:" + digest + " of " + runtime.image().get().reference()));
+    }
+    return layers;
   }
 
   /** Parses a push target; throws {@link BakeryException} saying what a reference looks like. */

@@ -29,9 +29,12 @@ final class ImageRecipe {
   private ImageRecipe() {}
 
   static RunConfig runConfig(RuntimeDefinition runtime, FunctionRef ref) {
+    Map<String, String> base = new java.util.LinkedHashMap<>();
+    base.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    base.put("LANG", "C.UTF-8");
+    base.putAll(runtime.environment()); // a pulled runtime's image: its PATH finds its interpreter
     List<String> env = new ArrayList<>();
-    env.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    env.add("LANG=C.UTF-8");
+    base.forEach((name, value) -> env.add(name + "=" + value));
     env.add("HOME=/tmp");
     runtime.language().environment().forEach((name, value) -> env.add(name + "=" + value));
     env.add("SKYHOOK_PORT=" + PORT);

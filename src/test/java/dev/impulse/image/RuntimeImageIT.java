@@ -138,6 +138,35 @@ class RuntimeImageIT {
   }
 
   @Test
+  void aFunctionBakedOnAPulledRuntimeKeepsTheImagesWhiteoutsAndRunsFromItsImage() {
+    assertThat(
+            impulse
+                .putJson(
+                    "/runtimes/py-bake", "{\"image\": \"" + image + "\", \"language\": \"python\"}")
+                .status())
+        .isIn(200, 202);
+    awaitRuntime("py-bake", "PULLED");
+    String baked = registry.host() + "/functions/probe:on-pulled";
+    Http.Response pushed =
+        impulse.post(
+            "/functions/probe/1/images", "{\"runtime\": \"py-bake\", \"push\": \"" + baked + "\"}");
+    assertThat(pushed.status()).as(pushed.body()).isEqualTo(201);
+
+    Http.Response created = impulse.post("/chambers", "{\"image\": \"" + baked + "\"}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String id = created.json().get("id").asText();
+    int port = impulse.awaitStatus(id, "RUNNING").get("port").asInt();
+    JsonNode answer = impulse.call(port, "{}").json();
+    assertThat(answer.get("mark").asText()).isEqualTo("from the image\n");
+    assertThat(answer.get("python3").asBoolean())
+        .as("the whiteout of /usr/bin/python3 went into the baked image")
+        .isFalse();
+    assertThat(answer.get("env").asText()).isEqualTo("pulled");
+    assertThat(impulse.delete("/chambers/" + id).status()).isEqualTo(204);
+    assertThat(impulse.delete("/runtimes/py-bake").status()).isEqualTo(204);
+  }
+
+  @Test
   void aMissingImageFailsItsRuntimeWithTheRegistrysAnswerAndChambersAreToldWhy() {
     String missing = registry.host() + "/runtimes/python:never-pushed";
     Http.Response put =
@@ -194,13 +223,18 @@ class RuntimeImageIT {
     impulse.awaitStatus(id, "RUNNING");
     assertThat(impulse.delete("/runtimes/py-prune").status()).isEqualTo(204);
 
-    // py-image (if another test pulled it) names the same layers; the chamber stacks them anyway
+    // the chamber stacks them (and other tests' runtimes may name them): none goes
     JsonNode kept = impulse.post("/images/prune", "").json();
     assertThat(kept.get("removed")).isEmpty();
-    assertThat(kept.get("kept").asInt()).isEqualTo(4);
+    assertThat(kept.get("kept").asInt()).isGreaterThanOrEqualTo(4);
 
     assertThat(impulse.delete("/chambers/" + id).status()).isEqualTo(204);
-    impulse.delete("/runtimes/py-image");
+    for (JsonNode runtime : impulse.get("/runtimes").json()) {
+      if (!runtime.get("image").isNull()) { // every pulled runtime, baked images' included
+        assertThat(impulse.delete("/runtimes/" + runtime.get("name").asText()).status())
+            .isEqualTo(204);
+      }
+    }
     JsonNode retired = impulse.post("/images/prune", "").json();
     assertThat(retired.get("removed"))
         .as("a runtime deleted a moment ago may still be starting a chamber: its layers stay")
@@ -209,7 +243,7 @@ class RuntimeImageIT {
     impulse.kill(); // a new daemon has no chamber starting: only what records name counts
     impulse.restart();
     JsonNode pruned = impulse.post("/images/prune", "").json();
-    assertThat(pruned.get("removed")).hasSize(4);
+    assertThat(pruned.get("removed").size()).isGreaterThanOrEqualTo(4);
     assertThat(pruned.get("kept").asInt()).isZero();
     assertThat(impulse.dataDir().resolve("layers/sha256")).isEmptyDirectory();
   }

@@ -21,8 +21,13 @@ import java.util.TreeSet;
  * @param emptied directories written without anything below them: a root file system's {@code dev},
  *     whose device nodes, links and mount points mean nothing outside the machine that made them (a
  *     container runtime mounts its own {@code /dev}); kept sorted
+ * @param overlayWhiteouts whether the tree is an overlayfs lower layer as the layer store keeps
+ *     them, whose whiteouts (character devices 0:0) and opaque directories ({@code
+ *     trusted.overlay.opaque=y}) are written back as OCI's {@code .wh.} entries; otherwise devices
+ *     are skipped and attributes not read
  */
-public record LayerOptions(String prefix, Set<String> excluded, Set<String> emptied) {
+public record LayerOptions(
+    String prefix, Set<String> excluded, Set<String> emptied, boolean overlayWhiteouts) {
   /** The tree as it is, at the layer's root. */
   public static final LayerOptions DEFAULT = new LayerOptions("", Set.of(), Set.of());
 
@@ -32,6 +37,11 @@ public record LayerOptions(String prefix, Set<String> excluded, Set<String> empt
    */
   public static final LayerOptions ROOT_FILE_SYSTEM = DEFAULT.emptying("dev", "proc", "sys");
 
+  /** Options for a plain tree. */
+  public LayerOptions(String prefix, Set<String> excluded, Set<String> emptied) {
+    this(prefix, excluded, emptied, false);
+  }
+
   public LayerOptions {
     prefix = normalize(prefix, "prefix", true);
     excluded = sortedPaths(excluded, "excluded");
@@ -40,17 +50,22 @@ public record LayerOptions(String prefix, Set<String> excluded, Set<String> empt
 
   /** These options with the tree under {@code prefix}. */
   public LayerOptions withPrefix(String prefix) {
-    return new LayerOptions(prefix, excluded, emptied);
+    return new LayerOptions(prefix, excluded, emptied, overlayWhiteouts);
   }
 
   /** These options with {@code paths} left out as well. */
   public LayerOptions excluding(String... paths) {
-    return new LayerOptions(prefix, plus(excluded, paths), emptied);
+    return new LayerOptions(prefix, plus(excluded, paths), emptied, overlayWhiteouts);
   }
 
   /** These options with the directories {@code paths} written empty as well. */
   public LayerOptions emptying(String... paths) {
-    return new LayerOptions(prefix, excluded, plus(emptied, paths));
+    return new LayerOptions(prefix, excluded, plus(emptied, paths), overlayWhiteouts);
+  }
+
+  /** These options for a layer the layer store unpacked: whiteouts written back as OCI's. */
+  public LayerOptions fromOverlayLayer() {
+    return new LayerOptions(prefix, excluded, emptied, true);
   }
 
   /** Whether the tree's {@code path} is left out. */

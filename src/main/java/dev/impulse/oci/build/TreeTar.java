@@ -37,7 +37,12 @@ final class TreeTar {
   private static final int S_IFREG = 0100000;
   private static final int S_IFLNK = 0120000;
   private static final int MODE_BITS = 07777;
-  private static final String ATTRIBUTES = "unix:mode,ino,dev,nlink,uid,gid,size,lastModifiedTime";
+  private static final String ATTRIBUTES =
+      "unix:mode,ino,dev,rdev,nlink,uid,gid,size,lastModifiedTime";
+  private static final int S_IFCHR = 0020000;
+  private static final String WHITEOUT = ".wh.";
+  private static final String OPAQUE = ".wh..wh..opq";
+  private static final String OPAQUE_XATTR = "trusted.overlay.opaque";
   private static final FileTime EPOCH = FileTime.from(Instant.EPOCH);
 
   private final Path tree;
@@ -89,18 +94,46 @@ final class TreeTar {
     switch (mode & S_IFMT) {
       case S_IFDIR -> {
         put(new TarArchiveEntry(layerName(path) + "/", TarConstants.LF_DIR), stat);
+        if (options.overlayWhiteouts() && isOpaque(path)) {
+          marker(path + "/" + OPAQUE, stat); // before the directory's own entries, as OCI wants
+        }
         if (!options.empties(path)) {
           children(path);
         }
       }
+
       case S_IFREG -> regularFile(path, stat);
       case S_IFLNK -> {
         TarArchiveEntry entry = new TarArchiveEntry(layerName(path), TarConstants.LF_SYMLINK);
         entry.setLinkName(checkedName(Files.readSymbolicLink(file).toString(), path));
         put(entry, stat);
       }
-      default -> skipped++; // a socket, FIFO or device: nothing an image can carry
+      default -> {
+        if (options.overlayWhiteouts()
+            && (mode & S_IFMT) == S_IFCHR
+            && ((Long) stat.get("rdev")) == 0L) {
+          int slash = path.lastIndexOf('/');
+          marker(path.substring(0, slash + 1) + WHITEOUT + path.substring(slash + 1), stat);
+        } else {
+          skipped++; // a socket, FIFO or device: nothing an image can carry
+        }
+      }
     }
+  }
+
+  /** Whether overlayfs takes the directory {@code path} as opaque (it hides lower layers). */
+  private boolean isOpaque(String path) {
+    return root.xattr(path, OPAQUE_XATTR)
+        .map(value -> new String(value, java.nio.charset.StandardCharsets.US_ASCII).equals("y"))
+        .orElse(false);
+  }
+
+  /** An empty file that stands for a whiteout or an opaque directory in an OCI layer. */
+  private void marker(String path, Map<String, Object> stat) throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(layerName(path), TarConstants.LF_NORMAL);
+    entry.setSize(0);
+    header(entry, stat);
+    tar.closeArchiveEntry();
   }
 
   private void regularFile(String path, Map<String, Object> stat) throws IOException {

@@ -236,4 +236,36 @@ class LayerWriterTest {
     assertThat(blob.digest()).isEqualTo(Digest.of(Files.readAllBytes(blob.file())));
     assertThat(blob.size()).isEqualTo(Files.size(blob.file()));
   }
+
+  @Test
+  void anUnpackedLayersWhiteoutsAndOpaqueDirectoriesAreWrittenBackAsOciMarkers()
+      throws IOException {
+    Path tree = Files.createDirectories(tmp.resolve("overlay-layer"));
+    Files.createDirectories(tree.resolve("usr/bin"));
+    Files.createDirectories(tree.resolve("etc/opaque"));
+    Files.writeString(tree.resolve("etc/opaque/kept"), "k");
+    try (dev.impulse.linux.RootedDir root = dev.impulse.linux.RootedDir.open(tree)) {
+      root.makeWhiteout("usr/bin/python3");
+      root.setXattr("etc/opaque", "trusted.overlay.opaque", "y".getBytes());
+    }
+    LayerBlob blob =
+        new LayerWriter(LayerOptions.DEFAULT.fromOverlayLayer())
+            .write(tree, tmp.resolve("overlay.tar.gz"));
+    Map<String, TarArchiveEntry> entries = byName(blob.file());
+    assertThat(entries).containsKeys("usr/bin/.wh.python3", "etc/opaque/.wh..wh..opq");
+    assertThat(entries).doesNotContainKey("usr/bin/python3");
+    assertThat(entries.get("usr/bin/.wh.python3").isFile()).isTrue();
+
+    StoredLayer again = unpack(blob); // the store makes overlayfs's forms of them again
+    try (dev.impulse.linux.RootedDir root = dev.impulse.linux.RootedDir.open(again.root())) {
+      assertThat(root.stat("usr/bin/python3").orElseThrow().type())
+          .isEqualTo(dev.impulse.linux.RootedDir.FileType.OTHER);
+      assertThat(root.xattr("etc/opaque", "trusted.overlay.opaque")).hasValue("y".getBytes());
+    }
+    assertThat(again.root().resolve("etc/opaque/kept")).hasContent("k");
+
+    assertThat(byName(writer.write(tree, tmp.resolve("plain.tar.gz")).file()))
+        .as("without the option a device is skipped, an attribute not read")
+        .doesNotContainKeys("usr/bin/.wh.python3", "etc/opaque/.wh..wh..opq", "usr/bin/python3");
+  }
 }
