@@ -105,8 +105,15 @@ public final class ImageImport {
     }
   }
 
-  /** Stores the guest tree as function {@code ref}, as an upload of it would. */
+  /**
+   * Stores the guest tree as function {@code ref}, as an upload of it would; a version stored with
+   * the same files (this node baked it, or started it before) is taken as it is.
+   */
   private void store(FunctionRef ref, Path guest) throws IOException {
+    Optional<dev.impulse.image.StoredFunction> stored = functions.find(ref);
+    if (stored.isPresent() && functions.holdsSameFiles(stored.get(), guest)) {
+      return;
+    }
     Files.createDirectories(scratch);
     Path archive = scratch.resolve("import-" + UUID.randomUUID());
     try {

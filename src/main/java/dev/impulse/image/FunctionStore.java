@@ -122,6 +122,16 @@ public final class FunctionStore {
     return Optional.ofNullable(index.get(ref));
   }
 
+  /**
+   * Whether {@code function} holds exactly the files of the tree {@code guest} (paths, types,
+   * permission bits, contents, link targets): a baked image's guest is the same function even
+   * though its archive's bytes differ from the upload's.
+   */
+  public boolean holdsSameFiles(StoredFunction function, Path guest) throws IOException {
+    return TreeDigest.of(function.layer().resolve(GUEST_DIR.substring(1)))
+        .equals(TreeDigest.of(guest));
+  }
+
   /** Like {@link #find}, but throws {@link UnknownFunctionException}. */
   public StoredFunction require(FunctionRef ref) {
     return find(ref).orElseThrow(() -> new UnknownFunctionException(ref));
