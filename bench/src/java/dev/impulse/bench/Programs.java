@@ -1,0 +1,67 @@
+package dev.impulse.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the other tools a scenario sets up or measures with (umoci, skopeo), bounded in time,
+ * started through the harness's reaper so its sweep of orphans never takes their exit status.
+ */
+final class Programs {
+  private final BenchEnv env;
+  private final Duration limit;
+
+  Programs(BenchEnv env, Duration limit) {
+    this.env = env;
+    this.limit = limit;
+  }
+
+  /**
+   * Runs {@code command} with no input; returns its standard output, or fails naming the command,
+   * its exit code and what it printed on standard error.
+   */
+  String run(String... command) {
+    List<String> line = List.of(command);
+    try {
+      // Both outputs go to files, so that a stuck program cannot block a read past the limit.
+      Path out = Files.createTempFile("impulse-bench-", ".out");
+      Path err = Files.createTempFile("impulse-bench-", ".err");
+      try {
+        Process process =
+            env.start(
+                new ProcessBuilder(line)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+          process.destroyForcibly().waitFor();
+          throw new IllegalStateException(line + " did not end within " + limit);
+        }
+        if (process.exitValue() != 0) {
+          throw new IllegalStateException(
+              "'"
+                  + String.join(" ", line)
+                  + "' exited with "
+                  + process.exitValue()
+                  + ": "
+                  + Files.readString(err).strip());
+        }
+        return Files.readString(out, StandardCharsets.UTF_8);
+      } finally {
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run " + line, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + line, e);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.impulse.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/** The pull scenario's samples: each method's totals and steps, sizes, prunes. Not thread-safe. */
+final class PullFigures {
+  enum Method {
+    IMPULSE("impulse, empty layer store", "impulse"),
+    CACHED("impulse, layers kept (deleted, PUT again)", "impulseCached"),
+    UMOCI("skopeo copy + umoci unpack", "skopeoUmociUnpack"),
+    UMOCI_RAW("skopeo copy + umoci raw unpack", "skopeoUmociRawUnpack");
+
+    final String label;
+
+    /** The key of its figures in the results JSON. */
+    final String key;
+
+    Method(String label, String key) {
+      this.label = label;
+      this.key = key;
+    }
+
+    boolean baseline() {
+      return this == UMOCI || this == UMOCI_RAW;
+    }
+  }
+
+  /** The image puller's own time in the daemon's log: manifest, config, layers stored. */
+  static final String IMAGE_PULLED = "daemon's log: image pulled (layers unpacked, synced)";
+
+  /** The runtime's own time in the daemon's log: the image, then interpreter probe and record. */
+  static final String RUNTIME_PULLED = "daemon's log: runtime pulled (+ probe, record)";
+
+  static final String COPIED = "skopeo copy (registry to oci: directory)";
+  static final String UNPACKED = "umoci unpack of it";
+
+  /** {@code sync --file-system} of the baseline's directory, after its total was taken. */
+  static final String SYNCED = "then syncfs (not in the total)";
+
+  /** One measurement: its total (what the scenario times) and its steps, in ms. */
+  static final class Run {
+    final double totalMs;
+    final Map<String, Double> steps = new LinkedHashMap<>();
+
+    Run(double totalMs) {
+      this.totalMs = totalMs;
+    }
+
+    void step(String name, double ms) {
+      steps.put(name, ms);
+    }
+  }
+
+  final Map<Method, Samples> totals = new LinkedHashMap<>();
+  final Map<Method, Map<String, Samples>> steps = new LinkedHashMap<>();
+
+  /** A baseline's total and its syncfs: the tree on disk as durably as impulse leaves it. */
+  final Map<Method, Samples> withSync = new LinkedHashMap<>();
+
+  private final Map<Method, Long> unpackedBytes = new LinkedHashMap<>();
+  private final Map<Method, Double> last = new LinkedHashMap<>();
+  private final Samples prune = new Samples();
+
+  PullFigures() {
+    for (Method m : Method.values()) {
+      totals.put(m, new Samples());
+      steps.put(m, new LinkedHashMap<>());
+      if (m.baseline()) {
+        withSync.put(m, new Samples());
+      }
+    }
+  }
+
+  void add(Method method, Run run) {
+    totals.get(method).add(run.totalMs);
+    last.put(method, run.totalMs);
+    run.steps.forEach(
+        (step, ms) -> steps.get(method).computeIfAbsent(step, s -> new Samples()).add(ms));
+    if (method.baseline() && run.steps.containsKey(SYNCED)) {
+      withSync.get(method).add(run.totalMs + run.steps.get(SYNCED));
+    }
+  }
+
+  /** The last total measured of {@code method}; NaN before the first. */
+  double last(Method method) {
+    return last.getOrDefault(method, Double.NaN);
+  }
+
+  /** The time of deleting the runtime and pruning its layers, ms. */
+  Samples prune() {
+    return prune;
+  }
+
+  /** Records the bytes of the files {@code method} unpacked (the same every round). */
+  void unpackedBytes(Method method, long bytes) {
+    unpackedBytes.put(method, bytes);
+  }
+
+  OptionalLong unpackedBytes(Method method) {
+    Long bytes = unpackedBytes.get(method);
+    return bytes == null ? OptionalLong.empty() : OptionalLong.of(bytes);
+  }
+}
