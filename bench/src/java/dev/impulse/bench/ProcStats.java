@@ -75,6 +75,20 @@ final class ProcStats {
     }
   }
 
+  /**
+   * Milliseconds of CPU time the children of a process have used that it has waited for (cutime +
+   * cstime), or -1: what the programs a harness ran cost.
+   */
+  static long waitedChildrenCpuMillis(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 1000 / CLOCK_TICKS;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** The machine the numbers come from. */
   static Map<String, Object> machine() {
     Map<String, Object> machine = new LinkedHashMap<>();

@@ -39,13 +39,22 @@ final class PullFigures {
   /** {@code sync --file-system} of the baseline's directory, after its total was taken. */
   static final String SYNCED = "then syncfs (not in the total)";
 
-  /** One measurement: its total (what the scenario times) and its steps, in ms. */
+  /**
+   * One measurement: its total (what the scenario times), its steps and the CPU time it took (the
+   * daemon's, or the programs'), in ms.
+   */
   static final class Run {
     final double totalMs;
     final Map<String, Double> steps = new LinkedHashMap<>();
+    double cpuMs = Double.NaN;
 
     Run(double totalMs) {
       this.totalMs = totalMs;
+    }
+
+    Run cpu(double ms) {
+      cpuMs = ms;
+      return this;
     }
 
     void step(String name, double ms) {
@@ -55,6 +64,9 @@ final class PullFigures {
 
   final Map<Method, Samples> totals = new LinkedHashMap<>();
   final Map<Method, Map<String, Samples>> steps = new LinkedHashMap<>();
+
+  /** The CPU time each measurement took: the daemon's (impulse), the programs' (baselines). */
+  final Map<Method, Samples> cpu = new LinkedHashMap<>();
 
   /** A baseline's total and its syncfs: the tree on disk as durably as impulse leaves it. */
   final Map<Method, Samples> withSync = new LinkedHashMap<>();
@@ -67,6 +79,7 @@ final class PullFigures {
     for (Method m : Method.values()) {
       totals.put(m, new Samples());
       steps.put(m, new LinkedHashMap<>());
+      cpu.put(m, new Samples());
       if (m.baseline()) {
         withSync.put(m, new Samples());
       }
@@ -76,6 +89,9 @@ final class PullFigures {
   void add(Method method, Run run) {
     totals.get(method).add(run.totalMs);
     last.put(method, run.totalMs);
+    if (!Double.isNaN(run.cpuMs)) {
+      cpu.get(method).add(run.cpuMs);
+    }
     run.steps.forEach(
         (step, ms) -> steps.get(method).computeIfAbsent(step, s -> new Samples()).add(ms));
     if (method.baseline() && run.steps.containsKey(SYNCED)) {

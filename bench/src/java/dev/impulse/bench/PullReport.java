@@ -42,9 +42,9 @@ final class PullReport {
   private void totals() {
     List<List<String>> rows = new ArrayList<>();
     for (Method m : Method.values()) {
-      rows.add(row(m.label, m, figures.totals.get(m)));
+      rows.add(row(m.label, m, figures.totals.get(m), Report.ms(figures.cpu.get(m).median())));
       if (m.baseline()) {
-        rows.add(row("  the same, then syncfs", m, figures.withSync.get(m)));
+        rows.add(row("  the same, then syncfs", m, figures.withSync.get(m), "-"));
       }
     }
     Report.table(
@@ -62,8 +62,11 @@ final class PullReport {
             "max",
             "MB/s compressed",
             "MB/s unpacked",
-            "impulse / method p50"),
+            "impulse / method p50",
+            "CPU p50"),
         rows);
+    System.out.println(
+        "CPU: the daemon's during impulse's pulls; skopeo's and umoci's during the baselines'");
     figures
         .unpackedBytes(Method.UMOCI_RAW)
         .ifPresent(bytes ->
@@ -72,7 +75,7 @@ final class PullReport {
                 mb(unpacked(Method.IMPULSE)), mb(bytes)));
   }
 
-  private List<String> row(String label, Method m, Samples s) {
+  private List<String> row(String label, Method m, Samples s, String cpu) {
     boolean cached = m == Method.CACHED;
     double seconds = s.median() / 1000;
     return List.of(
@@ -82,7 +85,8 @@ final class PullReport {
         Report.ms(s.max()),
         cached ? "-" : Report.ms(image.compressedBytes() / 1e6 / seconds),
         cached ? "-" : Report.ms(unpacked(m) / 1e6 / seconds),
-        m == Method.IMPULSE || cached ? "-" : Report.ratio(impulse() / s.median()));
+        m == Method.IMPULSE || cached ? "-" : Report.ratio(impulse() / s.median()),
+        cpu);
   }
 
   private void steps() {
@@ -144,6 +148,7 @@ final class PullReport {
       Map<String, Object> steps = new LinkedHashMap<>();
       figures.steps.get(m).forEach((step, ms) -> steps.put(step, Samples.round(ms.median())));
       method.put("stepsP50Ms", steps);
+      method.put("cpuMs", figures.cpu.get(m).summary());
       if (m.baseline()) {
         method.put("withSyncfs", figures.withSync.get(m).summary());
         method.put("impulseOverP50", Samples.round(impulse() / figures.totals.get(m).median()));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.linux.FileTrees;
 import dev.impulse.testing.LocalRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,6 +144,7 @@ final class PullTime {
   private PullFigures.Run pull(String name, long pollMs) throws IOException {
     long logStart = Files.size(daemon.log());
     String body = "{\"image\":\"" + image.reference() + "\",\"language\":\"python\"}";
+    long cpu0 = ProcStats.processCpuMillis(daemon.pid());
     long t0 = System.nanoTime();
     read(daemon.send("PUT", "/runtimes/" + name, body), 202, "putting runtime " + name);
     long deadline = t0 + PULL_LIMIT.toNanos();
@@ -153,7 +153,9 @@ final class PullTime {
       long now = System.nanoTime();
       String status = runtime.path("status").asText();
       if (status.equals("PULLED")) {
-        PullFigures.Run run = new PullFigures.Run((now - t0) / 1e6);
+        PullFigures.Run run =
+            new PullFigures.Run((now - t0) / 1e6)
+                .cpu(ProcStats.processCpuMillis(daemon.pid()) - cpu0);
         PullLog log = awaitLog(name, logStart);
         log.imageMs().ifPresent(ms -> run.step(PullFigures.IMAGE_PULLED, ms));
         log.runtimeMs().ifPresent(ms -> run.step(PullFigures.RUNTIME_PULLED, ms));
@@ -223,6 +225,8 @@ final class PullTime {
     String tagged = layout + ":" + PullImage.TAG;
     Files.createDirectories(dir);
     try {
+      long self = ProcessHandle.current().pid();
+      long cpu0 = ProcStats.waitedChildrenCpuMillis(self);
       long t0 = System.nanoTime();
       tools.run(
           "skopeo",
@@ -238,9 +242,10 @@ final class PullTime {
         tools.run("umoci", "raw", "unpack", "--image", tagged, tree.toString());
       }
       long t2 = System.nanoTime();
+      long cpu = ProcStats.waitedChildrenCpuMillis(self) - cpu0;
       tools.run("sync", "--file-system", dir.toString()); // what impulse does for each layer
       long t3 = System.nanoTime();
-      PullFigures.Run run = new PullFigures.Run((t2 - t0) / 1e6);
+      PullFigures.Run run = new PullFigures.Run((t2 - t0) / 1e6).cpu(cpu);
       run.step(PullFigures.COPIED, (t1 - t0) / 1e6);
       run.step(PullFigures.UNPACKED, (t2 - t1) / 1e6);
       run.step(PullFigures.SYNCED, (t3 - t2) / 1e6);
@@ -254,20 +259,26 @@ final class PullTime {
     }
   }
 
-  /** The bytes of the regular files under {@code root} (links not followed). */
+  /**
+   * The bytes of the regular files under {@code root}, links not followed and a file of several
+   * names (hard links) counted once, as the layer store counts them.
+   */
   static long fileBytes(Path root) throws IOException {
+    java.util.Set<Object> seen = new java.util.HashSet<>();
+    long bytes = 0;
     try (var files = Files.walk(root)) {
-      return files
-          .filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-          .mapToLong(p -> {
-            try {
-              return Files.size(p);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          })
-          .sum();
+      for (Path p : (Iterable<Path>) files::iterator) {
+        var attributes =
+            Files.readAttributes(
+                p,
+                java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (attributes.isRegularFile() && seen.add(attributes.fileKey())) {
+          bytes += attributes.size();
+        }
+      }
     }
+    return bytes;
   }
 
   // ---- helpers ----
