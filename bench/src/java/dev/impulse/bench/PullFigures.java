@@ -27,17 +27,27 @@ final class PullFigures {
     }
   }
 
-  /** The image puller's own time in the daemon's log: manifest, config, layers stored. */
-  static final String IMAGE_PULLED = "daemon's log: image pulled (layers unpacked, synced)";
+  /** The steps of a measurement, each timed on its own. */
+  enum Step {
+    /** The image puller's own time in the daemon's log: manifest, config, layers stored. */
+    IMAGE_PULLED("daemon's log: image pulled (layers unpacked, synced)", "imagePulled"),
+    /** The runtime's own time in the daemon's log: the image, then interpreter probe and record. */
+    RUNTIME_PULLED("daemon's log: runtime pulled (+ probe, record)", "runtimePulled"),
+    COPIED("skopeo copy (registry to oci: directory)", "skopeoCopy"),
+    UNPACKED("umoci unpack of it", "umociUnpack"),
+    /** {@code sync --file-system} of the baseline's directory, after its total was taken. */
+    SYNCED("then syncfs (not in the total)", "syncfsAfter");
 
-  /** The runtime's own time in the daemon's log: the image, then interpreter probe and record. */
-  static final String RUNTIME_PULLED = "daemon's log: runtime pulled (+ probe, record)";
+    final String label;
 
-  static final String COPIED = "skopeo copy (registry to oci: directory)";
-  static final String UNPACKED = "umoci unpack of it";
+    /** The key of its figure in the results JSON. */
+    final String key;
 
-  /** {@code sync --file-system} of the baseline's directory, after its total was taken. */
-  static final String SYNCED = "then syncfs (not in the total)";
+    Step(String label, String key) {
+      this.label = label;
+      this.key = key;
+    }
+  }
 
   /**
    * One measurement: its total (what the scenario times), its steps and the CPU time it took (the
@@ -45,7 +55,7 @@ final class PullFigures {
    */
   static final class Run {
     final double totalMs;
-    final Map<String, Double> steps = new LinkedHashMap<>();
+    final Map<Step, Double> steps = new LinkedHashMap<>();
     double cpuMs = Double.NaN;
 
     Run(double totalMs) {
@@ -57,13 +67,13 @@ final class PullFigures {
       return this;
     }
 
-    void step(String name, double ms) {
+    void step(Step name, double ms) {
       steps.put(name, ms);
     }
   }
 
   final Map<Method, Samples> totals = new LinkedHashMap<>();
-  final Map<Method, Map<String, Samples>> steps = new LinkedHashMap<>();
+  final Map<Method, Map<Step, Samples>> steps = new LinkedHashMap<>();
 
   /** The CPU time each measurement took: the daemon's (impulse), the programs' (baselines). */
   final Map<Method, Samples> cpu = new LinkedHashMap<>();
@@ -94,8 +104,8 @@ final class PullFigures {
     }
     run.steps.forEach(
         (step, ms) -> steps.get(method).computeIfAbsent(step, s -> new Samples()).add(ms));
-    if (method.baseline() && run.steps.containsKey(SYNCED)) {
-      withSync.get(method).add(run.totalMs + run.steps.get(SYNCED));
+    if (method.baseline() && run.steps.containsKey(Step.SYNCED)) {
+      withSync.get(method).add(run.totalMs + run.steps.get(Step.SYNCED));
     }
   }
 

@@ -63,7 +63,7 @@ final class PullReport {
             "MB/s compressed",
             "MB/s unpacked",
             "impulse / method p50",
-            "CPU p50"),
+            "CPU ms p50"),
         rows);
     System.out.println(
         "CPU: the daemon's during impulse's pulls; skopeo's and umoci's during the baselines'");
@@ -90,13 +90,13 @@ final class PullReport {
   }
 
   private void steps() {
-    Set<String> names = new LinkedHashSet<>();
+    Set<PullFigures.Step> names = new LinkedHashSet<>();
     for (Method m : Method.values()) {
       names.addAll(figures.steps.get(m).keySet());
     }
     List<List<String>> rows = new ArrayList<>();
-    for (String step : names) {
-      List<String> row = new ArrayList<>(List.of(step));
+    for (PullFigures.Step step : names) {
+      List<String> row = new ArrayList<>(List.of(step.label));
       for (Method m : Method.values()) {
         Samples s = figures.steps.get(m).get(step);
         row.add(s == null ? "-" : Report.ms(s.median()));
@@ -146,7 +146,7 @@ final class PullReport {
         method.put("unpackedMBps", Samples.round(unpacked(m) / 1e6 / seconds));
       }
       Map<String, Object> steps = new LinkedHashMap<>();
-      figures.steps.get(m).forEach((step, ms) -> steps.put(step, Samples.round(ms.median())));
+      figures.steps.get(m).forEach((step, ms) -> steps.put(step.key, Samples.round(ms.median())));
       method.put("stepsP50Ms", steps);
       method.put("cpuMs", figures.cpu.get(m).summary());
       if (m.baseline()) {

@@ -157,8 +157,8 @@ final class PullTime {
             new PullFigures.Run((now - t0) / 1e6)
                 .cpu(ProcStats.processCpuMillis(daemon.pid()) - cpu0);
         PullLog log = awaitLog(name, logStart);
-        log.imageMs().ifPresent(ms -> run.step(PullFigures.IMAGE_PULLED, ms));
-        log.runtimeMs().ifPresent(ms -> run.step(PullFigures.RUNTIME_PULLED, ms));
+        log.imageMs().ifPresent(ms -> run.step(PullFigures.Step.IMAGE_PULLED, ms));
+        log.runtimeMs().ifPresent(ms -> run.step(PullFigures.Step.RUNTIME_PULLED, ms));
         return run;
       }
       if (!status.equals("PULLING") || now > deadline) {
@@ -246,9 +246,9 @@ final class PullTime {
       tools.run("sync", "--file-system", dir.toString()); // what impulse does for each layer
       long t3 = System.nanoTime();
       PullFigures.Run run = new PullFigures.Run((t2 - t0) / 1e6).cpu(cpu);
-      run.step(PullFigures.COPIED, (t1 - t0) / 1e6);
-      run.step(PullFigures.UNPACKED, (t2 - t1) / 1e6);
-      run.step(PullFigures.SYNCED, (t3 - t2) / 1e6);
+      run.step(PullFigures.Step.COPIED, (t1 - t0) / 1e6);
+      run.step(PullFigures.Step.UNPACKED, (t2 - t1) / 1e6);
+      run.step(PullFigures.Step.SYNCED, (t3 - t2) / 1e6);
       if (counted) {
         figures.add(method, run);
         Path rootfs = method == PullFigures.Method.UMOCI ? tree.resolve("rootfs") : tree;

@@ -36,9 +36,9 @@ class PullLogTest {
   void aBaselinesSyncfsCountsInItsDurableTotalOnly() {
     PullFigures figures = new PullFigures();
     PullFigures.Run run = new PullFigures.Run(3000);
-    run.step(PullFigures.COPIED, 1000);
-    run.step(PullFigures.UNPACKED, 2000);
-    run.step(PullFigures.SYNCED, 400);
+    run.step(PullFigures.Step.COPIED, 1000);
+    run.step(PullFigures.Step.UNPACKED, 2000);
+    run.step(PullFigures.Step.SYNCED, 400);
 
     figures.add(PullFigures.Method.UMOCI_RAW, run);
 
