@@ -12,10 +12,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the other tools a scenario sets up or measures with (umoci, skopeo), bounded in time,
  * started through the harness's reaper so its sweep of orphans never takes their exit status.
+ * Closing it kills those still running (a run cut short), so none writes on into the scenario's
+ * directory once it is removed. Thread-safe.
  */
-final class Programs {
+final class Programs implements AutoCloseable {
   private final BenchEnv env;
   private final Duration limit;
+  private final java.util.Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   Programs(BenchEnv env, Duration limit) {
     this.env = env;
@@ -29,9 +32,10 @@ final class Programs {
   String run(String... command) {
     List<String> line = List.of(command);
     try {
-      // Both outputs go to files, so that a stuck program cannot block a read past the limit.
-      Path out = Files.createTempFile("impulse-bench-", ".out");
-      Path err = Files.createTempFile("impulse-bench-", ".err");
+      // Both outputs go to files, so that a stuck program cannot block a read past the limit; in
+      // the run's directory, which goes also when the run is cut short.
+      Path out = Files.createTempFile(env.root, "program-", ".out");
+      Path err = Files.createTempFile(env.root, "program-", ".err");
       try {
         Process process =
             env.start(
@@ -39,9 +43,14 @@ final class Programs {
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
-        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-          process.destroyForcibly().waitFor();
-          throw new IllegalStateException(line + " did not end within " + limit);
+        running.add(process);
+        try {
+          if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException(line + " did not end within " + limit);
+          }
+        } finally {
+          running.remove(process);
         }
         if (process.exitValue() != 0) {
           throw new IllegalStateException(
@@ -63,5 +72,18 @@ final class Programs {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted running " + line, e);
     }
+  }
+
+  /** Kills the programs still running and waits for them (at most 10 s each). */
+  @Override
+  public void close() throws InterruptedException {
+    for (Process process : running) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "programs running: " + running;
   }
 }

@@ -63,6 +63,7 @@ final class PullTime {
     String loadBefore = ProcStats.loadAverage();
     requireEmptyStore("before the first pull");
     LocalRegistry registry = env.closeAtEnd(LocalRegistry.start(env::start));
+    env.closeAtEnd(tools); // closed first: no umoci writes on into a directory being removed
     try {
       long t0 = System.nanoTime();
       Path rootfs = env.baseimage("python3.11").rootfsLayers().getFirst();
