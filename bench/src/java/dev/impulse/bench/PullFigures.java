@@ -81,6 +81,12 @@ final class PullFigures {
   /** A baseline's total and its syncfs: the tree on disk as durably as impulse leaves it. */
   final Map<Method, Samples> withSync = new LinkedHashMap<>();
 
+  /**
+   * The warm-up rounds' totals, not counted: impulse's first is the daemon's first pull, its code
+   * not yet compiled by the JIT.
+   */
+  final Map<Method, Samples> warmUp = new LinkedHashMap<>();
+
   private final Map<Method, Long> unpackedBytes = new LinkedHashMap<>();
   private final Map<Method, Double> last = new LinkedHashMap<>();
   private final Samples prune = new Samples();
@@ -90,6 +96,7 @@ final class PullFigures {
       totals.put(m, new Samples());
       steps.put(m, new LinkedHashMap<>());
       cpu.put(m, new Samples());
+      warmUp.put(m, new Samples());
       if (m.baseline()) {
         withSync.put(m, new Samples());
       }
@@ -107,6 +114,10 @@ final class PullFigures {
     if (method.baseline() && run.steps.containsKey(Step.SYNCED)) {
       withSync.get(method).add(run.totalMs + run.steps.get(Step.SYNCED));
     }
+  }
+
+  void warmUp(Method method, double totalMs) {
+    warmUp.get(method).add(totalMs);
   }
 
   /** The last total measured of {@code method}; NaN before the first. */

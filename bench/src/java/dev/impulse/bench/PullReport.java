@@ -28,6 +28,14 @@ final class PullReport {
   void write(Report report) {
     totals();
     steps();
+    List<String> warmUp = new ArrayList<>();
+    for (Method m : Method.values()) {
+      warmUp.add(m.label + " " + figures.warmUp.get(m).values().stream().map(Report::ms).toList());
+    }
+    System.out.println(
+        "warm-up (not counted), ms: "
+            + String.join("; ", warmUp)
+            + " (impulse's first is the daemon's first pull, its code not yet compiled by the JIT)");
     System.out.printf(
         "delete + prune of the pulled runtime's layers: p50 %s ms; load average (1, 5, 15 min):"
             + " %s before, %s after%n",
@@ -158,6 +166,7 @@ final class PullReport {
         method.put("withSyncfsSamples", figures.withSync.get(m).values());
       }
       method.put("samples", s.values());
+      method.put("warmUpSamples", figures.warmUp.get(m).values());
       methods.put(m.key, method);
     }
     json.put("methods", methods);

@@ -138,6 +138,9 @@ final class PullTime {
       figures.add(PullFigures.Method.CACHED, cached);
       figures.prune().add(pruneMs);
       figures.unpackedBytes(PullFigures.Method.IMPULSE, unpacked);
+    } else {
+      figures.warmUp(PullFigures.Method.IMPULSE, full.totalMs);
+      figures.warmUp(PullFigures.Method.CACHED, cached.totalMs);
     }
   }
 
@@ -254,6 +257,8 @@ final class PullTime {
         figures.add(method, run);
         Path rootfs = method == PullFigures.Method.UMOCI ? tree.resolve("rootfs") : tree;
         figures.unpackedBytes(method, fileBytes(rootfs));
+      } else {
+        figures.warmUp(method, run.totalMs);
       }
     } finally {
       FileTrees.deleteRecursively(dir);
