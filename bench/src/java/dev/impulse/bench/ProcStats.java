@@ -75,17 +75,39 @@ final class ProcStats {
     }
   }
 
+  /** CPU time in milliseconds: in user mode, in the kernel. */
+  record CpuTimes(long userMillis, long systemMillis) {
+    long totalMillis() {
+      return userMillis + systemMillis;
+    }
+
+    CpuTimes minus(CpuTimes before) {
+      return new CpuTimes(userMillis - before.userMillis, systemMillis - before.systemMillis);
+    }
+  }
+
+  /** A process's own CPU time (utime, stime); zeros when it is gone. */
+  static CpuTimes cpuTimes(long pid) {
+    return statTimes(pid, 11);
+  }
+
   /**
-   * Milliseconds of CPU time the children of a process have used that it has waited for (cutime +
-   * cstime), or -1: what the programs a harness ran cost.
+   * The CPU time of the children a process has waited for (cutime, cstime): what the programs a
+   * harness ran cost; zeros when it is gone.
    */
-  static long waitedChildrenCpuMillis(long pid) {
+  static CpuTimes waitedChildrenCpuTimes(long pid) {
+    return statTimes(pid, 13);
+  }
+
+  private static CpuTimes statTimes(long pid, int field) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 1000 / CLOCK_TICKS;
+      return new CpuTimes(
+          Long.parseLong(f[field]) * 1000 / CLOCK_TICKS,
+          Long.parseLong(f[field + 1]) * 1000 / CLOCK_TICKS);
     } catch (IOException e) {
-      return -1;
+      return new CpuTimes(0, 0);
     }
   }
 

@@ -57,13 +57,15 @@ final class PullFigures {
     final double totalMs;
     final Map<Step, Double> steps = new LinkedHashMap<>();
     double cpuMs = Double.NaN;
+    double kernelMs = Double.NaN;
 
     Run(double totalMs) {
       this.totalMs = totalMs;
     }
 
-    Run cpu(double ms) {
-      cpuMs = ms;
+    Run cpu(ProcStats.CpuTimes times) {
+      cpuMs = times.totalMillis();
+      kernelMs = times.systemMillis();
       return this;
     }
 
@@ -77,6 +79,9 @@ final class PullFigures {
 
   /** The CPU time each measurement took: the daemon's (impulse), the programs' (baselines). */
   final Map<Method, Samples> cpu = new LinkedHashMap<>();
+
+  /** The part of {@link #cpu} spent in the kernel (system time). */
+  final Map<Method, Samples> kernel = new LinkedHashMap<>();
 
   /** A baseline's total and its syncfs: the tree on disk as durably as impulse leaves it. */
   final Map<Method, Samples> withSync = new LinkedHashMap<>();
@@ -96,6 +101,7 @@ final class PullFigures {
       totals.put(m, new Samples());
       steps.put(m, new LinkedHashMap<>());
       cpu.put(m, new Samples());
+      kernel.put(m, new Samples());
       warmUp.put(m, new Samples());
       if (m.baseline()) {
         withSync.put(m, new Samples());
@@ -108,6 +114,7 @@ final class PullFigures {
     last.put(method, run.totalMs);
     if (!Double.isNaN(run.cpuMs)) {
       cpu.get(method).add(run.cpuMs);
+      kernel.get(method).add(run.kernelMs);
     }
     run.steps.forEach(
         (step, ms) -> steps.get(method).computeIfAbsent(step, s -> new Samples()).add(ms));

@@ -50,9 +50,16 @@ final class PullReport {
   private void totals() {
     List<List<String>> rows = new ArrayList<>();
     for (Method m : Method.values()) {
-      rows.add(row(m.label, m, figures.totals.get(m), Report.ms(figures.cpu.get(m).median())));
+      rows.add(
+          row(
+              m.label,
+              m,
+              figures.totals.get(m),
+              List.of(
+                  Report.ms(figures.cpu.get(m).median()),
+                  Report.ms(figures.kernel.get(m).median()))));
       if (m.baseline()) {
-        rows.add(row("  the same, then syncfs", m, figures.withSync.get(m), "-"));
+        rows.add(row("  the same, then syncfs", m, figures.withSync.get(m), List.of("-", "-")));
       }
     }
     Report.table(
@@ -71,7 +78,8 @@ final class PullReport {
             "MB/s compressed",
             "MB/s unpacked",
             "impulse / method p50",
-            "CPU ms p50"),
+            "CPU ms p50",
+            "of which kernel"),
         rows);
     System.out.println(
         "CPU: the daemon's during impulse's pulls; skopeo's and umoci's during the baselines'");
@@ -83,18 +91,21 @@ final class PullReport {
                 mb(unpacked(Method.IMPULSE)), mb(bytes)));
   }
 
-  private List<String> row(String label, Method m, Samples s, String cpu) {
+  private List<String> row(String label, Method m, Samples s, List<String> cpu) {
     boolean cached = m == Method.CACHED;
     double seconds = s.median() / 1000;
-    return List.of(
-        label,
-        Report.ms(s.median()),
-        Report.ms(s.min()),
-        Report.ms(s.max()),
-        cached ? "-" : Report.ms(image.compressedBytes() / 1e6 / seconds),
-        cached ? "-" : Report.ms(unpacked(m) / 1e6 / seconds),
-        m == Method.IMPULSE || cached ? "-" : Report.ratio(impulse() / s.median()),
-        cpu);
+    List<String> row = new ArrayList<>();
+    row.addAll(
+        List.of(
+            label,
+            Report.ms(s.median()),
+            Report.ms(s.min()),
+            Report.ms(s.max()),
+            cached ? "-" : Report.ms(image.compressedBytes() / 1e6 / seconds),
+            cached ? "-" : Report.ms(unpacked(m) / 1e6 / seconds),
+            m == Method.IMPULSE || cached ? "-" : Report.ratio(impulse() / s.median())));
+    row.addAll(cpu);
+    return row;
   }
 
   private void steps() {
@@ -157,6 +168,7 @@ final class PullReport {
       figures.steps.get(m).forEach((step, ms) -> steps.put(step.key, Samples.round(ms.median())));
       method.put("stepsP50Ms", steps);
       method.put("cpuMs", figures.cpu.get(m).summary());
+      method.put("kernelCpuMs", figures.kernel.get(m).summary());
       if (m.baseline()) {
         method.put("withSyncfs", figures.withSync.get(m).summary());
         method.put("impulseOverP50", Samples.round(impulse() / figures.totals.get(m).median()));

@@ -148,7 +148,7 @@ final class PullTime {
   private PullFigures.Run pull(String name, long pollMs) throws IOException {
     long logStart = Files.size(daemon.log());
     String body = "{\"image\":\"" + image.reference() + "\",\"language\":\"python\"}";
-    long cpu0 = ProcStats.processCpuMillis(daemon.pid());
+    ProcStats.CpuTimes cpu0 = ProcStats.cpuTimes(daemon.pid());
     long t0 = System.nanoTime();
     read(daemon.send("PUT", "/runtimes/" + name, body), 202, "putting runtime " + name);
     long deadline = t0 + PULL_LIMIT.toNanos();
@@ -158,8 +158,7 @@ final class PullTime {
       String status = runtime.path("status").asText();
       if (status.equals("PULLED")) {
         PullFigures.Run run =
-            new PullFigures.Run((now - t0) / 1e6)
-                .cpu(ProcStats.processCpuMillis(daemon.pid()) - cpu0);
+            new PullFigures.Run((now - t0) / 1e6).cpu(ProcStats.cpuTimes(daemon.pid()).minus(cpu0));
         PullLog log = awaitLog(name, logStart);
         log.imageMs().ifPresent(ms -> run.step(PullFigures.Step.IMAGE_PULLED, ms));
         log.runtimeMs().ifPresent(ms -> run.step(PullFigures.Step.RUNTIME_PULLED, ms));
@@ -230,7 +229,7 @@ final class PullTime {
     Files.createDirectories(dir);
     try {
       long self = ProcessHandle.current().pid();
-      long cpu0 = ProcStats.waitedChildrenCpuMillis(self);
+      ProcStats.CpuTimes cpu0 = ProcStats.waitedChildrenCpuTimes(self);
       long t0 = System.nanoTime();
       tools.run(
           "skopeo",
@@ -246,7 +245,7 @@ final class PullTime {
         tools.run("umoci", "raw", "unpack", "--image", tagged, tree.toString());
       }
       long t2 = System.nanoTime();
-      long cpu = ProcStats.waitedChildrenCpuMillis(self) - cpu0;
+      ProcStats.CpuTimes cpu = ProcStats.waitedChildrenCpuTimes(self).minus(cpu0);
       tools.run("sync", "--file-system", dir.toString()); // what impulse does for each layer
       long t3 = System.nanoTime();
       PullFigures.Run run = new PullFigures.Run((t2 - t0) / 1e6).cpu(cpu);

@@ -31,20 +31,4 @@ class PullLogTest {
     assertThat(log.runtimeMs()).isEmpty();
     assertThat(log.complete()).isFalse();
   }
-
-  @Test
-  void aBaselinesSyncfsCountsInItsDurableTotalOnly() {
-    PullFigures figures = new PullFigures();
-    PullFigures.Run run = new PullFigures.Run(3000);
-    run.step(PullFigures.Step.COPIED, 1000);
-    run.step(PullFigures.Step.UNPACKED, 2000);
-    run.step(PullFigures.Step.SYNCED, 400);
-
-    figures.add(PullFigures.Method.UMOCI_RAW, run);
-
-    assertThat(figures.totals.get(PullFigures.Method.UMOCI_RAW).values()).containsExactly(3000.0);
-    assertThat(figures.withSync.get(PullFigures.Method.UMOCI_RAW).values()).containsExactly(3400.0);
-    assertThat(figures.last(PullFigures.Method.UMOCI_RAW)).isEqualTo(3000.0);
-    assertThat(figures.last(PullFigures.Method.IMPULSE)).isNaN();
-  }
 }
