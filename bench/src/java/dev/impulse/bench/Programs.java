@@ -1,5 +1,6 @@
 package dev.impulse.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class Programs implements AutoCloseable {
   private final BenchEnv env;
   private final Duration limit;
-  private final java.util.Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
   Programs(BenchEnv env, Duration limit) {
     this.env = env;
@@ -42,7 +45,7 @@ final class Programs implements AutoCloseable {
                 new ProcessBuilder(line)
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
         running.add(process);
         try {
           if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {

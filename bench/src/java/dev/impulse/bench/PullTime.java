@@ -4,10 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.impulse.linux.FileTrees;
 import dev.impulse.testing.LocalRegistry;
 import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * Scenario "pull" (issue 12): the time to pull a runtime image. The image (a Python root file
@@ -182,7 +192,7 @@ final class PullTime {
 
   /** The daemon's own log of the pull, logged just after the runtime showed PULLED. */
   private PullLog awaitLog(String name, long from) throws IOException {
-    PullLog log = new PullLog(java.util.OptionalDouble.empty(), java.util.OptionalDouble.empty());
+    PullLog log = new PullLog(OptionalDouble.empty(), OptionalDouble.empty());
     for (int i = 0; i < 100 && !log.complete(); i++) {
       if (i > 0) {
         BenchEnv.sleep(20);
@@ -269,15 +279,12 @@ final class PullTime {
    * names (hard links) counted once, as the layer store counts them.
    */
   static long fileBytes(Path root) throws IOException {
-    java.util.Set<Object> seen = new java.util.HashSet<>();
+    Set<Object> seen = new HashSet<>();
     long bytes = 0;
     try (var files = Files.walk(root)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         var attributes =
-            Files.readAttributes(
-                p,
-                java.nio.file.attribute.BasicFileAttributes.class,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (attributes.isRegularFile() && seen.add(attributes.fileKey())) {
           bytes += attributes.size();
         }
@@ -288,7 +295,7 @@ final class PullTime {
 
   // ---- helpers ----
 
-  private JsonNode read(java.net.http.HttpResponse<String> response, int status, String what) {
+  private JsonNode read(HttpResponse<String> response, int status, String what) {
     if (response.statusCode() != status) {
       throw new IllegalStateException(
           what + " answered " + response.statusCode() + ": " + response.body());
@@ -297,11 +304,9 @@ final class PullTime {
   }
 
   private static String since(Path file, long offset) throws IOException {
-    try (var channel = java.nio.channels.FileChannel.open(file)) {
+    try (FileChannel channel = FileChannel.open(file)) {
       channel.position(offset);
-      return new String(
-          java.nio.channels.Channels.newInputStream(channel).readAllBytes(),
-          java.nio.charset.StandardCharsets.UTF_8);
+      return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
@@ -340,7 +345,7 @@ final class PullTime {
 
   /** The runtimes this scenario pulled that the daemon still has. */
   private List<String> pulledRuntimes() {
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (JsonNode runtime : read(daemon.send("GET", "/runtimes", null), 200, "GET /runtimes")) {
       String name = runtime.path("name").asText();
       if (name.startsWith(RUNTIME_PREFIX)) {
