@@ -8,16 +8,16 @@ import java.util.List;
 
 /**
  * impulse's benchmark harness: {@code bench/run.sh
- * [coldstart|pool|api|churn|density|warm|proxy|languages|all] [--quick]}, or {@code bench/run.sh
- * chart [results.json]} to redraw the cold-start chart. Builds the baseimages the chosen scenarios
- * need, starts two daemons of its own (bridge and host networking) on scratch directories, runs the
- * scenarios with their baselines in the same run, prints tables, writes JSON (and the cold-start
- * chart) to bench/results/, and checks that nothing was left behind, while the daemons run and once
- * stopped.
+ * [coldstart|pool|api|churn|density|warm|proxy|languages|pull|all] [--quick]}, or {@code
+ * bench/run.sh chart [results.json]} to redraw the cold-start chart. Builds the baseimages the
+ * chosen scenarios need, starts two daemons of its own (bridge and host networking) on scratch
+ * directories, runs the scenarios with their baselines in the same run, prints tables, writes JSON
+ * (and the cold-start chart) to bench/results/, and checks that nothing was left behind, while the
+ * daemons run and once stopped.
  */
 public final class Bench {
   static final List<String> SCENARIOS =
-      List.of("coldstart", "pool", "api", "churn", "density", "warm", "proxy", "languages");
+      List.of("coldstart", "pool", "api", "churn", "density", "warm", "proxy", "languages", "pull");
 
   private Bench() {}
 
@@ -89,6 +89,7 @@ public final class Bench {
           case "proxy" ->
               new ProxyBench(env, "python3.11").run(report, quick ? 1000 : 3000, quick ? 5 : 10);
           case "languages" -> new Languages(env).run(report, quick ? 5 : 20);
+          case "pull" -> new PullTime(env).run(report, quick ? 3 : 5);
           default -> throw new IllegalStateException(scenario);
         }
         System.out.printf("(%s took %.0f s)%n", scenario, (System.nanoTime() - t0) / 1e9);

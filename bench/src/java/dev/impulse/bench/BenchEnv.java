@@ -66,6 +66,7 @@ final class BenchEnv implements AutoCloseable {
   private final Map<String, Baseimage> baseimages = new LinkedHashMap<>();
   private final Map<BenchDaemon.Network, BenchDaemon> daemons = new LinkedHashMap<>();
   private final List<String> leftAfterStop = new ArrayList<>();
+  private final List<AutoCloseable> owned = new ArrayList<>();
   private int nextRawPort = RAW_PORTS.first();
 
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -151,6 +152,29 @@ final class BenchEnv implements AutoCloseable {
   /** The sample function's overlay layer, which the raw baselines mount as impulse does. */
   Path functionLayer() {
     return bridge().functionLayer();
+  }
+
+  /**
+   * Starts a process the harness waits for itself: through the reaper, so that its sweep of orphans
+   * (this process is a child subreaper) never takes the exit status from the JDK.
+   */
+  Process start(ProcessBuilder builder) throws IOException {
+    return reaper.start(builder);
+  }
+
+  /**
+   * Closes {@code resource} (a scenario's registry, say) when the run ends, also when it is cut
+   * short with Ctrl-C, before the daemons stop; closing it must be harmless when its scenario has
+   * closed it already. Returns it.
+   */
+  synchronized <T extends AutoCloseable> T closeAtEnd(T resource) {
+    owned.add(resource);
+    return resource;
+  }
+
+  /** Records what a scenario found left behind of its own; the run reports it and fails. */
+  synchronized void leftBehind(String what) {
+    leftAfterStop.add(what);
   }
 
   synchronized int rawPort() {
@@ -263,7 +287,7 @@ final class BenchEnv implements AutoCloseable {
   }
 
   /** What the daemons left once stopped (filled by {@link #close}); empty when clean. */
-  List<String> leftAfterStop() {
+  synchronized List<String> leftAfterStop() {
     return List.copyOf(leftAfterStop);
   }
 
@@ -271,6 +295,17 @@ final class BenchEnv implements AutoCloseable {
   public void close() throws IOException {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    List<AutoCloseable> resources;
+    synchronized (this) {
+      resources = new ArrayList<>(owned).reversed();
+    }
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        leftBehind("closing " + resource + " failed: " + e.getMessage());
+      }
     }
     for (BenchDaemon daemon : daemons.values()) {
       leftAfterStop.addAll(daemon.stop());

@@ -75,6 +75,42 @@ final class ProcStats {
     }
   }
 
+  /** CPU time in milliseconds: in user mode, in the kernel. */
+  record CpuTimes(long userMillis, long systemMillis) {
+    long totalMillis() {
+      return userMillis + systemMillis;
+    }
+
+    CpuTimes minus(CpuTimes before) {
+      return new CpuTimes(userMillis - before.userMillis, systemMillis - before.systemMillis);
+    }
+  }
+
+  /** A process's own CPU time (utime, stime); zeros when it is gone. */
+  static CpuTimes cpuTimes(long pid) {
+    return statTimes(pid, 11);
+  }
+
+  /**
+   * The CPU time of the children a process has waited for (cutime, cstime): what the programs a
+   * harness ran cost; zeros when it is gone.
+   */
+  static CpuTimes waitedChildrenCpuTimes(long pid) {
+    return statTimes(pid, 13);
+  }
+
+  private static CpuTimes statTimes(long pid, int field) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new CpuTimes(
+          Long.parseLong(f[field]) * 1000 / CLOCK_TICKS,
+          Long.parseLong(f[field + 1]) * 1000 / CLOCK_TICKS);
+    } catch (IOException e) {
+      return new CpuTimes(0, 0);
+    }
+  }
+
   /** The machine the numbers come from. */
   static Map<String, Object> machine() {
     Map<String, Object> machine = new LinkedHashMap<>();

@@ -38,8 +38,22 @@ public final class LocalRegistry implements AutoCloseable {
     this.process = process;
   }
 
+  /** Starts a process: how the registry's process is started, so a subreaper's sweep spares it. */
+  @FunctionalInterface
+  public interface Launcher {
+    Process start(ProcessBuilder builder) throws IOException;
+  }
+
   /** Starts a registry; fails naming what the registry printed if it does not come up. */
   public static LocalRegistry start() throws IOException {
+    return start(DaemonFixture.REAPER::start);
+  }
+
+  /**
+   * Starts a registry whose process {@code launcher} starts (a harness that reaps orphans itself
+   * passes its own reaper's); fails naming what the registry printed if it does not come up.
+   */
+  public static LocalRegistry start(Launcher launcher) throws IOException {
     if (!Files.isExecutable(BINARY)) {
       throw new IllegalStateException(
           BINARY + " is missing: install the Debian package docker-registry (scripts/test does)");
@@ -49,7 +63,7 @@ public final class LocalRegistry implements AutoCloseable {
       IOException last = null;
       for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         int port = freePort();
-        Process process = launch(scratch, port);
+        Process process = launch(launcher, scratch, port);
         try {
           awaitReady(process, port, scratch);
           return new LocalRegistry(scratch, port, process);
@@ -89,7 +103,15 @@ public final class LocalRegistry implements AutoCloseable {
     return readLog(scratch);
   }
 
-  /** Stops the registry, waits for it to end, and deletes its scratch directory. */
+  @Override
+  public String toString() {
+    return "docker-registry on " + host() + " (pid " + process.pid() + ", " + scratch + ")";
+  }
+
+  /**
+   * Stops the registry, waits for it to end, and deletes its scratch directory; harmless once it is
+   * closed.
+   */
   @Override
   public void close() throws IOException {
     try {
@@ -102,7 +124,7 @@ public final class LocalRegistry implements AutoCloseable {
     }
   }
 
-  private static Process launch(Path scratch, int port) throws IOException {
+  private static Process launch(Launcher launcher, Path scratch, int port) throws IOException {
     Path config = scratch.resolve("config.yml");
     Files.writeString(
         config,
@@ -126,7 +148,7 @@ public final class LocalRegistry implements AutoCloseable {
         new ProcessBuilder(BINARY.toString(), "serve", config.toString())
             .redirectErrorStream(true)
             .redirectOutput(scratch.resolve("registry.log").toFile());
-    return DaemonFixture.REAPER.start(builder); // a subreaper's sweep must leave it to the JDK
+    return launcher.start(builder); // a subreaper's sweep must leave it to the JDK
   }
 
   /** Polls {@code GET /v2/} until it answers 200, the process dies, or the deadline passes. */
