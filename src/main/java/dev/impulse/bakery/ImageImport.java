@@ -61,7 +61,7 @@ public final class ImageImport {
     } catch (IllegalArgumentException e) {
       throw new BakeryException("image: " + e.getMessage());
     }
-    return runtimes.whileStoring(() -> importImage(ref));
+    return runtimes.whileStoring("pulling image " + ref, () -> importImage(ref));
   }
 
   private Resolved importImage(ImageReference ref) {

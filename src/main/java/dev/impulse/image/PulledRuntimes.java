@@ -211,7 +211,7 @@ public final class PulledRuntimes {
           return null;
         }
         PulledRuntimeRecord.of(runtime).write(dir);
-        statuses.get(request.name()).runtime().ifPresent(this::retire);
+        statuses.get(request.name()).runtime().ifPresent(use::retire);
         statuses.put(
             request.name(),
             new Status(
@@ -257,11 +257,23 @@ public final class PulledRuntimes {
   public static final String IMAGE_PREFIX = "image-";
 
   /**
-   * Runs {@code pull}, which stores layers and then {@link #register}s them, holding off prunes
-   * until it ends (see {@link LayerUse}).
+   * Runs {@code pull}, which stores layers and then {@link #register}s them, as a pull of a put
+   * does: after the free-space check, in one of the {@value #PARALLEL_PULLS} pull slots, holding
+   * off prunes until it ends (see {@link LayerUse}). {@code what} names it in a refusal.
    */
-  public <T> T whileStoring(Supplier<T> pull) {
-    return use.storing(pull);
+  public <T> T whileStoring(String what, Supplier<T> pull) {
+    requireSpace.accept(what);
+    try {
+      pulls.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimePullException("interrupted waiting for a pull slot: " + what, e);
+    }
+    try {
+      return use.storing(pull);
+    } finally {
+      pulls.release();
+    }
   }
 
   /**
@@ -295,7 +307,7 @@ public final class PulledRuntimes {
     RuntimeDefinition runtime = RuntimeDefinition.pulled(name, language, found, image);
     synchronized (this) {
       PulledRuntimeRecord.of(runtime).write(dir);
-      Optional.ofNullable(statuses.get(name)).flatMap(Status::runtime).ifPresent(this::retire);
+      Optional.ofNullable(statuses.get(name)).flatMap(Status::runtime).ifPresent(use::retire);
       requests.put(name, new PullRequest(name, language, image.reference(), found));
       generations.put(name, ++nextGeneration);
       statuses.put(
@@ -305,10 +317,7 @@ public final class PulledRuntimes {
     return runtime;
   }
 
-  /**
-   * Runs {@code prune} with the layers every pulled runtime stacks, while no pull is storing layers
-   * (see {@link LayerUse}).
-   */
+  /** Runs {@code prune} with the layers in use, while no pull stores layers ({@link LayerUse}). */
   public <T> T whileNoPullStores(java.util.function.Function<Set<Path>, T> prune) {
     return use.pruning(() -> prune.apply(layersInUse()));
   }
@@ -371,7 +380,7 @@ public final class PulledRuntimes {
     if (removed == null) {
       return false;
     }
-    removed.runtime().ifPresent(this::retire);
+    removed.runtime().ifPresent(use::retire);
     requests.remove(name);
     generations.remove(name); // a pull under way is dropped when it ends
     Files.deleteIfExists(dir.resolve(name + PulledRuntimeRecord.SUFFIX));
@@ -386,9 +395,5 @@ public final class PulledRuntimes {
       status.runtime().ifPresent(r -> used.addAll(r.image().orElseThrow().layers()));
     }
     return used;
-  }
-
-  private void retire(RuntimeDefinition runtime) {
-    use.retire(runtime);
   }
 }

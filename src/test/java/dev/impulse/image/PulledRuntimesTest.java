@@ -214,4 +214,31 @@ class PulledRuntimesTest {
         .contains("no space for pulling runtime py");
     assertThat(puller.pulled).isEmpty();
   }
+
+  @Test
+  void aPullForABakedImageIsRefusedOnAFullDiskLikeAnyOtherBeforeItFetches() throws IOException {
+    PulledRuntimes runtimes =
+        new PulledRuntimes(
+            dir,
+            puller,
+            () -> dir.resolve("skyhook"),
+            Set.of(),
+            what -> {
+              throw new IllegalStateException("no space for " + what);
+            },
+            Runnable::run);
+    List<String> ran = new ArrayList<>();
+    assertThatThrownBy(() -> runtimes.whileStoring("pulling image h.test/f:1", () -> ran.add("x")))
+        .hasMessageContaining("no space for pulling image h.test/f:1");
+    assertThat(ran).isEmpty();
+    PulledRuntimes roomy =
+        new PulledRuntimes(
+            dir.resolve("roomy"),
+            puller,
+            () -> dir.resolve("skyhook"),
+            Set.of(),
+            w -> {},
+            Runnable::run);
+    assertThat(roomy.whileStoring("pulling image h.test/f:1", () -> ran.add("x"))).isTrue();
+  }
 }
