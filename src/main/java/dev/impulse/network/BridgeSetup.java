@@ -138,9 +138,21 @@ final class BridgeSetup {
     }
     // The bridge speaks IPv4 only: no link-local IPv6 address for a chamber to reach.
     writeSysctl("ipv6/conf/" + bridge + "/disable_ipv6", "1");
+    // A fixed hardware address (a bridge takes its lowest port's otherwise, changing as chambers
+    // come and go): each chamber's namespace holds it as the gateway's permanent neighbour.
     commands.ip(
         "configure bridge " + bridge,
-        "addr replace " + address + " dev " + bridge + "\nlink set " + bridge + " up\n");
+        "link set "
+            + bridge
+            + " address "
+            + Subnet.hardwareAddress(settings.subnet().gateway())
+            + "\naddr replace "
+            + address
+            + " dev "
+            + bridge
+            + "\nlink set "
+            + bridge
+            + " up\n");
   }
 
   /**

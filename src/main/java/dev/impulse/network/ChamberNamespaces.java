@@ -41,6 +41,11 @@ final class ChamberNamespaces {
   void build(int port, boolean forward) {
     String name = name(port);
     Subnet subnet = settings.subnet();
+    String address = address(port).getHostAddress();
+    // Both ends know each other's hardware address from the start: no ARP before a chamber's
+    // first packet, and permanent entries do not count against the kernel's neighbour table
+    // limit (gc_thresh3, 1024 by default, shared by every namespace), which a thousand chambers
+    // answering calls filled, refusing new neighbours, so calls to some chambers failed.
     commands.ip(
         "make network namespace " + name,
         "netns add "
@@ -48,7 +53,9 @@ final class ChamberNamespaces {
             + "\n"
             + "link add "
             + name
-            + " type veth peer name eth0 netns "
+            + " type veth peer name eth0 address "
+            + Subnet.hardwareAddress(address(port))
+            + " netns "
             + name
             + "\n"
             // no IPv6 link-local address on either end: the bridge speaks IPv4 only
@@ -59,13 +66,20 @@ final class ChamberNamespaces {
             + name
             + " master "
             + settings.bridge()
-            + " up\n");
+            + " up\n"
+            + "neigh replace "
+            + address
+            + " lladdr "
+            + Subnet.hardwareAddress(address(port))
+            + " dev "
+            + settings.bridge()
+            + " nud permanent\n");
     commands.ipIn(
         name,
         "configure network namespace " + name,
         "link set lo up\n"
             + "addr add "
-            + address(port).getHostAddress()
+            + address
             + "/"
             + subnet.prefix()
             + " dev eth0\n"
@@ -73,7 +87,12 @@ final class ChamberNamespaces {
             + "link set eth0 up\n"
             + "route add default via "
             + subnet.gateway().getHostAddress()
-            + "\n");
+            + "\n"
+            + "neigh replace "
+            + subnet.gateway().getHostAddress()
+            + " lladdr "
+            + Subnet.hardwareAddress(subnet.gateway())
+            + " dev eth0 nud permanent\n");
     if (forward) {
       commands.nft(
           "forward port " + port + " to " + name,
@@ -98,7 +117,12 @@ final class ChamberNamespaces {
     if (Files.exists(SYS_NET.resolve(settings.bridge()))) {
       commands.ip(
           "forget the neighbour entry of " + address.getHostAddress(),
-          "neigh flush to " + address.getHostAddress() + " dev " + settings.bridge() + "\n");
+          // "nud all": a flush leaves permanent entries otherwise
+          "neigh flush to "
+              + address.getHostAddress()
+              + " dev "
+              + settings.bridge()
+              + " nud all\n");
     }
   }
 

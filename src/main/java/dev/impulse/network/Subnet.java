@@ -87,6 +87,21 @@ public record Subnet(long network, int prefix) {
     return (network & common) == (other[0] & common);
   }
 
+  /**
+   * The hardware address of the interface holding {@code address} on the bridge: {@code 0a:58:}
+   * then the address's four bytes, the locally administered form the CNI bridge plugin derives from
+   * an IPv4 address too. Fixed by the address, so neighbour entries can be written ahead.
+   */
+  public static String hardwareAddress(InetAddress address) {
+    byte[] bytes = address.getAddress();
+    if (bytes.length != 4) {
+      throw new IllegalArgumentException(address + " is not an IPv4 address");
+    }
+    return String.format(
+        "0a:58:%02x:%02x:%02x:%02x",
+        bytes[0] & 255, bytes[1] & 255, bytes[2] & 255, bytes[3] & 255);
+  }
+
   private InetAddress at(long offset) {
     long value = network + offset;
     byte[] bytes = {(byte) (value >> 24), (byte) (value >> 16), (byte) (value >> 8), (byte) value};

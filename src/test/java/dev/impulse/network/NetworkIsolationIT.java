@@ -7,6 +7,7 @@ import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.Functions;
 import dev.impulse.testing.InternetFixture;
 import dev.impulse.testing.Netns;
+import dev.impulse.testing.Tools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -116,6 +117,30 @@ class NetworkIsolationIT {
         .isEqualTo(impulse.gateway().substring(0, impulse.gateway().lastIndexOf('.')));
     assertThat(probe(a, "{}").get("whoami").asText()).isEqualTo(a.get("id").asText());
     assertThat(probe(b, "{}").get("whoami").asText()).isEqualTo(b.get("id").asText());
+  }
+
+  @Test
+  void chamberAndBridgeKnowEachOthersHardwareAddressPermanently() {
+    String address = a.get("address").asText();
+    String chamberMac = Subnet.hardwareAddress(ipv4(address));
+    String gatewayMac = Subnet.hardwareAddress(ipv4(impulse.gateway()));
+    String namespace = impulse.bridge() + "-" + a.get("port").asInt();
+    // No ARP on a chamber's first packet, and no entry the kernel's neighbour table limit counts.
+    assertThat(Tools.run("ip", "-4", "neigh", "show", "dev", impulse.bridge(), "nud", "permanent"))
+        .contains(address + " lladdr " + chamberMac + " PERMANENT");
+    assertThat(Tools.run("ip", "-n", namespace, "-4", "neigh", "show", "nud", "permanent"))
+        .contains(impulse.gateway() + " dev eth0 lladdr " + gatewayMac + " PERMANENT");
+    assertThat(Tools.run("ip", "-n", namespace, "link", "show", "eth0")).contains(chamberMac);
+    assertThat(Tools.run("ip", "link", "show", impulse.bridge())).contains(gatewayMac);
+    assertThat(probe(a, "{}").get("whoami").asText()).isEqualTo(a.get("id").asText());
+  }
+
+  private static InetAddress ipv4(String address) {
+    try {
+      return InetAddress.getByName(address);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test

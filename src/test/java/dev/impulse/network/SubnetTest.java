@@ -18,6 +18,15 @@ class SubnetTest {
   }
 
   @Test
+  void eachAddressHasItsOwnLocallyAdministeredHardwareAddress() {
+    Subnet subnet = Subnet.parse("10.199.0.0/16");
+    assertThat(Subnet.hardwareAddress(subnet.gateway())).isEqualTo("0a:58:0a:c7:00:01");
+    assertThat(Subnet.hardwareAddress(subnet.chamber(300))).isEqualTo("0a:58:0a:c7:01:2e");
+    assertThat(Subnet.hardwareAddress(Subnet.parse("172.16.0.0/12").chamber(253)))
+        .isEqualTo("0a:58:ac:10:00:ff");
+  }
+
+  @Test
   void aSubnetWithHostBitsSetOrAnOddLengthIsRefusedWithTheFix() {
     assertThatThrownBy(() -> Subnet.parse("10.199.3.0/16"))
         .hasMessageContaining("did you mean 10.199.0.0/16?");

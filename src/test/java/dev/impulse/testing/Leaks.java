@@ -160,7 +160,36 @@ public final class Leaks {
     if (!new java.util.TreeSet<>(forwarded).equals(new java.util.TreeSet<>(expected))) {
       found.add("forwarded ports " + forwarded + " but namespaces " + namespaces);
     }
+    List<String> neighbours =
+        Files.exists(Path.of("/sys/class/net", bridge)) ? permanentNeighbours() : List.of();
+    if (neighbours.size() != namespaces.size()) {
+      found.add(
+          "permanent neighbour entries on "
+              + bridge
+              + " "
+              + neighbours
+              + " but namespaces "
+              + namespaces);
+    }
     return found;
+  }
+
+  /** The addresses of the permanent neighbour entries on the bridge (one per namespace). */
+  private List<String> permanentNeighbours() {
+    try {
+      Process p =
+          new ProcessBuilder("ip", "-4", "neigh", "show", "dev", bridge, "nud", "permanent")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return out.lines().filter(l -> !l.isBlank()).map(l -> l.split(" ")[0]).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The host ports the daemon's nftables map forwards. */
