@@ -31,6 +31,18 @@ class PoolIT {
     impulse.upload("bad", "1", Functions.badImport());
     impulse.upload("hog", "1", Functions.memoryHog());
     impulse.upload(
+        "preloaded",
+        "1",
+        Tars.function(
+            """
+            import sys
+
+            FOUND_AT_IMPORT = sorted(m for m in ("decimal", "platform", "uuid") if m in sys.modules)
+
+            def skyhook(request, meta):
+                return {"found": FOUND_AT_IMPORT, "timings": sys.modules["__main__"].TIMINGS}
+            """));
+    impulse.upload(
         "control",
         "1",
         Tars.function(
@@ -122,6 +134,26 @@ class PoolIT {
     JsonNode next = running("{\"app\":\"introspect\",\"version\":\"1\",\"runtime\":\"python3\"}");
     JsonNode startup = impulse.get("/chambers/" + next.get("id").asText() + "/startup").json();
     assertThat(startup.get("cell").asText()).isEqualTo(second);
+  }
+
+  @Test
+  void aCellWaitsWithCommonModulesLoadedAndItsRequestPathRehearsedAColdStartDoesNot() {
+    awaitReadyCell();
+    JsonNode pooled = running("{\"app\":\"preloaded\",\"version\":\"1\",\"runtime\":\"python3\"}");
+    JsonNode answer = impulse.call(pooled.get("port").asInt(), "{}").json();
+    assertThat(answer.get("found").toString()).isEqualTo("[\"decimal\",\"platform\",\"uuid\"]");
+    JsonNode timings = answer.get("timings");
+    assertThat(timings.get("preloaded").asDouble())
+        .isLessThanOrEqualTo(timings.get("rehearsed").asDouble())
+        .isLessThanOrEqualTo(timings.get("specialised").asDouble());
+
+    JsonNode cold =
+        running(
+            "{\"app\":\"preloaded\",\"version\":\"1\",\"runtime\":\"python3\","
+                + "\"env\":{\"PYTHONHASHSEED\":\"1\"}}");
+    JsonNode coldAnswer = impulse.call(cold.get("port").asInt(), "{}").json();
+    assertThat(coldAnswer.get("found").toString()).isEqualTo("[]");
+    assertThat(coldAnswer.get("timings").has("rehearsed")).isFalse();
   }
 
   @Test
