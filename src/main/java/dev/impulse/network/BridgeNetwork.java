@@ -130,6 +130,7 @@ public final class BridgeNetwork implements ChamberNetwork {
     if (!reattach.isEmpty()) {
       commands.ip("put the chambers' veths on bridge " + settings.bridge(), reattach.toString());
     }
+    namespaces.reconcileNeighbours(held);
     log.info(
         "bridge {} on {}: {} chamber network(s) kept, {} rebuilt, {} unused removed; {} kept ready",
         settings.bridge(),

@@ -3,6 +3,12 @@ package dev.impulse.network;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Makes and removes one chamber's network: the namespace {@code /run/netns/<bridge>-<port>}, a veth
@@ -123,6 +129,63 @@ final class ChamberNamespaces {
               + " dev "
               + settings.bridge()
               + " nud all\n");
+    }
+  }
+
+  /**
+   * Brings the bridge's permanent neighbour entries in line with the ports {@code held} at a
+   * daemon's start: entries of ports no chamber holds (an earlier daemon's pool or cells, left by a
+   * kill that kept the bridge) are removed, and a kept namespace that lacks its entries (made by an
+   * earlier version of impulse, or the bridge was made again) gets its fixed hardware address and
+   * both entries. A veth takes a new hardware address while up; the chamber's connections go on.
+   */
+  void reconcileNeighbours(Collection<Integer> held) {
+    Map<String, String> permanent = new HashMap<>();
+    String listed =
+        commands.ipOutput(
+            "list the permanent neighbour entries of bridge " + settings.bridge(),
+            List.of("-4", "neigh", "show", "dev", settings.bridge(), "nud", "permanent"));
+    for (String line : listed.lines().toList()) {
+      String[] fields = line.trim().split("\\s+");
+      if (fields.length >= 3 && fields[1].equals("lladdr")) {
+        permanent.put(fields[0], fields[2]);
+      }
+    }
+    StringBuilder host = new StringBuilder();
+    Set<String> wanted = new HashSet<>();
+    for (int port : held) {
+      String address = address(port).getHostAddress();
+      String mac = Subnet.hardwareAddress(address(port));
+      wanted.add(address);
+      if (!mac.equals(permanent.get(address))) {
+        InetAddress gateway = settings.subnet().gateway();
+        commands.ipIn(
+            name(port),
+            "give network namespace " + name(port) + " its fixed hardware address",
+            "link set eth0 address "
+                + mac
+                + "\nneigh replace "
+                + gateway.getHostAddress()
+                + " lladdr "
+                + Subnet.hardwareAddress(gateway)
+                + " dev eth0 nud permanent\n");
+        host.append("neigh replace ")
+            .append(address)
+            .append(" lladdr ")
+            .append(mac)
+            .append(" dev ")
+            .append(settings.bridge())
+            .append(" nud permanent\n");
+      }
+    }
+    for (String address : permanent.keySet()) {
+      if (!wanted.contains(address)) {
+        host.append("neigh del ").append(address).append(" dev ").append(settings.bridge());
+        host.append('\n');
+      }
+    }
+    if (!host.isEmpty()) {
+      commands.ip("correct the neighbour entries of bridge " + settings.bridge(), host.toString());
     }
   }
 

@@ -100,7 +100,10 @@ public final class DiskFullException extends RuntimeException {
     if (existing == null) {
       return Optional.empty();
     }
-    return Optional.of(existing.toFile().getUsableSpace()); // 0 when full, or when unreadable
+    java.io.File file = existing.toFile();
+    long usable = file.getUsableSpace();
+    // 0 for a full file system, but also when statvfs failed, which says nothing of its space
+    return usable == 0 && file.getTotalSpace() == 0 ? Optional.empty() : Optional.of(usable);
   }
 
   private static Path existingAncestor(Path path) {

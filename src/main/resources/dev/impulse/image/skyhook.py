@@ -370,14 +370,28 @@ CELL_PRELOAD = ("base64", "collections", "dataclasses", "datetime", "decimal", "
 
 
 def warm_cell():
-    """Preloads CELL_PRELOAD and rehearses a call, so a cell's first request is not its slowest."""
+    """Preloads CELL_PRELOAD and rehearses a call, so a cell's first request is not its slowest.
+
+    Returns the names of the modules the preload added, for forget_shadowed_preloads."""
+    before = set(sys.modules)
     for name in CELL_PRELOAD:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
     TIMINGS["preloaded"] = time.time()
+    try:
+        rehearse()
+    except Exception:  # a warm-up, never a reason for the cell to fail
+        pass
+    TIMINGS["rehearsed"] = time.time()
+    return set(sys.modules) - before
+
+
+def rehearse():
     ours, theirs = socket.socketpair()
+    ours.settimeout(5)
+    theirs.settimeout(5)
     Connection.function = staticmethod(lambda request, meta: {"rehearsal": request})
     try:
         served = threading.Thread(target=Connection(ours).serve, daemon=True)
@@ -388,22 +402,35 @@ def warm_cell():
                        % (len(body), body))
         while theirs.recv(4096):
             pass
-        served.join()
+        served.join(5)
     finally:
         theirs.close()
         Connection.function = None
-    TIMINGS["rehearsed"] = time.time()
+
+
+def forget_shadowed_preloads(preloaded):
+    """A guest's own module of a preloaded name (its platform.py, say) wins, as on a cold start,
+    where the guest's directory comes first on sys.path: then the preload is forgotten, and the
+    guest imports as a cold chamber would."""
+    try:
+        names = {entry.split(".", 1)[0] for entry in os.listdir(GUEST_DIR)}
+    except OSError:
+        return
+    if names & {module.split(".", 1)[0] for module in preloaded}:
+        for module in preloaded:
+            sys.modules.pop(module, None)
 
 
 def main():
     TIMINGS["imports_done"] = time.time()
     if os.environ.get("SKYHOOK_CONTROL"):
-        warm_cell()
+        preloaded = warm_cell()
         # A cell binds before it has a function but listens only once it is a chamber's: before,
         # no caller can queue requests for whichever tenant gets it, or fill its backlog. Callers
         # who connect after that wait in the backlog until the guest is imported.
         server = Server((HOST, PORT), listen=False)
         specialise(os.environ["SKYHOOK_CONTROL"])
+        forget_shadowed_preloads(preloaded)
         server.listen()
         TIMINGS["listening"] = time.time()
         Connection.function = staticmethod(import_guest())

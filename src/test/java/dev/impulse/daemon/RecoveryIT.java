@@ -13,6 +13,7 @@ import dev.impulse.testing.ImportGate;
 import dev.impulse.testing.InternetFixture;
 import dev.impulse.testing.Runc;
 import dev.impulse.testing.RuncHold;
+import dev.impulse.testing.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -214,6 +215,50 @@ class RecoveryIT {
       impulse.restart();
       assertThat(impulse.chamber(chamber.get("id").asText()).get("status").asText())
           .isEqualTo("RUNNING");
+    }
+  }
+
+  @Test
+  void aStartPutsTheNeighbourEntriesOfKeptChambersRightAndRemovesThoseOfNone() throws Exception {
+    try (DaemonFixture impulse = DaemonFixture.startProcess(options(8))) {
+      impulse.upload("sampleapp", "1.0.0", Functions.sample());
+      JsonNode chamber = impulse.create("sampleapp", "1.0.0", "python3");
+      String id = chamber.get("id").asText();
+      chamber = impulse.awaitStatus(id, "RUNNING");
+      String address = chamber.get("address").asText();
+      String namespace = impulse.bridge() + "-" + chamber.get("port").asInt();
+      // As an earlier version of impulse left a namespace: a veth's own hardware address and
+      // learned entries only. And a permanent entry of an address no chamber holds, as a kill
+      // leaves one of the pool's.
+      Tools.run("ip", "-n", namespace, "link", "set", "eth0", "address", "02:00:00:00:00:01");
+      Tools.run("ip", "-n", namespace, "neigh", "flush", "all", "nud", "all");
+      Tools.run("ip", "neigh", "flush", "to", address, "dev", impulse.bridge(), "nud", "all");
+      String stray = address.substring(0, address.lastIndexOf('.')) + ".250";
+      Tools.run(
+          "ip",
+          "neigh",
+          "replace",
+          stray,
+          "lladdr",
+          "0a:58:00:00:00:fa",
+          "dev",
+          impulse.bridge(),
+          "nud",
+          "permanent");
+      impulse.kill();
+
+      impulse.restart();
+      String mac =
+          dev.impulse.network.Subnet.hardwareAddress(java.net.InetAddress.getByName(address));
+      String entries =
+          Tools.run("ip", "-4", "neigh", "show", "dev", impulse.bridge(), "nud", "permanent");
+      assertThat(entries).contains(address + " lladdr " + mac).doesNotContain(stray + " ");
+      assertThat(Tools.run("ip", "-n", namespace, "link", "show", "eth0")).contains(mac);
+      assertThat(Tools.run("ip", "-n", namespace, "-4", "neigh", "show", "nud", "permanent"))
+          .contains(impulse.gateway() + " dev eth0 lladdr");
+      assertThat(impulse.call(chamber.get("port").asInt(), "{}").status()).isEqualTo(200);
+      impulse.delete("/chambers/" + id);
+      impulse.assertNothingLeaked();
     }
   }
 
