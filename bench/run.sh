@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# impulse's benchmarks. Run as root:  bench/run.sh [coldstart|pool|api|churn|density|warm|proxy|languages|pull|all] [--quick]
+# impulse's benchmarks. Run as root:  bench/run.sh [coldstart|pool|api|churn|density|warm|proxy|languages|pull|all] [--quick] [--cold-rounds=N]
 # Builds impulse, starts two daemons of its own (bridge and host networking) on scratch directories
 # (/var/tmp/impulse-bench/, /run/impulse-bench-*), runs the scenarios with their baselines in the
 # same run, prints tables and writes bench/results/<time>.json, bench/results/latest.json and

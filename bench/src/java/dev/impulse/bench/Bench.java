@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * impulse's benchmark harness: {@code bench/run.sh
- * [coldstart|pool|api|churn|density|warm|proxy|languages|pull|all] [--quick]}, or {@code
- * bench/run.sh chart [results.json]} to redraw the cold-start chart. Builds the baseimages the
- * chosen scenarios need, starts two daemons of its own (bridge and host networking) on scratch
+ * [coldstart|pool|api|churn|density|warm|proxy|languages|pull|all] [--quick] [--cold-rounds=N]}, or
+ * {@code bench/run.sh chart [results.json]} to redraw the cold-start chart. Builds the baseimages
+ * the chosen scenarios need, starts two daemons of its own (bridge and host networking) on scratch
  * directories, runs the scenarios with their baselines in the same run, prints tables, writes JSON
  * (and the cold-start chart) to bench/results/, and checks that nothing was left behind, while the
  * daemons run and once stopped.
@@ -32,8 +32,13 @@ public final class Bench {
       return;
     }
     boolean quick = false;
+    int coldRounds = 0; // --cold-rounds N: the cold-start scenario's rounds, to narrow its interval
     List<String> chosen = new ArrayList<>();
     for (String arg : args) {
+      if (arg.startsWith("--cold-rounds=")) {
+        coldRounds = Integer.parseInt(arg.substring("--cold-rounds=".length()));
+        continue;
+      }
       switch (arg) {
         case "--quick" -> quick = true;
         case "all" -> chosen.addAll(SCENARIOS);
@@ -73,7 +78,9 @@ public final class Bench {
       for (String scenario : chosen) {
         long t0 = System.nanoTime();
         switch (scenario) {
-          case "coldstart" -> new ColdStart(env, "python3.11").run(report, quick ? 10 : 40);
+          case "coldstart" ->
+              new ColdStart(env, "python3.11")
+                  .run(report, coldRounds > 0 ? coldRounds : quick ? 10 : 40);
           case "pool" ->
               new PoolStart(env, "python3.11").run(report, quick ? 20 : 100, quick ? 10 : 50);
           case "api" ->
