@@ -116,6 +116,10 @@ final class BenchDaemon {
                 "127.0.0.1:" + proxyPort,
                 // The proxy scenario's burst of 200 clients queues at first
                 "--queue-length",
+                "1000",
+                // ... and they all come from loopback, which the connection guard counts as one
+                // client (128 connections by default; beyond that they are closed as they open)
+                "--max-connections-per-client",
                 "1000"));
     if (network == Network.BRIDGE) {
       command.addAll(List.of("--bridge", bridge, "--chamber-subnet", SUBNET, "--dns", "none"));
