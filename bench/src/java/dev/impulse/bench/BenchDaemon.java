@@ -175,6 +175,27 @@ final class BenchDaemon {
     return process.pid();
   }
 
+  /**
+   * With bridge networking and no chamber left, waits until the daemon's network pool holds its 4
+   * namespaces again (at most {@code timeout}); with host networking returns at once.
+   */
+  void awaitNetworkPoolFull(Duration timeout) {
+    if (network != Network.BRIDGE) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> names = Files.list(Path.of("/run/netns"))) {
+        if (names.filter(n -> n.getFileName().toString().startsWith(bridge + "-")).count() >= 4) {
+          return;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      BenchEnv.sleep(10);
+    }
+  }
+
   /** The daemon's resident memory in MiB. */
   double rssMb() {
     return ProcStats.rssKb(pid()) / 1024.0;

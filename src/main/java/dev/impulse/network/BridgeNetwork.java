@@ -40,6 +40,14 @@ public final class BridgeNetwork implements ChamberNetwork {
   private static final Path SYS_NET = BridgeSetup.SYS_NET;
   private static final Duration RETRY = Duration.ofSeconds(1);
   private static final Duration BUILD_WAIT = Duration.ofSeconds(10);
+
+  /**
+   * How long the pool keeps still after a create took a namespace, while more than one is ready:
+   * making one takes kernel locks (mounts, rtnl) that the create's runc create needs too, and at
+   * the lowest CPU priority a busy machine lets it hold them long.
+   */
+  static final Duration QUIET_AFTER_TAKE = Duration.ofMillis(300);
+
   private static final Logger log = LoggerFactory.getLogger(BridgeNetwork.class);
 
   private final BridgeSettings settings;
@@ -51,6 +59,7 @@ public final class BridgeNetwork implements ChamberNetwork {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final ArrayDeque<Integer> ready = new ArrayDeque<>();
+  private long lastTake = System.nanoTime() - QUIET_AFTER_TAKE.toNanos();
   private int building;
   private boolean filling;
   private boolean closed;
@@ -183,6 +192,7 @@ public final class BridgeNetwork implements ChamberNetwork {
       }
       Integer port = ready.poll();
       if (port != null) {
+        lastTake = System.nanoTime();
         changed.signalAll();
       }
       return port;
@@ -323,6 +333,17 @@ public final class BridgeNetwork implements ChamberNetwork {
       try {
         while (!closed && !needsBuild()) {
           changed.awaitUninterruptibly();
+        }
+        long quiet;
+        while (!closed
+            && ready.size() > 1
+            && (quiet = QUIET_AFTER_TAKE.toNanos() - (System.nanoTime() - lastTake)) > 0) {
+          try {
+            changed.awaitNanos(quiet);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
         }
         if (closed) {
           return;
