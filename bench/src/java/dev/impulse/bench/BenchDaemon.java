@@ -176,21 +176,30 @@ final class BenchDaemon {
   }
 
   /**
-   * With bridge networking and no chamber left, waits until the daemon's network pool holds its 4
-   * namespaces again (at most {@code timeout}); with host networking returns at once.
+   * With bridge networking and no chamber left, waits (at most {@code timeout}) until the daemon's
+   * network pool is settled: more than half of its 4 namespaces ready (below that it refills, 300
+   * ms after the last take) and their number unchanged for 500 ms, so a refill under way has ended.
+   * With host networking returns at once.
    */
-  void awaitNetworkPoolFull(Duration timeout) {
+  void awaitNetworkPoolSettled(Duration timeout) {
     if (network != Network.BRIDGE) {
       return;
     }
     long deadline = System.nanoTime() + timeout.toNanos();
+    long last = -1;
+    long since = System.nanoTime();
     while (System.nanoTime() < deadline) {
+      long count;
       try (Stream<Path> names = Files.list(Path.of("/run/netns"))) {
-        if (names.filter(n -> n.getFileName().toString().startsWith(bridge + "-")).count() >= 4) {
-          return;
-        }
+        count = names.filter(n -> n.getFileName().toString().startsWith(bridge + "-")).count();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      }
+      if (count != last) {
+        last = count;
+        since = System.nanoTime();
+      } else if (count > 2 && System.nanoTime() - since > Duration.ofMillis(500).toNanos()) {
+        return;
       }
       BenchEnv.sleep(10);
     }

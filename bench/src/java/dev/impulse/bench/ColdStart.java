@@ -113,8 +113,8 @@ final class ColdStart {
             .at(FIRST_CALL, first);
     daemon.destroy(id);
     // The next method starts once this daemon's background work for it is done (its network pool
-    // full again), so no method is measured against another's refill.
-    daemon.awaitNetworkPoolFull(Duration.ofSeconds(10));
+    // settled), so no method is measured against another's refill.
+    daemon.awaitNetworkPoolSettled(Duration.ofSeconds(10));
     return b;
   }
 
