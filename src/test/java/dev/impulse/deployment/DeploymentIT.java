@@ -30,7 +30,10 @@ import org.junit.jupiter.api.Test;
 class DeploymentIT {
   static DaemonFixture impulse;
 
-  /** Answers what it saw; sleeps {"sleep": s} seconds first; {"die": true} kills the chamber. */
+  /**
+   * Answers what it saw; sleeps {"sleep": s} seconds first; {"die": true} kills the chamber;
+   * {"pad": n} adds n bytes to the answer.
+   */
   static final String ECHO =
       """
       import os, time
@@ -40,6 +43,8 @@ class DeploymentIT {
           if request.get("die"):
               os._exit(3)
           time.sleep(min(float(request.get("sleep", 0)), 5))
+          if request.get("pad"):
+              return {"pad": "x" * min(int(request["pad"]), 64 << 20)}
           return {"request": request, "path": meta["path"], "headers": meta["headers"],
                   "chamber": meta["chamber_id"], "version": meta["version"],
                   "greeting": os.environ.get("GREETING")}
@@ -47,7 +52,8 @@ class DeploymentIT {
 
   /**
    * Writes its own answer on the caller's connection: {"flood": N} sends N KiB of header lines,
-   * {"spoof": true} claims another chamber and request id.
+   * {"stall": true} half an answer, then nothing until the proxy hangs up, {"spoof": true} claims
+   * another chamber and request id.
    */
   static final String ROGUE =
       """
@@ -55,7 +61,14 @@ class DeploymentIT {
 
       def skyhook(request, meta):
           conn = sys._getframe(2).f_locals["self"]
-          if request.get("flood"):
+          if request.get("stall"):
+              conn.sock.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 10\\r\\n\\r\\n{\\"a\\"")
+              conn.sock.settimeout(60)
+              try:
+                  conn.sock.recv(1)  # until the proxy hangs up
+              except OSError:
+                  pass
+          elif request.get("flood"):
               conn.sock.sendall(b"HTTP/1.1 200 OK\\r\\n")
               line = b"X-Pad: " + b"a" * 1000 + b"\\r\\n"
               for _ in range(int(request["flood"])):
@@ -401,6 +414,63 @@ class DeploymentIT {
         .singleElement()
         .satisfies(id -> assertThat(id).startsWith("rogue-1-"));
     assertThat(impulse.get("/deployments/rogue").json().get("inFlight").asInt()).isZero();
+  }
+
+  /**
+   * The proxy's handler runs on the threads that watch the sockets, so nothing in it may wait: a
+   * caller that stops reading a large answer and a function that stalls mid-answer hold only their
+   * own calls.
+   */
+  @Test
+  void aCallerThatStopsReadingAndAFunctionThatStallsMidAnswerHoldUpNoOtherCall() throws Exception {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\",\"concurrency\":8}");
+    deploy("rogue", "{\"version\":\"1\",\"runtime\":\"python3\",\"concurrency\":4}");
+    assertThat(call("/echo", "{}").status()).isEqualTo(200);
+    try (java.net.Socket notReading = rawCall("/echo/", "{\"pad\": 33554432}");
+        java.net.Socket stalled = rawCall("/rogue/", "{\"stall\": true}")) {
+      await(
+          "the unread answer and the stalled one in flight",
+          Duration.ofSeconds(30),
+          () -> inFlight("echo") == 1 && inFlight("rogue") == 1);
+
+      for (int i = 0; i < 20; i++) {
+        Http.Response r = call("/echo", "{\"n\":" + i + "}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("request").get("n").asInt()).isEqualTo(i);
+      }
+      assertThat(inFlight("echo")).isEqualTo(1);
+      assertThat(inFlight("rogue")).isEqualTo(1);
+    }
+    // The unread answer ends with its caller. (The stalled call holds its chamber until the
+    // function answers or --proxy-timeout-ms passes: the function is still at work either way.)
+    await(
+        "the unread answer ended when its caller hung up",
+        Duration.ofSeconds(30),
+        () -> inFlight("echo") == 0);
+  }
+
+  private static int inFlight(String app) {
+    return impulse.get("/deployments/" + app).json().get("inFlight").asInt();
+  }
+
+  /** Sends a call on a socket of its own and reads nothing back. */
+  private static java.net.Socket rawCall(String path, String json) throws java.io.IOException {
+    java.net.URI proxy = impulse.proxyUri("/");
+    java.net.Socket socket = new java.net.Socket(proxy.getHost(), proxy.getPort());
+    byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    socket
+        .getOutputStream()
+        .write(
+            ("POST "
+                    + path
+                    + " HTTP/1.1\r\nHost: impulse\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: "
+                    + body.length
+                    + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    socket.getOutputStream().write(body);
+    socket.getOutputStream().flush();
+    return socket;
   }
 
   @Test
