@@ -9,8 +9,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/install-deps" >/dev/null
 # pull: a local registry (docker-registry), and the tools that make, push and pull the image as
 # other engines would (umoci, skopeo); languages: gcc and libc6-dev build the native example
-# function static. Installed only when missing.
-bench_packages=(docker-registry skopeo umoci gcc libc6-dev)
+# function static; proxy: wrk drives the calls, nginx-light is the reference proxy. Installed only
+# when missing.
+bench_packages=(docker-registry skopeo umoci gcc libc6-dev wrk nginx-light)
 missing=()
 for p in "${bench_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -94,7 +94,8 @@ public final class Bench {
           case "warm" ->
               new WarmCalls(env, "python3.11").run(report, Duration.ofSeconds(quick ? 5 : 10));
           case "proxy" ->
-              new ProxyBench(env, "python3.11").run(report, quick ? 1000 : 3000, quick ? 5 : 10);
+              new ProxyBench(env, "python3.11")
+                  .run(report, quick ? 2 : 5, quick ? 2 : 3, quick ? 5 : 10);
           case "languages" -> new Languages(env).run(report, quick ? 5 : 20);
           case "pull" -> new PullTime(env).run(report, quick ? 3 : 5);
           default -> throw new IllegalStateException(scenario);

@@ -224,6 +224,29 @@ final class BenchEnv implements AutoCloseable {
     return Instant.now();
   }
 
+  /**
+   * As {@link #awaitFirstCall}, calling with {@link BareHttp}: a refused connection is retried
+   * every millisecond, as the probe there is.
+   */
+  Instant awaitFirstCallBare(int port, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        if (BareHttp.send(port, "POST", "/", java.util.Map.of(), "{}", Duration.ofSeconds(10))
+                .status()
+            == 200) {
+          return Instant.now();
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("port " + port + " never answered");
+      }
+      sleep(1);
+    }
+  }
+
   private static boolean accepts(int port) {
     try (java.nio.channels.SocketChannel probe =
         java.nio.channels.SocketChannel.open(

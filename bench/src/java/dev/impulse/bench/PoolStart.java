@@ -14,8 +14,10 @@ import java.util.concurrent.Future;
 /**
  * Scenario {@code pool}: from {@code POST /chambers} to the first successful call when a stem cell
  * of the runtime is ready, against a cold start of the same function on the same daemon (a spec no
- * cell can take: it sets {@code PYTHONHASHSEED}) and raw runc, round by round; then a burst of
- * concurrent creates against a pool of fewer cells, and the memory of an idle cell.
+ * cell can take: it sets {@code PYTHONHASHSEED}) and raw runc, round by round, all timed with
+ * {@link BareHttp}; a second pooled start each round is timed with the JDK's client, as the runs
+ * before 2026-12-01 16:00 were. Then a burst of concurrent creates against a pool of fewer cells,
+ * and the memory of an idle cell.
  */
 final class PoolStart {
   static final String COLD_SPEC = ",\"env\":{\"PYTHONHASHSEED\":\"0\"}";
@@ -31,24 +33,24 @@ final class PoolStart {
   void run(Report report, int rounds, int burst) throws Exception {
     BenchDaemon daemon = env.bridge();
     System.out.printf(
-        "pool: %d rounds of [pooled, cold, raw runc] on %s; then %d creates at once on a pool"
+        "pool: %d rounds of [pooled, pooled with the JDK client, cold, raw runc] on %s; then %d creates at once on a pool"
             + " of %d%n",
         rounds, runtime, burst, burst / 5);
     daemon.resizePool(runtime, 1);
     Samples pooled = new Samples();
+    Samples pooledJdk = new Samples();
     Samples cold = new Samples();
     Samples raw = new Samples();
     Map<String, Samples> steps = new LinkedHashMap<>();
     try {
       for (int i = -2; i < rounds; i++) {
-        daemon.awaitPool(runtime, 1, Duration.ofMinutes(2));
-        // The filler keeps still for a moment after a take; let it finish the last refill first.
-        Thread.sleep(300);
-        Breakdown b = start(daemon, "");
-        double c = start(daemon, COLD_SPEC).span(ColdStart.START, ColdStart.FIRST_CALL);
+        Breakdown b = pooledStart(daemon, true);
+        double j = pooledStart(daemon, false).span(ColdStart.START, ColdStart.FIRST_CALL);
+        double c = start(daemon, COLD_SPEC, true).span(ColdStart.START, ColdStart.FIRST_CALL);
         double r = raw();
         if (i >= 0) {
           pooled.add(b.span(ColdStart.START, ColdStart.FIRST_CALL));
+          pooledJdk.add(j);
           cold.add(c);
           raw.add(r);
           b.durations().forEach((k, v) -> steps.computeIfAbsent(k, x -> new Samples()).add(v));
@@ -57,10 +59,14 @@ final class PoolStart {
       JsonNode idle = daemon.pool(runtime);
       long cellMemory = idle.get("memoryBytes").asLong() / Math.max(1, idle.get("ready").asInt());
       Map<String, Object> burstFigures = burst(daemon, burst);
-      print(pooled, cold, raw, steps, cellMemory, burstFigures);
+      print(pooled, pooledJdk, cold, raw, steps, cellMemory, burstFigures);
       Map<String, Object> figures = new LinkedHashMap<>();
       figures.put("rounds", rounds);
+      figures.put(
+          "client",
+          "BareHttp (one plain socket per request); pooledJdkClientMs: the JDK's HttpClient");
       figures.put("pooledMs", pooled.summary());
+      figures.put("pooledJdkClientMs", pooledJdk.summary());
       figures.put("coldMs", cold.summary());
       figures.put("rawRuncMs", raw.summary());
       figures.put("pooledOverColdP50", Samples.round(pooled.median() / cold.median()));
@@ -76,11 +82,27 @@ final class PoolStart {
     }
   }
 
-  private Breakdown start(BenchDaemon daemon, String moreFields) {
+  /** A start from a ready cell, once the pool's filler has kept still for a while. */
+  private Breakdown pooledStart(BenchDaemon daemon, boolean bare) throws InterruptedException {
+    daemon.awaitPool(runtime, 1, Duration.ofMinutes(2));
+    // The filler keeps still for a moment after a take; let it finish the last refill first.
+    Thread.sleep(300);
+    return start(daemon, "", bare);
+  }
+
+  /**
+   * Create, then call until it answers: with {@link BareHttp} ({@code bare}) or the JDK's client,
+   * which the earlier runs used.
+   */
+  private Breakdown start(BenchDaemon daemon, String moreFields, boolean bare) {
     Instant t0 = Instant.now();
-    JsonNode chamber = daemon.create(runtime, moreFields);
+    JsonNode chamber =
+        bare ? daemon.createBare(runtime, moreFields) : daemon.create(runtime, moreFields);
     int port = chamber.get("port").asInt();
-    Instant first = env.awaitFirstCall(port, Duration.ofMinutes(2));
+    Instant first =
+        bare
+            ? env.awaitFirstCallBare(port, Duration.ofMinutes(2))
+            : env.awaitFirstCall(port, Duration.ofMinutes(2));
     String id = chamber.get("id").asText();
     Breakdown b =
         new Breakdown()
@@ -93,7 +115,7 @@ final class PoolStart {
 
   private double raw() {
     try (RawContainer c = RawContainer.start(env, RawContainer.Kind.OVERLAY, runtime, null)) {
-      Instant first = env.awaitFirstCall(c.port, Duration.ofMinutes(2));
+      Instant first = env.awaitFirstCallBare(c.port, Duration.ofMinutes(2));
       return Duration.between(c.began, first).toNanos() / 1e6;
     }
   }
@@ -139,13 +161,19 @@ final class PoolStart {
 
   private static void print(
       Samples pooled,
+      Samples pooledJdk,
       Samples cold,
       Samples raw,
       Map<String, Samples> steps,
       long cellMemory,
       Map<String, Object> burst) {
     List<List<String>> rows = new ArrayList<>();
-    for (var entry : Map.of("pooled", pooled, "cold", cold, "raw runc", raw).entrySet()) {
+    Map<String, Samples> methods = new LinkedHashMap<>();
+    methods.put("pooled", pooled);
+    methods.put("pooled, JDK client", pooledJdk);
+    methods.put("cold", cold);
+    methods.put("raw runc", raw);
+    for (var entry : methods.entrySet()) {
       Samples s = entry.getValue();
       rows.add(
           List.of(

@@ -21,15 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Scenario 7, the function service: (1) the edge proxy's cost, calls through it against calls
- * straight to the same chamber's port, alternating, then throughput from 4 clients each way; (2) a
- * scale from zero through the proxy against a cold start through the API, interleaved; (3) a burst
- * from 0 to 200 concurrent clients, with the deployment's chambers, in-flight and queued calls
- * sampled every 250 ms, and the scale back to zero afterwards.
+ * straight to the same chamber's port and through nginx ({@link ProxyOverhead}); (2) a scale from
+ * zero through the proxy against a cold start through the API, interleaved; (3) a burst from 0 to
+ * 200 concurrent clients, with the deployment's chambers, in-flight and queued calls sampled every
+ * 250 ms, and the scale back to zero afterwards.
  */
 final class ProxyBench {
-  static final int WARM_UP =
-      2000; // the proxy's JIT is cold at first: its first thousand calls are slow
-  static final int CLIENTS = 4;
   static final int BURST_CLIENTS = 200;
   static final int ZERO_ROUNDS = 10;
   private static final String BODY = "{\"name\":\"bench\"}";
@@ -43,54 +40,19 @@ final class ProxyBench {
     this.runtime = runtime;
   }
 
-  void run(Report report, int calls, int seconds) throws Exception {
+  /**
+   * {@code rounds} rounds of {@code seconds} per path for the proxy's cost, and a burst of {@code
+   * burstSeconds}.
+   */
+  void run(Report report, int rounds, int seconds, int burstSeconds) throws Exception {
     BenchDaemon d = env.bridge();
     String app = BenchEnv.APP;
     Map<String, Object> figures = new LinkedHashMap<>();
     deploy(d, "{\"minChambers\":1,\"concurrency\":8}");
     String chamber = awaitChambers(d, 1, Duration.ofMinutes(2)).getFirst();
     JsonNode c = d.awaitRunning(chamber, Duration.ofMinutes(2));
-    HttpRequest direct = call(URI.create("http://127.0.0.1:" + c.get("port").asInt() + "/"));
     HttpRequest proxied = call(URI.create("http://127.0.0.1:" + d.proxyPort + "/" + app + "/"));
-
-    Samples directLatency = new Samples();
-    Samples proxyLatency = new Samples();
-    for (int i = 0; i < WARM_UP + calls; i++) {
-      double a = timed(direct);
-      double b = timed(proxied);
-      if (i >= WARM_UP) {
-        directLatency.add(a);
-        proxyLatency.add(b);
-      }
-    }
-    double directRate = throughput(direct, Duration.ofSeconds(seconds));
-    double proxyRate = throughput(proxied, Duration.ofSeconds(seconds));
-    double added = proxyLatency.median() - directLatency.median();
-    Map<String, Object> overhead = new LinkedHashMap<>();
-    overhead.put("directMs", directLatency.summary());
-    overhead.put("proxyMs", proxyLatency.summary());
-    overhead.put("addedP50Ms", Samples.round(added));
-    overhead.put("directCallsPerSecond", Samples.round(directRate));
-    overhead.put("proxyCallsPerSecond", Samples.round(proxyRate));
-    overhead.put("proxyOverDirectThroughput", Samples.round(proxyRate / directRate));
-    figures.put("overhead", overhead);
-    Report.table(
-        "edge proxy against the chamber's own port (" + runtime + ", bridge, " + calls + " calls)",
-        List.of("path", "p50 ms", "p99 ms", "calls/s (" + CLIENTS + " clients)"),
-        List.of(
-            List.of(
-                "direct",
-                Report.ms(directLatency.median()),
-                Report.ms(directLatency.percentile(99)),
-                String.format("%.0f", directRate)),
-            List.of(
-                "through the proxy",
-                Report.ms(proxyLatency.median()),
-                Report.ms(proxyLatency.percentile(99)),
-                String.format("%.0f", proxyRate))));
-    System.out.printf(
-        "proxy adds %.3f ms at p50 (target <= 0.2); throughput %.0f%% of direct (target >= 90%%)%n",
-        added, 100 * proxyRate / directRate);
+    figures.put("overhead", overhead(d, c, rounds, seconds));
 
     // (2) scale from zero against a cold start
     deploy(d, "{\"minChambers\":0,\"idleTimeoutMs\":1000}");
@@ -134,11 +96,94 @@ final class ProxyBench {
     // (3) a burst from 0 to 200 clients, then back to zero
     deploy(d, "{\"minChambers\":0,\"concurrency\":10,\"maxChambers\":20,\"idleTimeoutMs\":2000}");
     awaitChambers(d, 0, Duration.ofMinutes(1));
-    figures.put("burst", burst(d, proxied, Duration.ofSeconds(seconds), report));
+    figures.put("burst", burst(d, proxied, Duration.ofSeconds(burstSeconds), report));
     if (d.send("DELETE", "/deployments/" + app, null).statusCode() != 204) {
       throw new IllegalStateException("deleting the deployment failed");
     }
     report.put("proxy", figures);
+  }
+
+  /**
+   * (1): direct, through the edge proxy and through nginx, with wrk; the targets compare the first
+   * two, nginx shows what the field's proxy costs on the same machine.
+   */
+  private Map<String, Object> overhead(BenchDaemon d, JsonNode chamber, int rounds, int seconds)
+      throws Exception {
+    java.nio.file.Path dir = env.root.resolve("proxy");
+    try (Programs tools = new Programs(env, Duration.ofSeconds(seconds + 30));
+        NginxReference nginx =
+            NginxReference.start(
+                env,
+                dir.resolve("nginx"),
+                BenchEnv.APP,
+                new java.net.InetSocketAddress(
+                    chamber.get("address").asText(),
+                    dev.impulse.network.BridgeNetwork.WRAPPER_PORT))) {
+      ProxyOverhead bench =
+          new ProxyOverhead(new Wrk(tools, dir, BODY), Duration.ofSeconds(seconds));
+      ProxyOverhead.Path direct =
+          new ProxyOverhead.Path(
+              "direct", URI.create("http://127.0.0.1:" + chamber.get("port").asInt() + "/"), -1);
+      ProxyOverhead.Path proxy =
+          new ProxyOverhead.Path(
+              "edge proxy",
+              URI.create("http://127.0.0.1:" + d.proxyPort + "/" + BenchEnv.APP + "/"),
+              d.pid());
+      ProxyOverhead.Path reference = new ProxyOverhead.Path("nginx", nginx.uri(), nginx.pid());
+      int warmSeconds = bench.warm(proxy, List.of(direct, reference));
+      List<ProxyOverhead.Figures> all = bench.measure(List.of(direct, proxy, reference), rounds);
+      ProxyOverhead.Figures byDirect = all.get(0);
+      ProxyOverhead.Figures byProxy = all.get(1);
+      ProxyOverhead.Figures byNginx = all.get(2);
+      double added = (byProxy.p50Micros.median() - byDirect.p50Micros.median()) / 1000;
+      double share = byProxy.callsPerSecond.median() / byDirect.callsPerSecond.median();
+      double nginxAdded = (byNginx.p50Micros.median() - byDirect.p50Micros.median()) / 1000;
+      double nginxShare = byNginx.callsPerSecond.median() / byDirect.callsPerSecond.median();
+      Map<String, Object> overhead = new LinkedHashMap<>();
+      overhead.put(
+          "tool", "wrk -t1, one client for latency, " + ProxyOverhead.CLIENTS + " for calls/s");
+      overhead.put("rounds", rounds);
+      overhead.put("secondsPerRun", seconds);
+      overhead.put("warmUpSeconds", warmSeconds);
+      all.forEach(f -> overhead.put(f.path.name(), f.summary()));
+      overhead.put("addedP50Ms", Samples.round(added * 1000) / 1000);
+      overhead.put("proxyOverDirectThroughput", Samples.round(share));
+      overhead.put("nginxAddedP50Ms", Samples.round(nginxAdded * 1000) / 1000);
+      overhead.put("nginxOverDirectThroughput", Samples.round(nginxShare));
+      List<List<String>> rows = new ArrayList<>();
+      for (ProxyOverhead.Figures f : all) {
+        rows.add(
+            List.of(
+                f.path.name(),
+                String.format("%.0f", f.p50Micros.median()),
+                String.format("%.0f", f.callsPerSecond.median()),
+                String.format(
+                    "%.0f%%", 100 * f.callsPerSecond.median() / byDirect.callsPerSecond.median()),
+                f.path.pid() > 0 ? String.format("%.0f", f.cpuMicrosPerCall.median()) : "-"));
+      }
+      Report.table(
+          "edge proxy against the chamber's own port and nginx ("
+              + runtime
+              + ", bridge; wrk, medians of "
+              + rounds
+              + " rounds of "
+              + seconds
+              + " s, after "
+              + warmSeconds
+              + " s of warm-up)",
+          List.of(
+              "path",
+              "p50 µs (1 client)",
+              "calls/s (" + ProxyOverhead.CLIENTS + " clients)",
+              "of direct",
+              "CPU µs per call"),
+          rows);
+      System.out.printf(
+          "proxy adds %.3f ms at p50 (target <= 0.2); throughput %.0f%% of direct (target >= 90%%);"
+              + " nginx: %.3f ms, %.0f%%%n",
+          added, 100 * share, nginxAdded, 100 * nginxShare);
+      return overhead;
+    }
   }
 
   private Map<String, Object> burst(
@@ -296,40 +341,5 @@ final class ProxyBench {
         .timeout(Duration.ofSeconds(60))
         .POST(HttpRequest.BodyPublishers.ofString(BODY))
         .build();
-  }
-
-  private double timed(HttpRequest request) throws Exception {
-    long t0 = System.nanoTime();
-    HttpResponse<Void> r = env.http.send(request, HttpResponse.BodyHandlers.discarding());
-    long t1 = System.nanoTime();
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("call to " + request.uri() + " answered " + r.statusCode());
-    }
-    return (t1 - t0) / 1e6;
-  }
-
-  private double throughput(HttpRequest request, Duration length) throws Exception {
-    AtomicLong done = new AtomicLong();
-    long end = System.nanoTime() + length.toNanos();
-    long started = System.nanoTime();
-    try (ExecutorService clients = Executors.newFixedThreadPool(CLIENTS)) {
-      List<Future<?>> all = new ArrayList<>();
-      for (int i = 0; i < CLIENTS; i++) {
-        all.add(
-            clients.submit(() -> {
-              while (System.nanoTime() < end) {
-                if (env.http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode()
-                    == 200) {
-                  done.incrementAndGet();
-                }
-              }
-              return null;
-            }));
-      }
-      for (Future<?> f : all) {
-        f.get();
-      }
-    }
-    return done.get() / ((System.nanoTime() - started) / 1e9);
   }
 }
