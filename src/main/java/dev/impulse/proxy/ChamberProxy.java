@@ -4,11 +4,9 @@ import dev.impulse.deployment.Deployments;
 import dev.impulse.deployment.Lease;
 import dev.impulse.deployment.QueueFullException;
 import dev.impulse.deployment.UnknownDeploymentException;
-import java.net.ConnectException;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
@@ -63,6 +61,18 @@ final class ChamberProxy extends ProxyHandler {
     setUseServerThreadPool(true);
   }
 
+  /**
+   * The chambers' answers are handled on the client's selector threads (see getInvocationType): one
+   * per core, so that answers are not all parsed and copied by one thread.
+   */
+  @Override
+  protected HttpClient newHttpClient() {
+    org.eclipse.jetty.io.ClientConnector connector = new org.eclipse.jetty.io.ClientConnector();
+    connector.setSelectors(EdgeProxy.SELECTORS);
+    return new HttpClient(
+        new org.eclipse.jetty.client.transport.HttpClientTransportDynamic(connector));
+  }
+
   @Override
   protected void configureHttpClient(HttpClient client) {
     super.configureHttpClient(client);
@@ -100,15 +110,23 @@ final class ChamberProxy extends ProxyHandler {
             : UUID.randomUUID().toString();
     request.setAttribute(REQUEST_ID, requestId);
     response.getHeaders().put(REQUEST_ID_HEADER, requestId);
+    // The exchange ends whatever the bookkeeping does: a throw in it must not leave the caller's
+    // connection hanging.
     Callback done =
         Callback.from(
             () -> {
-              finish(request, response, start);
-              callback.succeeded();
+              try {
+                finish(request, response, start);
+              } finally {
+                callback.succeeded();
+              }
             },
             failure -> {
-              finish(request, response, start);
-              callback.failed(failure);
+              try {
+                finish(request, response, start);
+              } finally {
+                callback.failed(failure);
+              }
             });
     Route route = Route.of(request.getHttpURI().getPath());
     if (route == null) {
@@ -173,43 +191,11 @@ final class ChamberProxy extends ProxyHandler {
               if (failure == null) {
                 forward(request, response, callback, taken, attempt);
               } else {
-                refuse(route, request, response, callback, failure);
+                problems.activationFailed(
+                    route, request, response, callback, failure, activationTimeout);
               }
             },
             getServer().getThreadPool());
-  }
-
-  private void refuse(
-      Route route, Request request, Response response, Callback callback, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-    if (cause instanceof TimeoutException) {
-      problems.write(
-          request,
-          response,
-          callback,
-          504,
-          "activation-timeout",
-          "Gateway timeout",
-          "no chamber of '"
-              + route.app()
-              + "' was ready within "
-              + activationTimeout.toMillis()
-              + " ms (--activation-timeout-ms); see GET /deployments/"
-              + route.app()
-              + " and its chambers' logs");
-    } else if (cause instanceof UnknownDeploymentException) {
-      problems.write(
-          request, response, callback, 404, "not-found", "Not found", cause.getMessage());
-    } else {
-      problems.write(
-          request,
-          response,
-          callback,
-          503,
-          "unavailable",
-          "Service unavailable",
-          "no chamber could take the request; try again");
-    }
   }
 
   private void forward(
@@ -218,7 +204,11 @@ final class ChamberProxy extends ProxyHandler {
     request.setAttribute(ATTEMPT, attempt);
     response.getHeaders().put(CHAMBER_HEADER, lease.chamber());
     try {
-      super.handle(request, response, callback);
+      // A retry on another chamber comes back with the paced pair: counted on, not wrapped again.
+      Request paced = request instanceof PacedRequest ? request : new PacedRequest(request);
+      Response pacedResponse =
+          response instanceof PacedResponse ? response : new PacedResponse(paced, response);
+      super.handle(paced, pacedResponse, callback);
     } catch (IllegalArgumentException badTarget) {
       // A path the chamber's URI cannot hold (dot segments the caller kept, say): the caller's.
       request.removeAttribute(LEASE);
@@ -275,7 +265,7 @@ final class ChamberProxy extends ProxyHandler {
     return new ProxyRequestContent(request) {
       @Override
       public void fail(Throwable failure, boolean last) {
-        if (!refused(failure)) {
+        if (!CallFailures.refused(failure)) {
           super.fail(failure, last);
         }
       }
@@ -333,20 +323,42 @@ final class ChamberProxy extends ProxyHandler {
     String requestId = (String) request.getAttribute(REQUEST_ID);
     response.reset();
     response.getHeaders().put(REQUEST_ID_HEADER, requestId);
-    if (refused(failure) && attempt < MAX_ATTEMPTS) {
-      log.info(
-          "chamber {} at {} refused a connection; the call goes to another (try {} of {})",
-          lease.chamber(),
-          lease.target(),
-          attempt + 1,
-          MAX_ATTEMPTS);
+    if (CallFailures.refused(failure) && attempt < MAX_ATTEMPTS) {
       request.removeAttribute(LEASE);
       lease.failed();
-      dispatch((Route) request.getAttribute(ROUTE), request, response, callback, attempt + 1);
+      // Off the I/O thread: the log line may wait (a stdout that does not drain), and a refusing
+      // function must not stall everyone's calls with it.
+      try {
+        getServer()
+            .getThreadPool()
+            .execute(() -> {
+              log.info(
+                  "chamber {} at {} refused a connection; the call goes to another (try {} of {})",
+                  lease.chamber(),
+                  lease.target(),
+                  attempt + 1,
+                  MAX_ATTEMPTS);
+              dispatch(
+                  (Route) request.getAttribute(ROUTE), request, response, callback, attempt + 1);
+            });
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        problems.unavailable(request, response, callback, "the edge proxy is stopping; try again");
+      }
       return;
     }
     response.getHeaders().put(CHAMBER_HEADER, lease.chamber());
-    if (failure instanceof TimeoutException) {
+    SlowCallerException slow = CallFailures.slowCaller(failure);
+    if (slow != null) {
+      // The caller's fault, not the chamber's: its lease is released as usual.
+      problems.write(
+          request,
+          response,
+          callback,
+          408,
+          "request-timeout",
+          "Request timeout",
+          slow.getMessage() + "; send the body at a steady pace");
+    } else if (failure instanceof TimeoutException) {
       problems.write(
           request,
           response,
@@ -368,34 +380,8 @@ final class ChamberProxy extends ProxyHandler {
           "chamber-failed",
           "Bad gateway",
           "the function's chamber failed before it answered ("
-              + describe(failure)
+              + CallFailures.describe(failure)
               + "); its logs may say why");
     }
-  }
-
-  /** What went wrong, in a few words (Jetty's own texts dump its connection's state). */
-  static String describe(Throwable failure) {
-    Throwable root = failure;
-    for (int depth = 0; depth < 16 && root.getCause() != null; depth++) {
-      root = root.getCause(); // bounded: a cycle of causes must not spin
-    }
-    return switch (root) {
-      case ConnectException _ -> "it refused the connection";
-      case java.io.EOFException _ -> "it closed the connection";
-      case java.nio.channels.ClosedChannelException _ -> "it closed the connection";
-      case java.io.IOException io when io.getMessage() != null && io.getMessage().length() < 100 ->
-          io.getMessage();
-      default -> root.getClass().getSimpleName();
-    };
-  }
-
-  private static boolean refused(Throwable failure) {
-    Throwable t = failure;
-    for (int depth = 0; depth < 16 && t != null; depth++, t = t.getCause()) {
-      if (t instanceof ConnectException) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /** The edge proxy's server: one listener, one {@link ChamberProxy}. */
 public final class EdgeProxy implements AutoCloseable {
-  /** Bodies slower than this, either way, are cut. */
-  static final long MIN_BYTES_PER_SECOND = 1024;
+  /** Selector threads on each side of the proxy; calls and answers are handled on them. */
+  static final int SELECTORS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   private static final Logger log = LoggerFactory.getLogger(EdgeProxy.class);
 
@@ -31,10 +31,11 @@ public final class EdgeProxy implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    // A caller trickling a body or reading an answer slowly would hold a chamber's place.
-    http.setMinRequestDataRate(MIN_BYTES_PER_SECOND);
-    http.setMinResponseDataRate(MIN_BYTES_PER_SECOND);
-    this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    // A caller trickling a body or reading an answer slowly would hold a chamber's place: Jetty
+    // 12's own data rates are not enforced by a core handler, so ChamberProxy paces each call
+    // (PacedRequest, PacedResponse).
+    // Calls run on the selector threads (ChamberProxy.getInvocationType): one per core.
+    this.connector = new ServerConnector(server, -1, SELECTORS, new HttpConnectionFactory(http));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
     connector.setIdleTimeout(settings.idleTimeout().toMillis());

@@ -47,4 +47,41 @@ final class ProxyProblem {
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
   }
+
+  /** A call that got no chamber: its wait timed out, its deployment went, or it was cut. */
+  void activationFailed(
+      Route route,
+      Request request,
+      Response response,
+      Callback callback,
+      Throwable failure,
+      java.time.Duration activationTimeout) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      write(
+          request,
+          response,
+          callback,
+          504,
+          "activation-timeout",
+          "Gateway timeout",
+          "no chamber of '"
+              + route.app()
+              + "' was ready within "
+              + activationTimeout.toMillis()
+              + " ms (--activation-timeout-ms); see GET /deployments/"
+              + route.app()
+              + " and its chambers' logs");
+    } else if (cause instanceof dev.impulse.deployment.UnknownDeploymentException) {
+      write(request, response, callback, 404, "not-found", "Not found", cause.getMessage());
+    } else {
+      unavailable(request, response, callback, "no chamber could take the request; try again");
+    }
+  }
+
+  /** 503: the proxy cannot serve the call now. */
+  void unavailable(Request request, Response response, Callback callback, String detail) {
+    write(request, response, callback, 503, "unavailable", "Service unavailable", detail);
+  }
 }

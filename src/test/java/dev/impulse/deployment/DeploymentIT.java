@@ -425,7 +425,9 @@ class DeploymentIT {
   void aCallerThatStopsReadingAndAFunctionThatStallsMidAnswerHoldUpNoOtherCall() throws Exception {
     deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\",\"concurrency\":8}");
     deploy("rogue", "{\"version\":\"1\",\"runtime\":\"python3\",\"concurrency\":4}");
+    // Both run before the clock of the connections below starts (their idle timeout).
     assertThat(call("/echo", "{}").status()).isEqualTo(200);
+    assertThat(call("/rogue", "{}").status()).isEqualTo(200);
     try (java.net.Socket notReading = rawCall("/echo/", "{\"pad\": 33554432}");
         java.net.Socket stalled = rawCall("/rogue/", "{\"stall\": true}")) {
       await(
@@ -433,10 +435,11 @@ class DeploymentIT {
           Duration.ofSeconds(30),
           () -> inFlight("echo") == 1 && inFlight("rogue") == 1);
 
+      // Each on a new connection: Jetty deals connections out to its selector threads in turn,
+      // so these reach every one of them.
       for (int i = 0; i < 20; i++) {
-        Http.Response r = call("/echo", "{\"n\":" + i + "}");
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        assertThat(r.json().get("request").get("n").asInt()).isEqualTo(i);
+        String answer = callOnNewConnection("/echo/", "{\"n\":" + i + "}");
+        assertThat(answer).startsWith("HTTP/1.1 200").contains("\"n\": " + i + "}");
       }
       assertThat(inFlight("echo")).isEqualTo(1);
       assertThat(inFlight("rogue")).isEqualTo(1);
@@ -449,12 +452,80 @@ class DeploymentIT {
         () -> inFlight("echo") == 0);
   }
 
+  /**
+   * A caller that sends its body a few bytes a second, each within the idle timeout, would hold its
+   * chamber for as long as it liked: once the grace period is waited it gets a 408, and the
+   * chamber, not at fault, goes on serving.
+   */
+  @Test
+  void aCallerTricklingItsBodyGets408AndTheChamberGoesOnServing() throws Exception {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\"}");
+    Http.Response first = call("/echo", "{}");
+    assertThat(first.status()).isEqualTo(200);
+    String chamber = first.header("X-Impulse-Chamber");
+
+    java.net.URI proxy = impulse.proxyUri("/");
+    String answer;
+    try (java.net.Socket trickler = new java.net.Socket(proxy.getHost(), proxy.getPort())) {
+      trickler
+          .getOutputStream()
+          .write(
+              ("POST /echo/ HTTP/1.1\r\nHost: impulse\r\nContent-Type: application/json\r\n"
+                      + "Content-Length: 100000\r\n\r\n{\"pad\": \"")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      // A byte, then up to 200 ms for an answer: 5 bytes a second, for at most a minute.
+      trickler.setSoTimeout(200);
+      java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline && !read.toString().contains("\r\n\r\n")) {
+        try {
+          trickler.getOutputStream().write('x');
+        } catch (java.io.IOException hungUp) {
+          // the proxy may close its side right after answering
+        }
+        try {
+          byte[] buffer = new byte[4096];
+          int n = trickler.getInputStream().read(buffer);
+          if (n < 0) {
+            break;
+          }
+          read.write(buffer, 0, n);
+        } catch (java.net.SocketTimeoutException nothingYet) {
+          // trickle on
+        }
+      }
+      answer = read.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertThat(answer).startsWith("HTTP/1.1 408").contains("application/problem+json");
+    await(
+        "the trickled call released its chamber",
+        Duration.ofSeconds(30),
+        () -> inFlight("echo") == 0);
+    Http.Response after = call("/echo", "{}");
+    assertThat(after.status()).isEqualTo(200);
+    assertThat(after.header("X-Impulse-Chamber")).isEqualTo(chamber);
+  }
+
   private static int inFlight(String app) {
     return impulse.get("/deployments/" + app).json().get("inFlight").asInt();
   }
 
-  /** Sends a call on a socket of its own and reads nothing back. */
+  /** Sends a call on a connection of its own, which it asks to close; returns the raw answer. */
+  private static String callOnNewConnection(String path, String json) throws java.io.IOException {
+    try (java.net.Socket socket = rawCall(path, json, "Connection: close\r\n")) {
+      socket.setSoTimeout(30_000);
+      return new String(
+          socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   private static java.net.Socket rawCall(String path, String json) throws java.io.IOException {
+    return rawCall(path, json, "");
+  }
+
+  /** Sends a call on a socket of its own and reads nothing back. */
+  private static java.net.Socket rawCall(String path, String json, String moreHeaders)
+      throws java.io.IOException {
     java.net.URI proxy = impulse.proxyUri("/");
     java.net.Socket socket = new java.net.Socket(proxy.getHost(), proxy.getPort());
     byte[] body = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -466,7 +537,9 @@ class DeploymentIT {
                     + " HTTP/1.1\r\nHost: impulse\r\nContent-Type: application/json\r\n"
                     + "Content-Length: "
                     + body.length
-                    + "\r\n\r\n")
+                    + "\r\n"
+                    + moreHeaders
+                    + "\r\n")
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     socket.getOutputStream().write(body);
     socket.getOutputStream().flush();

@@ -10,43 +10,43 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
-class ChamberProxyDescribeTest {
+class CallFailuresTest {
   @Test
   void aRefusedConnectionIsSaidSo() {
-    assertThat(ChamberProxy.describe(new ConnectException("Connection refused: /127.0.0.1:6001")))
+    assertThat(CallFailures.describe(new ConnectException("Connection refused: /127.0.0.1:6001")))
         .isEqualTo("it refused the connection");
   }
 
   @Test
   void anEndOfStreamIsAClosedConnectionEvenWrapped() {
-    assertThat(ChamberProxy.describe(new EOFException())).isEqualTo("it closed the connection");
+    assertThat(CallFailures.describe(new EOFException())).isEqualTo("it closed the connection");
     assertThat(
-            ChamberProxy.describe(
+            CallFailures.describe(
                 new IOException(
                     "HttpConnectionOverHTTP@1a2b3c4d::SocketChannelEndPoint@5e6f{...} closed",
                     new ExecutionException(new EOFException("reset")))))
         .isEqualTo("it closed the connection");
-    assertThat(ChamberProxy.describe(new RuntimeException(new ClosedChannelException())))
+    assertThat(CallFailures.describe(new RuntimeException(new ClosedChannelException())))
         .isEqualTo("it closed the connection");
   }
 
   @Test
   void anotherIoFailureGivesItsShortMessage() {
-    assertThat(ChamberProxy.describe(new IOException("Connection reset by peer")))
+    assertThat(CallFailures.describe(new IOException("Connection reset by peer")))
         .isEqualTo("Connection reset by peer");
   }
 
   @Test
   void aLongMessageIsLeftOutForTheKindOfFailure() {
-    assertThat(ChamberProxy.describe(new IOException("x".repeat(100)))).isEqualTo("IOException");
+    assertThat(CallFailures.describe(new IOException("x".repeat(100)))).isEqualTo("IOException");
   }
 
   @Test
   void anyOtherFailureIsNamedByItsKind() {
-    assertThat(ChamberProxy.describe(new TimeoutException("idle"))).isEqualTo("TimeoutException");
-    assertThat(ChamberProxy.describe(new IllegalStateException(new IOException())))
+    assertThat(CallFailures.describe(new TimeoutException("idle"))).isEqualTo("TimeoutException");
+    assertThat(CallFailures.describe(new IllegalStateException(new IOException())))
         .isEqualTo("IOException");
-    assertThat(ChamberProxy.describe(new IllegalStateException("internal details")))
+    assertThat(CallFailures.describe(new IllegalStateException("internal details")))
         .isEqualTo("IllegalStateException");
   }
 }
