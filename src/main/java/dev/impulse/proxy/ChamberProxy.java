@@ -347,8 +347,14 @@ final class ChamberProxy extends ProxyHandler {
       return;
     }
     response.getHeaders().put(CHAMBER_HEADER, lease.chamber());
-    SlowCallerException slow = CallFailures.slowCaller(failure);
-    if (slow != null) {
+    Throwable callerSide = request instanceof PacedRequest paced ? paced.callerFailure() : null;
+    SlowCallerException slow =
+        callerSide instanceof SlowCallerException s ? s : CallFailures.slowCaller(failure);
+    if (slow == null && callerSide != null) {
+      // The caller hung up or went silent in the middle of its body: nothing to answer, and
+      // nothing the chamber did (its lease is released as usual, never failed).
+      callback.failed(callerSide);
+    } else if (slow != null) {
       // The caller's fault, not the chamber's: its lease is released as usual.
       problems.write(
           request,

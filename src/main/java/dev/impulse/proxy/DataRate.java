@@ -19,6 +19,13 @@ final class DataRate {
   private long bytes;
   private long waitedNanos;
 
+  DataRate copy() {
+    DataRate copy = new DataRate();
+    copy.bytes = bytes;
+    copy.waitedNanos = waitedNanos;
+    return copy;
+  }
+
   /** {@code count} bytes moved after waiting {@code nanos} for the caller. */
   void moved(long count, long nanos) {
     bytes += Math.max(0, count);
@@ -27,6 +34,15 @@ final class DataRate {
       bytes /= 2;
       waitedNanos /= 2;
     }
+  }
+
+  /**
+   * How much longer the proxy may wait for the caller, with nothing more coming, before {@link
+   * #tooSlow} holds: the moment a watchdog checks a wait that has not ended.
+   */
+  long nanosUntilTooSlow() {
+    long paceBound = (long) Math.min(Long.MAX_VALUE / 2, bytes * 1e9 / MIN_BYTES_PER_SECOND);
+    return Math.max(0, Math.max(GRACE_NANOS, paceBound) - waitedNanos) + 1_000_000;
   }
 
   /** Waited for more than the grace period, at under {@link #MIN_BYTES_PER_SECOND} on average. */

@@ -14,8 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /** The edge proxy's server: one listener, one {@link ChamberProxy}. */
 public final class EdgeProxy implements AutoCloseable {
-  /** Selector threads on each side of the proxy; calls and answers are handled on them. */
-  static final int SELECTORS = Math.max(1, Runtime.getRuntime().availableProcessors());
+  /**
+   * Selector threads on each side of the proxy; calls and answers are handled on them. One per core
+   * up to 8: each is a thread of the proxy's pool for good.
+   */
+  static final int SELECTORS = Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 8);
 
   private static final Logger log = LoggerFactory.getLogger(EdgeProxy.class);
 

@@ -2,43 +2,75 @@ package dev.impulse.proxy;
 
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
- * A caller's request whose body must come at least at {@link DataRate}'s pace: the time from the
- * proxy's demand for more to the caller's bytes arriving is counted, and a read past the grace
- * period at a lower rate fails with {@link SlowCallerException}. Without it a caller sending a byte
- * just inside the idle timeout would hold a chamber's place for as long as it liked.
+ * A caller's request whose body must come at least at {@link DataRate}'s pace ({@link CallerPace}):
+ * the time from the proxy's demand for more to the caller's bytes is counted; a read past the grace
+ * period at a lower rate, or a demand still waiting at that point, fails the body with {@link
+ * SlowCallerException} (a {@code 408}). It also remembers whether the body failed on the caller's
+ * side, so that such a failure is never blamed on the chamber.
  */
 final class PacedRequest extends Request.Wrapper {
-  private final DataRate rate = new DataRate();
-  private long demandedAt;
-  private long waited;
+  private final CallerPace pace = new CallerPace(this, "the request's body");
+  private volatile Throwable callerFailure;
+  private volatile Content.Chunk failed;
 
   PacedRequest(Request wrapped) {
     super(wrapped);
   }
 
+  /** How the caller's side of the body failed, if it did: a hang-up, a timeout, too slow. */
+  Throwable callerFailure() {
+    return callerFailure;
+  }
+
   @Override
   public void demand(Runnable demandCallback) {
-    long since = System.nanoTime();
-    super.demand(() -> {
-      waited += System.nanoTime() - since;
-      demandCallback.run();
+    CallerPace.Wait wait = pace.begin();
+    super.demand(
+        Invocable.from(
+            Invocable.getInvocationType(demandCallback),
+            () -> {
+              if (wait.end(0)) {
+                demandCallback.run();
+              }
+            }));
+    // Given up: the body fails (a 408), whether or not its bytes ever come.
+    wait.watch(() -> {
+      if (wait.end(0)) {
+        fail(pace.failure());
+        demandCallback.run();
+      }
     });
   }
 
   @Override
   public Content.Chunk read() {
+    if (failed != null) {
+      return failed; // failures are for good
+    }
     Content.Chunk chunk = super.read();
-    if (chunk == null || Content.Chunk.isFailure(chunk)) {
+    if (chunk != null && Content.Chunk.isFailure(chunk)) {
+      callerFailure = chunk.getFailure();
       return chunk;
     }
-    rate.moved(chunk.remaining(), waited);
-    waited = 0;
-    if (!chunk.isLast() && rate.tooSlow()) {
-      chunk.release();
-      return Content.Chunk.from(new SlowCallerException(rate.describe("the request's body")));
+    if (chunk != null) {
+      pace.moved(chunk.remaining());
+    }
+    // Also when nothing came: bytes that carry no content (a chunk's extension) wake a demand too.
+    if ((chunk == null || !chunk.isLast()) && pace.tooSlow()) {
+      if (chunk != null) {
+        chunk.release();
+      }
+      fail(pace.failure());
+      return failed;
     }
     return chunk;
+  }
+
+  private void fail(SlowCallerException slow) {
+    callerFailure = slow;
+    failed = Content.Chunk.from(slow);
   }
 }

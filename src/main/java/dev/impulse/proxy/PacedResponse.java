@@ -6,35 +6,42 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The answer to a caller who must read it at least at {@link DataRate}'s pace: the time each write
- * waits for the caller to make room is counted (not the time the function takes to produce it), and
- * a write completing past the grace period at a lower rate fails with {@link SlowCallerException},
- * which ends the call.
+ * The answer to a caller who must read it at least at {@link DataRate}'s pace ({@link CallerPace}):
+ * the time each write waits for the caller to make room is counted (not the time the function takes
+ * to produce it); a write that completes past the grace period at a lower rate fails with {@link
+ * SlowCallerException}, and one still waiting at that point closes the caller's connection. Either
+ * ends the call.
  */
 final class PacedResponse extends Response.Wrapper {
-  private final DataRate rate = new DataRate();
+  private final CallerPace pace;
 
   PacedResponse(Request request, Response wrapped) {
     super(request, wrapped);
+    this.pace = new CallerPace(request, "reading the answer");
   }
 
   @Override
   public void write(boolean last, ByteBuffer content, Callback callback) {
     long bytes = content == null ? 0 : content.remaining();
-    long since = System.nanoTime();
+    CallerPace.Wait wait = pace.begin();
     super.write(
         last,
         content,
         Callback.from(
             callback.getInvocationType(),
             () -> {
-              rate.moved(bytes, System.nanoTime() - since);
-              if (!last && rate.tooSlow()) {
-                callback.failed(new SlowCallerException(rate.describe("reading the answer")));
+              wait.end(bytes);
+              if (!last && pace.tooSlow()) {
+                callback.failed(pace.failure());
               } else {
                 callback.succeeded();
               }
             },
-            callback::failed));
+            failure -> {
+              wait.end(0);
+              callback.failed(failure);
+            }));
+    // Given up: the answer cannot be taken back, so the caller's connection closes.
+    wait.watch(pace::hangUp);
   }
 }

@@ -7,6 +7,7 @@ import dev.impulse.testing.DaemonFixture;
 import dev.impulse.testing.EventStream;
 import dev.impulse.testing.Http;
 import dev.impulse.testing.Tars;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -492,6 +493,8 @@ class DeploymentIT {
           read.write(buffer, 0, n);
         } catch (java.net.SocketTimeoutException nothingYet) {
           // trickle on
+        } catch (java.io.IOException reset) {
+          break; // the proxy closed after answering, and our last byte drew a reset
         }
       }
       answer = read.toString(java.nio.charset.StandardCharsets.UTF_8);
@@ -504,6 +507,66 @@ class DeploymentIT {
     Http.Response after = call("/echo", "{}");
     assertThat(after.status()).isEqualTo(200);
     assertThat(after.header("X-Impulse-Chamber")).isEqualTo(chamber);
+  }
+
+  /**
+   * A caller that hangs up in the middle of its body, or sends a chunked body whose bytes carry no
+   * content (a chunk extension a byte at a time, each within the idle timeout), costs the chamber
+   * nothing: the call ends, the chamber is not taken for broken and goes on serving.
+   */
+  @Test
+  void aCallerThatHangsUpMidBodyOrStallsInAChunkExtensionLeavesTheChamberServing()
+      throws Exception {
+    deploy("echo", "{\"version\":\"1\",\"runtime\":\"python3\"}");
+    Http.Response first = call("/echo", "{}");
+    assertThat(first.status()).isEqualTo(200);
+    String chamber = first.header("X-Impulse-Chamber");
+
+    try (java.net.Socket halfway = rawHead("Content-Length: 1000\r\n")) {
+      halfway.getOutputStream().write("{\"pad\": \"".getBytes(StandardCharsets.US_ASCII));
+      await("the call in flight", Duration.ofSeconds(30), () -> inFlight("echo") == 1);
+    }
+    await("the call ended with its caller", Duration.ofSeconds(30), () -> inFlight("echo") == 0);
+
+    try (java.net.Socket extension = rawHead("Transfer-Encoding: chunked\r\n")) {
+      extension.getOutputStream().write("1;x=".getBytes(StandardCharsets.US_ASCII));
+      // A byte of the extension, then up to 200 ms for the proxy to hang up: 5 bytes a second,
+      // for at most a minute.
+      extension.setSoTimeout(200);
+      boolean hungUp = false;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!hungUp && System.nanoTime() < deadline) {
+        try {
+          extension.getOutputStream().write('a');
+          hungUp = extension.getInputStream().read() < 0;
+        } catch (java.net.SocketTimeoutException nothingYet) {
+          // trickle on
+        } catch (java.io.IOException closed) {
+          hungUp = true;
+        }
+      }
+      assertThat(hungUp).as("the proxy hung up on the stalled body").isTrue();
+    }
+    await("the stalled call ended", Duration.ofSeconds(30), () -> inFlight("echo") == 0);
+
+    Http.Response after = call("/echo", "{}");
+    assertThat(after.status()).isEqualTo(200);
+    assertThat(after.header("X-Impulse-Chamber")).isEqualTo(chamber);
+    assertThat(chambersOf("echo")).containsExactly(chamber);
+  }
+
+  /** Opens a call to echo with these framing headers and sends its head only. */
+  private static java.net.Socket rawHead(String framing) throws java.io.IOException {
+    java.net.URI proxy = impulse.proxyUri("/");
+    java.net.Socket socket = new java.net.Socket(proxy.getHost(), proxy.getPort());
+    socket
+        .getOutputStream()
+        .write(
+            ("POST /echo/ HTTP/1.1\r\nHost: impulse\r\nContent-Type: application/json\r\n"
+                    + framing
+                    + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    return socket;
   }
 
   private static int inFlight(String app) {

@@ -54,4 +54,21 @@ class DataRateTest {
     // 64 MiB at 1 KiB/s would last 18 hours on a plain average.
     assertThat(seconds).isBetween(6, 300);
   }
+
+  @Test
+  void theWatchdogsMomentIsWhenTheRateTurnsTooSlow() {
+    DataRate fresh = new DataRate();
+    assertThat(fresh.nanosUntilTooSlow()).isEqualTo(DataRate.GRACE_NANOS + 1_000_000);
+
+    DataRate rate = new DataRate();
+    rate.moved(10 * 1024, SECOND);
+    long until = rate.nanosUntilTooSlow();
+    assertThat(until).isEqualTo(9 * SECOND + 1_000_000);
+    DataRate early = rate.copy();
+    early.moved(0, until - 2_000_000);
+    assertThat(early.tooSlow()).isFalse();
+    DataRate late = rate.copy();
+    late.moved(0, until);
+    assertThat(late.tooSlow()).isTrue();
+  }
 }
