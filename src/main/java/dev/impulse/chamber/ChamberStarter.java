@@ -31,6 +31,14 @@ final class ChamberStarter {
 
   static final Duration MAX_PROBE_INTERVAL = Duration.ofMillis(100);
 
+  /**
+   * Probes keep to their first interval this long, then back off to {@link #MAX_PROBE_INTERVAL}: a
+   * wrapper is ready 40 ms (Python) to a few hundred (Java) after its start, and a probe that
+   * backed off to 40 ms by then would leave a waiting caller (a scale from zero) up to that much
+   * longer. Before the wrapper listens a probe is a refused connect: microseconds.
+   */
+  static final Duration STEADY_PROBING = Duration.ofSeconds(1);
+
   private final Images images;
   private final ChamberLauncher launcher;
   private final ContainerConfigs configs;
@@ -139,7 +147,8 @@ final class ChamberStarter {
       throws InterruptedException {
     Chamber chamber = c.chamber();
     Duration timeout = configs.startupTimeout(chamber.spec());
-    long deadline = timing.nanoTime() + timeout.toNanos();
+    long began = timing.nanoTime();
+    long deadline = began + timeout.toNanos();
     long interval = firstInterval.toNanos();
     while (isStarting(c, run) && !closing) {
       if (probe.isReady(chamber.port())) {
@@ -163,8 +172,15 @@ final class ChamberStarter {
         return;
       }
       timing.sleep(Duration.ofNanos(interval));
-      interval = Math.min(interval * 3 / 2, MAX_PROBE_INTERVAL.toNanos());
+      interval = nextProbeInterval(timing.nanoTime() - began, interval);
     }
+  }
+
+  /** The pause before the next probe, {@code probingFor} into a start. */
+  static long nextProbeInterval(long probingForNanos, long interval) {
+    return probingForNanos < STEADY_PROBING.toNanos()
+        ? interval
+        : Math.min(interval * 3 / 2, MAX_PROBE_INTERVAL.toNanos());
   }
 
   private static boolean isStarting(LiveChamber c, Run run) {
