@@ -144,6 +144,7 @@ final class ProblemMapper {
       case TeardownIncompleteException x ->
           problem(503, "destroy-incomplete", "Destroy incomplete", x, path);
       case HttpResponseException x -> fromJavalin(x, path, method);
+      case org.eclipse.jetty.http.BadMessageException x -> badMessage(x, path);
       default -> internal(e, path, method);
     };
   }
@@ -167,6 +168,31 @@ final class ProblemMapper {
   private static Problem network(NetworkException e, String path) {
     log.error("chamber network failed at {}: {}", path, e.getMessage());
     return problem(503, "network-unavailable", "Chamber network unavailable", e, path);
+  }
+
+  /**
+   * Jetty refused the request while the handler read it: a body slower than the API's minimum rate
+   * (408), or a malformed one. The client's doing, so never a 500.
+   */
+  private static Problem badMessage(org.eclipse.jetty.http.BadMessageException e, String path) {
+    int status = e.getCode(); // always a 4xx: Jetty's BadMessageException says so
+    return status == 408
+        ? new Problem(
+            TYPE_PREFIX + "request-timeout",
+            "Request timeout",
+            408,
+            "the request's body came slower than "
+                + ApiServer.MIN_REQUEST_BYTES_PER_SECOND
+                + " bytes/s; send it at a steady pace",
+            path,
+            Map.of())
+        : new Problem(
+            TYPE_PREFIX + "bad-request",
+            "Bad request",
+            status,
+            "the request could not be read: " + e.getReason(),
+            path,
+            Map.of());
   }
 
   private static Problem fromJavalin(HttpResponseException e, String path, String method) {

@@ -99,6 +99,48 @@ class ApiAccessIT {
     assertThat(impulse.token()).hasSizeGreaterThanOrEqualTo(40);
   }
 
+  /** Jetty cuts a body slower than the API's minimum rate: the client gets a 408 problem. */
+  @Test
+  void aTrickledBodyGetsA408ProblemNotAnInternalError() throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", impulse.uri("/").getPort()), 2000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /chambers HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                      + impulse.token()
+                      + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      // A byte, then up to 200 ms for an answer: 5 bytes a second, for at most 30 s.
+      socket.setSoTimeout(200);
+      java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline
+          && !answer.toString(java.nio.charset.StandardCharsets.UTF_8).contains("}")) {
+        try {
+          socket.getOutputStream().write(' ');
+        } catch (java.io.IOException closed) {
+          // the daemon may close right after answering
+        }
+        try {
+          byte[] buffer = new byte[4096];
+          int n = socket.getInputStream().read(buffer);
+          if (n < 0) {
+            break;
+          }
+          answer.write(buffer, 0, n);
+        } catch (java.net.SocketTimeoutException nothingYet) {
+          // trickle on
+        } catch (java.io.IOException reset) {
+          break;
+        }
+      }
+      String text = answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(text).startsWith("HTTP/1.1 408").contains("request-timeout", "bytes/s");
+    }
+    assertThat(impulse.chambers()).isEmpty();
+  }
+
   @Test
   void aBrowserPostFromAForeignPageCreatesNothing() {
     // What a web page can send without a preflight: text/plain, with its Origin.
