@@ -350,20 +350,18 @@ final class ChamberProxy extends ProxyHandler {
     Throwable callerSide = request instanceof PacedRequest paced ? paced.callerFailure() : null;
     SlowCallerException slow =
         callerSide instanceof SlowCallerException s ? s : CallFailures.slowCaller(failure);
-    if (slow == null && callerSide != null) {
-      // The caller hung up or went silent in the middle of its body: nothing to answer, and
-      // nothing the chamber did (its lease is released as usual, never failed).
+    if (slow == null && callerSide instanceof TimeoutException) {
+      // The caller went silent in the middle of its body while the proxy waited for it: its
+      // doing, not the chamber's (the lease is released as usual, never failed).
+      problems.requestTimeout(
+          request, response, callback, "the request's body stopped coming; send it whole");
+    } else if (slow == null && callerSide != null) {
+      // The caller hung up in the middle of its body: nobody to answer, nothing the chamber did.
       callback.failed(callerSide);
     } else if (slow != null) {
       // The caller's fault, not the chamber's: its lease is released as usual.
-      problems.write(
-          request,
-          response,
-          callback,
-          408,
-          "request-timeout",
-          "Request timeout",
-          slow.getMessage() + "; send the body at a steady pace");
+      problems.requestTimeout(
+          request, response, callback, slow.getMessage() + "; send the body at a steady pace");
     } else if (failure instanceof TimeoutException) {
       problems.write(
           request,

@@ -15,6 +15,7 @@ final class PacedRequest extends Request.Wrapper {
   private final CallerPace pace = new CallerPace(this, "the request's body");
   private volatile Throwable callerFailure;
   private volatile Content.Chunk failed;
+  private volatile boolean waitingForCaller;
 
   PacedRequest(Request wrapped) {
     super(wrapped);
@@ -27,7 +28,8 @@ final class PacedRequest extends Request.Wrapper {
 
   @Override
   public void demand(Runnable demandCallback) {
-    CallerPace.Wait wait = pace.begin();
+    CallerPace.Wait wait = pace.begin(null);
+    waitingForCaller = true;
     super.demand(
         Invocable.from(
             Invocable.getInvocationType(demandCallback),
@@ -36,12 +38,11 @@ final class PacedRequest extends Request.Wrapper {
                 demandCallback.run();
               }
             }));
-    // Given up: the body fails (a 408), whether or not its bytes ever come.
+    // Given up (the watchdog ended the wait): the body fails, a 408, whether or not its bytes
+    // ever come; Jetty's own wake-up, if it comes, finds the wait ended and does nothing.
     wait.watch(() -> {
-      if (wait.end(0)) {
-        fail(pace.failure());
-        demandCallback.run();
-      }
+      fail(pace.failure());
+      demandCallback.run();
     });
   }
 
@@ -50,9 +51,16 @@ final class PacedRequest extends Request.Wrapper {
     if (failed != null) {
       return failed; // failures are for good
     }
+    boolean waited = waitingForCaller;
+    waitingForCaller = false;
     Content.Chunk chunk = super.read();
     if (chunk != null && Content.Chunk.isFailure(chunk)) {
-      callerFailure = chunk.getFailure();
+      // A hang-up is the caller's; an idle timeout only when the proxy was waiting for the caller,
+      // not when the chamber had stopped taking the body (then the connection idled for it).
+      Throwable failure = chunk.getFailure();
+      if (waited || !(failure instanceof java.util.concurrent.TimeoutException)) {
+        callerFailure = failure;
+      }
       return chunk;
     }
     if (chunk != null) {

@@ -1,6 +1,7 @@
 package dev.impulse.proxy;
 
 import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -14,16 +15,19 @@ import org.eclipse.jetty.util.Callback;
  */
 final class PacedResponse extends Response.Wrapper {
   private final CallerPace pace;
+  private final LongSupplier bytesOut;
 
   PacedResponse(Request request, Response wrapped) {
     super(request, wrapped);
     this.pace = new CallerPace(request, "reading the answer");
+    // What a write has moved before it completes: the connection's bytes written so far.
+    this.bytesOut = request.getConnectionMetaData().getConnection()::getBytesOut;
   }
 
   @Override
   public void write(boolean last, ByteBuffer content, Callback callback) {
     long bytes = content == null ? 0 : content.remaining();
-    CallerPace.Wait wait = pace.begin();
+    CallerPace.Wait wait = pace.begin(bytesOut);
     super.write(
         last,
         content,

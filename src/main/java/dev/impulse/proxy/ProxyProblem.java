@@ -84,4 +84,9 @@ final class ProxyProblem {
   void unavailable(Request request, Response response, Callback callback, String detail) {
     write(request, response, callback, 503, "unavailable", "Service unavailable", detail);
   }
+
+  /** 408: the caller's body came too slowly, or stopped. */
+  void requestTimeout(Request request, Response response, Callback callback, String detail) {
+    write(request, response, callback, 408, "request-timeout", "Request timeout", detail);
+  }
 }
