@@ -52,7 +52,9 @@ final class FunctionRoutes {
   private void put(Context ctx) {
     FunctionRef ref = ref(ctx);
     space.require("storing function " + ref);
-    FunctionStore.PutResult result = functions.put(ref, ctx.bodyInputStream());
+    // The body is opened (and 100 Continue sent) only once the upload is admitted.
+    FunctionStore.PutResult result =
+        functions.put(ref, (java.util.function.Supplier<java.io.InputStream>) ctx::bodyInputStream);
     ctx.status(result.created() ? HttpStatus.CREATED : HttpStatus.OK);
     ctx.header("Location", "/functions/" + ref.app() + "/" + ref.version());
     ctx.json(FunctionView.of(result.function()));

@@ -53,9 +53,13 @@ public final class ImpulseClient implements AutoCloseable {
     } catch (FileNotFoundException e) {
       throw new ClientException("the archive " + archive + " is gone", e);
     }
+    // Expect: 100-continue: a refused upload (too many at once, too large, no token) is answered
+    // before the archive is sent. Sent anyway, the daemon would close the connection on the unread
+    // archive and the refusal would be lost in the reset.
     HttpRequest request =
         request("/functions/" + segment(app) + "/" + segment(version))
             .header("Content-Type", "application/gzip")
+            .expectContinue(true)
             .PUT(body)
             .build();
     return http.sendOk(request, credentials).statusCode() == 201;

@@ -153,12 +153,21 @@ public final class FunctionStore {
    * it cannot be stored. None of them leaves a file.
    */
   public PutResult put(FunctionRef ref, InputStream body) {
+    return put(ref, () -> body);
+  }
+
+  /**
+   * As {@link #put(FunctionRef, InputStream)}, opening the body only once the upload is admitted:
+   * an HTTP body opened is a {@code 100 Continue} sent, and a client that waited for it should get
+   * a refusal before it sends its archive.
+   */
+  public PutResult put(FunctionRef ref, java.util.function.Supplier<InputStream> body) {
     requireRoomFor(ref);
     if (!uploads.tryAcquire()) {
       throw new UploadsBusyException(maxConcurrentUploads - uploads.availablePermits());
     }
     try {
-      return importArchive(ref, body);
+      return importArchive(ref, body.get());
     } finally {
       uploads.release();
     }

@@ -92,6 +92,9 @@ final class CallerPace {
     }
 
     private void schedule() {
+      if (ended.get()) {
+        return; // the common case: ended before anyone watched, or already given up
+      }
       long delay = Math.min(rate.nanosUntilTooSlow(), DataRate.GRACE_NANOS);
       watchdog =
           request

@@ -1,7 +1,6 @@
 package dev.impulse.proxy;
 
 import java.nio.ByteBuffer;
-import java.util.function.LongSupplier;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -15,27 +14,27 @@ import org.eclipse.jetty.util.Callback;
  */
 final class PacedResponse extends Response.Wrapper {
   private final CallerPace pace;
-  private final LongSupplier bytesOut;
 
   PacedResponse(Request request, Response wrapped) {
     super(request, wrapped);
     this.pace = new CallerPace(request, "reading the answer");
-    // What a write has moved before it completes: the connection's bytes written so far.
-    this.bytesOut = request.getConnectionMetaData().getConnection()::getBytesOut;
   }
 
   @Override
   public void write(boolean last, ByteBuffer content, Callback callback) {
     long bytes = content == null ? 0 : content.remaining();
-    CallerPace.Wait wait = pace.begin(bytesOut);
+    // What the write has moved before it completes: HTTP/1 hands this very buffer to the socket,
+    // whose writes move its position (read from the watchdog's thread: at worst a little stale).
+    CallerPace.Wait wait = pace.begin(() -> content == null ? 0 : bytes - content.remaining());
     super.write(
         last,
         content,
         Callback.from(
             callback.getInvocationType(),
             () -> {
-              wait.end(bytes);
-              if (!last && pace.tooSlow()) {
+              if (!wait.end(bytes)) {
+                callback.failed(pace.failure()); // given up meanwhile: the connection is closing
+              } else if (!last && pace.tooSlow()) {
                 callback.failed(pace.failure());
               } else {
                 callback.succeeded();

@@ -51,6 +51,14 @@ public final class Http {
     return send(method, uri, body, contentType, java.util.Map.of());
   }
 
+  /**
+   * Sends a request with {@code Expect: 100-continue}, as the command line uploads: its body goes
+   * out only if the server reads it.
+   */
+  public Response sendExpectingContinue(String method, URI uri, byte[] body, String contentType) {
+    return send(method, uri, body, contentType, java.util.Map.of(), true);
+  }
+
   /** Sends a request with extra headers (they win over the token). */
   public Response send(
       String method,
@@ -58,8 +66,19 @@ public final class Http {
       byte[] body,
       String contentType,
       java.util.Map<String, String> headers) {
+    return send(method, uri, body, contentType, headers, false);
+  }
+
+  private Response send(
+      String method,
+      URI uri,
+      byte[] body,
+      String contentType,
+      java.util.Map<String, String> headers,
+      boolean expectContinue) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
+            .expectContinue(expectContinue)
             .timeout(Duration.ofSeconds(120))
             .method(
                 method,
