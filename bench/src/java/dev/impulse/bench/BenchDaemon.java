@@ -295,8 +295,8 @@ final class BenchDaemon {
   }
 
   /**
-   * As {@link #create(String, String)}, with {@link BareHttp} on a connection of its own instead of
-   * the JDK's client: for the scenarios that time a start to its first answer.
+   * As {@link #create(String, String)}, with {@link dev.impulse.testing.RawHttp} on a connection of
+   * its own instead of the JDK's client: for the scenarios that time a start to its first answer.
    */
   JsonNode createBare(String runtime, String moreFields) {
     String spec =
@@ -309,22 +309,22 @@ final class BenchDaemon {
             + "\""
             + moreFields
             + "}";
-    try {
-      BareHttp.Answer answer =
-          BareHttp.send(
-              apiPort,
-              "POST",
-              "/chambers",
-              java.util.Map.of("Authorization", "Bearer " + token),
-              spec,
-              Duration.ofSeconds(120));
-      if (answer.status() != 201) {
-        throw new IllegalStateException(label() + ": create failed: " + answer.body());
-      }
-      return read(answer.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(label() + ": POST /chambers failed", e);
+    dev.impulse.testing.RawHttp.Response answer =
+        new dev.impulse.testing.RawHttp(new java.net.InetSocketAddress("127.0.0.1", apiPort))
+            .request(
+                "POST /chambers HTTP/1.1\r\nHost: 127.0.0.1:"
+                    + apiPort
+                    + "\r\nAuthorization: Bearer "
+                    + token
+                    + "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    + "Content-Length: "
+                    + spec.getBytes(StandardCharsets.UTF_8).length
+                    + "\r\n\r\n"
+                    + spec);
+    if (answer.status() != 201) {
+      throw new IllegalStateException(label() + ": create failed: " + answer.body());
     }
+    return read(answer.body());
   }
 
   /** Sets the runtime's pool of stem cells to {@code size}. */

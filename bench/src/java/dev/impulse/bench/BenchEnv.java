@@ -225,19 +225,25 @@ final class BenchEnv implements AutoCloseable {
   }
 
   /**
-   * As {@link #awaitFirstCall}, calling with {@link BareHttp}: a refused connection is retried
-   * every millisecond, as the probe there is.
+   * As {@link #awaitFirstCall}, calling with {@link dev.impulse.testing.RawHttp}: a refused
+   * connection is retried every millisecond, as the probe there is.
    */
+  private static final String FIRST_CALL =
+      "POST / HTTP/1.1\r\nHost: chamber\r\nContent-Type: application/json\r\n"
+          + "Connection: close\r\nContent-Length: 2\r\n\r\n{}";
+
   Instant awaitFirstCallBare(int port, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try {
-        if (BareHttp.send(port, "POST", "/", java.util.Map.of(), "{}", Duration.ofSeconds(10))
+        if (new dev.impulse.testing.RawHttp(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port))
+                .request(FIRST_CALL)
                 .status()
             == 200) {
           return Instant.now();
         }
-      } catch (IOException notYet) {
+      } catch (UncheckedIOException notYet) {
         // not listening yet
       }
       if (System.nanoTime() > deadline) {

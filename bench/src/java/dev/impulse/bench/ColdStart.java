@@ -14,8 +14,9 @@ import java.util.Map;
  * impulse with host networking and two baselines on the same baseimage and guest. Every round
  * measures each method once, in an order that rotates from round to round (and runs backwards every
  * other cycle of four rounds), so the machine's noise falls on all four alike and bridge and host
- * can be compared round by round. The create and the calls go through {@link BareHttp}, so the
- * client's own work stays out of the figures (from 2026-12-01 16:10; the JDK's client before).
+ * can be compared round by round. The create and the calls go through {@link
+ * dev.impulse.testing.RawHttp}, so the client's own work stays out of the figures (from 2026-12-01
+ * 16:10; the JDK's client before).
  */
 final class ColdStart {
   enum Method {

@@ -15,9 +15,9 @@ import java.util.concurrent.Future;
  * Scenario {@code pool}: from {@code POST /chambers} to the first successful call when a stem cell
  * of the runtime is ready, against a cold start of the same function on the same daemon (a spec no
  * cell can take: it sets {@code PYTHONHASHSEED}) and raw runc, round by round, all timed with
- * {@link BareHttp}; a second pooled start each round is timed with the JDK's client, as the runs
- * before 2026-12-01 16:00 were. Then a burst of concurrent creates against a pool of fewer cells,
- * and the memory of an idle cell.
+ * {@link dev.impulse.testing.RawHttp}; a second pooled start each round is timed with the JDK's
+ * client, as the runs before 2026-12-01 16:00 were. Then a burst of concurrent creates against a
+ * pool of fewer cells, and the memory of an idle cell.
  */
 final class PoolStart {
   static final String COLD_SPEC = ",\"env\":{\"PYTHONHASHSEED\":\"0\"}";
@@ -64,7 +64,7 @@ final class PoolStart {
       figures.put("rounds", rounds);
       figures.put(
           "client",
-          "BareHttp (one plain socket per request); pooledJdkClientMs: the JDK's HttpClient");
+          "RawHttp (one plain socket per request); pooledJdkClientMs: the JDK's HttpClient");
       figures.put("pooledMs", pooled.summary());
       figures.put("pooledJdkClientMs", pooledJdk.summary());
       figures.put("coldMs", cold.summary());
@@ -91,8 +91,8 @@ final class PoolStart {
   }
 
   /**
-   * Create, then call until it answers: with {@link BareHttp} ({@code bare}) or the JDK's client,
-   * which the earlier runs used.
+   * Create, then call until it answers: with {@link dev.impulse.testing.RawHttp} ({@code bare}) or
+   * the JDK's client, which the earlier runs used.
    */
   private Breakdown start(BenchDaemon daemon, String moreFields, boolean bare) {
     Instant t0 = Instant.now();
