@@ -42,7 +42,7 @@ interface ChamberHost {
   /** Writes config.json for {@code chamber}, or for the stem cell it stands for. */
   void writeConfig(Chamber chamber, Baseimage base, boolean cell) throws IOException;
 
-  /** Runs the created container's process ({@code runc start}). */
+  /** Runs the created container's process (what {@code runc start} does: {@code ExecFifo}). */
   void start(String id);
 
   /** A conmon waiting to create its container. Closing it uncreated kills it. */

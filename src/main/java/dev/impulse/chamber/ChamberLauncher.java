@@ -5,6 +5,7 @@ import dev.impulse.image.StoredFunction;
 import dev.impulse.linux.CommandFailedException;
 import dev.impulse.linux.LinuxException;
 import dev.impulse.runtime.ContainerCreateException;
+import dev.impulse.runtime.ContainerStartException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -12,9 +13,10 @@ import java.util.Optional;
 /**
  * Starts a run's container, step by step: directories, cgroup, conmon (spawned first and held, so
  * its start-up overlaps the rest), the overlay root file system, config.json, {@code runc create}
- * under conmon, {@code runc start}. A step that fails throws {@link StartStepException} naming it;
- * the run records how far it got ({@link Run#containerCreated}, {@link Run#conmonPid}) so the
- * tear-down that follows releases what was made. Call with the chamber's lock held.
+ * under conmon, then the start ({@link dev.impulse.runtime.ExecFifo}, what {@code runc start}
+ * does). A step that fails throws {@link StartStepException} naming it; the run records how far it
+ * got ({@link Run#containerCreated}, {@link Run#conmonPid}) so the tear-down that follows releases
+ * what was made. Call with the chamber's lock held.
  */
 final class ChamberLauncher {
   private final ChamberHost host;
@@ -54,7 +56,7 @@ final class ChamberLauncher {
       run.containerCreated = true;
     }
     run.startup.mark("created");
-    step("start its container (runc start)", () -> host.start(id));
+    step("start its container", () -> host.start(id));
     run.startup.mark("started");
   }
 
@@ -108,6 +110,7 @@ final class ChamberLauncher {
         || e instanceof UncheckedIOException
         || e instanceof LinuxException
         || e instanceof ContainerCreateException
+        || e instanceof ContainerStartException
         || e instanceof CommandFailedException) {
       return new StartStepException("cannot " + what + ": " + e.getMessage(), e);
     }

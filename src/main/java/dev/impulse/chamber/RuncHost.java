@@ -13,6 +13,7 @@ import dev.impulse.runtime.CgroupStats;
 import dev.impulse.runtime.ChamberCgroups;
 import dev.impulse.runtime.Conmon;
 import dev.impulse.runtime.ContainerFiles;
+import dev.impulse.runtime.ExecFifo;
 import dev.impulse.runtime.ExitFiles;
 import dev.impulse.runtime.ExitWatcher;
 import dev.impulse.runtime.OciSpec;
@@ -47,6 +48,7 @@ final class RuncHost implements ChamberHost {
   static final long TERM_FS_BYTES = 16 * 1024;
 
   private final Runc runc;
+  private final ExecFifo starter;
   private final Conmon conmon;
   private final ChamberCgroups cgroups;
   private final ExitFiles exits;
@@ -73,6 +75,7 @@ final class RuncHost implements ChamberHost {
       Path chambersDir)
       throws IOException {
     this.runc = runc;
+    this.starter = new ExecFifo(runc);
     this.conmon = conmon;
     this.cgroups = cgroups;
     this.exits = exits;
@@ -159,7 +162,11 @@ final class RuncHost implements ChamberHost {
 
   @Override
   public void start(String id) {
-    runc.start(id);
+    Path pidFile = paths(id).container().containerPid();
+    int pid =
+        Conmon.readPid(pidFile)
+            .orElseThrow(() -> new IllegalStateException("conmon left no pid in " + pidFile));
+    starter.start(id, pid);
   }
 
   // ---- a stem cell ----

@@ -62,6 +62,7 @@ final class Libc {
   private static final MethodHandle WAITPID =
       bind("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
   private static final MethodHandle KILL = bind("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+  private static final MethodHandle POLL = bind("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
   private static final MethodHandle GETEUID = bindNoErrno("geteuid", JAVA_INT);
   private static final MethodHandle PRCTL =
       bind("prctl", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
@@ -196,6 +197,30 @@ final class Libc {
 
   static void kill(int pid, int signal) {
     call("kill(" + pid + ", " + signal + ")", KILL, pid, signal);
+  }
+
+  static final short POLLIN = 1;
+
+  /**
+   * {@code poll} of one descriptor for {@code events}: the events that happened, 0 when {@code
+   * timeoutMillis} passed first. An interrupted wait counts as a timeout. On a virtual thread,
+   * anything but 0 holds its carrier for as long as the wait.
+   */
+  static int poll(int fd, short events, int timeoutMillis) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment pollfd = arena.allocate(8, 4); // struct pollfd {int fd; short events, revents}
+      pollfd.set(JAVA_INT, 0, fd);
+      pollfd.set(JAVA_SHORT, 4, events);
+      try {
+        int ready = call("poll(" + fd + ")", POLL, pollfd, 1L, timeoutMillis);
+        return ready == 0 ? 0 : pollfd.get(JAVA_SHORT, 6);
+      } catch (LinuxException e) {
+        if (e.errno() == EINTR) {
+          return 0;
+        }
+        throw e;
+      }
+    }
   }
 
   static void prctl(int option, long arg) {

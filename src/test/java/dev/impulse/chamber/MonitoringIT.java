@@ -187,6 +187,15 @@ class MonitoringIT {
   }
 
   @Test
+  void aStartedChamberIsRunningToRuncWithItsStartFifoGone() {
+    String id = running("{\"app\":\"sampleapp\",\"version\":\"1.0.0\",\"runtime\":\"python3\"}");
+    // The daemon starts containers itself (ExecFifo): runc must see what its own start leaves.
+    assertThat(runc.run("state", id)).contains("\"status\": \"running\"");
+    assertThat(impulse.runDir().resolve("runc").resolve(id).resolve("exec.fifo")).doesNotExist();
+    assertThat(impulse.runDir().resolve("runc").resolve(id)).isDirectory();
+  }
+
+  @Test
   void statsComeFromTheChambersCgroup() {
     String id =
         running(

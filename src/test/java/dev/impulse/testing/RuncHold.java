@@ -2,6 +2,7 @@ package dev.impulse.testing;
 
 import dev.impulse.daemon.Defaults;
 import dev.impulse.linux.FileTrees;
+import dev.impulse.linux.Processes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,12 +15,14 @@ import java.util.function.LongPredicate;
 
 /**
  * A runc for a daemon process ({@code --runc}) that can hold container starts: while {@link #hold}
- * is on, {@code runc start} waits before it starts anything, so a chamber's launch stops at a known
- * point, its container created and not started. A held start writes the pid of the process that
- * waits to a file named for the container; it gives up (starting nothing) when the daemon that ran
- * it is gone. Everything else goes straight to the real runc. Close it after the daemon.
+ * is on, {@code runc create} stops the container's first process (SIGSTOP) before it returns, so it
+ * cannot take the daemon's start (ExecFifo) and a chamber's launch stops at a known point, its
+ * container created and not started. A held start writes the pid of that process to a file named
+ * for the container; {@link #release} lets every held process go on (SIGCONT). Everything else goes
+ * straight to the real runc. Close it after the daemon.
  */
 public final class RuncHold implements AutoCloseable {
+  private static final int SIGCONT = 18;
   private final Path dir;
 
   private RuncHold(Path dir) {
@@ -37,17 +40,25 @@ public final class RuncHold implements AutoCloseable {
           script,
           """
           #!/bin/sh
-          # runc, except that while %1$s/hold exists a start waits first.
+          # runc, except that while %1$s/hold exists a created container's first process is
+          # stopped before create returns.
           case " $* " in
-            *" start "*)
+            *" create "*)
               for id; do :; done
-              if [ -e %1$s/hold ]; then
-                echo $$ > %1$s/held/"$id".new && mv %1$s/held/"$id".new %1$s/held/"$id"
-                while [ -e %1$s/hold ]; do
-                  kill -0 "$PPID" 2>/dev/null || exit 75
-                  sleep 0.05
-                done
+              pidfile=
+              previous=
+              for arg; do
+                case "$arg" in --pid-file=*) pidfile="${arg#--pid-file=}" ;; esac
+                [ "$previous" = "--pid-file" ] && pidfile="$arg"
+                previous="$arg"
+              done
+              %2$s "$@" || exit $?
+              if [ -e %1$s/hold ] && [ -n "$pidfile" ]; then
+                pid=$(cat "$pidfile")
+                kill -STOP "$pid"
+                echo "$pid" > %1$s/held/"$id".new && mv %1$s/held/"$id".new %1$s/held/"$id"
               fi
+              exit 0
               ;;
           esac
           exec %2$s "$@"
@@ -74,12 +85,32 @@ public final class RuncHold implements AutoCloseable {
     }
   }
 
-  /** Lets every waiting start go on, and later ones pass at once. */
+  /** Lets every held start go on, and later ones pass at once. */
   public void release() {
     try {
       Files.deleteIfExists(dir.resolve("hold"));
+      try (var held = Files.list(dir.resolve("held"))) {
+        for (Path file : held.filter(f -> !f.toString().endsWith(".new")).toList()) {
+          int pid = Integer.parseInt(Files.readString(file).strip());
+          if (stopped(pid)) { // the held process, not one that took its pid since
+            Processes.signal(pid, SIGCONT);
+          }
+        }
+      }
+    } catch (NoSuchFileException gone) {
+      // closed already
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean stopped(int pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      int end = stat.lastIndexOf(')');
+      return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'T';
+    } catch (IOException gone) {
+      return false;
     }
   }
 
@@ -110,17 +141,6 @@ public final class RuncHold implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new AssertionError(
             "no start of " + container + " was held as wanted within " + timeout + ": " + pid);
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  /** Waits until process {@code pid} is gone (reaped); fails after {@code timeout}. */
-  public static void awaitGone(long pid, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("process " + pid + " still runs after " + timeout);
       }
       Thread.sleep(50);
     }
