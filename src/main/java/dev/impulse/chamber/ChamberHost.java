@@ -30,7 +30,10 @@ interface ChamberHost {
   /** Makes the chamber's cgroup with these limits. */
   void createCgroup(String id, ResourceLimits limits) throws IOException;
 
-  /** Spawns the chamber's conmon, in its cgroup, held before it runs {@code runc create}. */
+  /**
+   * Spawns the chamber's conmon, held before it runs {@code runc create}; needs only the chamber's
+   * directories, so it may run while the rest of the start is made.
+   */
   Monitor spawnMonitor(String id) throws IOException;
 
   /**
@@ -47,7 +50,10 @@ interface ChamberHost {
 
   /** A conmon waiting to create its container. Closing it uncreated kills it. */
   interface Monitor extends AutoCloseable {
-    /** Lets conmon run {@code runc create}; returns conmon's pid once the container exists. */
+    /**
+     * Moves conmon into the chamber's cgroup and lets it run {@code runc create}; returns conmon's
+     * pid once the container exists.
+     */
     int create();
 
     @Override

@@ -23,6 +23,7 @@ import dev.impulse.runtime.Runc;
 import dev.impulse.runtime.SeccompProfile;
 import dev.impulse.store.Store;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -124,15 +125,14 @@ final class RuncHost implements ChamberHost {
   @Override
   public Monitor spawnMonitor(String id) throws IOException {
     Conmon.Pending pending = conmon.spawn(id, paths(id).container());
-    try {
-      cgroups.adoptMonitor(configs.cgroup(id), pending.pid());
-    } catch (IOException | RuntimeException e) {
-      pending.close();
-      throw e;
-    }
     return new Monitor() {
       @Override
       public int create() {
+        try {
+          cgroups.adoptMonitor(configs.cgroup(id), pending.pid());
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot move conmon into the chamber's cgroup", e);
+        }
         return pending.create().conmonPid();
       }
 
@@ -162,11 +162,7 @@ final class RuncHost implements ChamberHost {
 
   @Override
   public void start(String id) {
-    Path pidFile = paths(id).container().containerPid();
-    int pid =
-        Conmon.readPid(pidFile)
-            .orElseThrow(() -> new IllegalStateException("conmon left no pid in " + pidFile));
-    starter.start(id, pid);
+    starter.start(id, paths(id).container().containerPid());
   }
 
   // ---- a stem cell ----

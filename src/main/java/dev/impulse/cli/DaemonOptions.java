@@ -211,7 +211,7 @@ final class DaemonOptions {
   @Option(
       names = "--runc",
       defaultValue = "${env:IMPULSE_RUNC:-" + Defaults.RUNC + "}",
-      description = "The runc binary (default: ${DEFAULT-VALUE})")
+      description = "The runc binary, runc 1.x (default: ${DEFAULT-VALUE})")
   Path runc;
 
   @Option(

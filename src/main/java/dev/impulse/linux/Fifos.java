@@ -23,15 +23,16 @@ public final class Fifos {
 
   /**
    * Opens FIFO {@code path} for reading without waiting for a writer, then reads what a writer
-   * writes until it closes its end, and returns it (the first {@link #MAX_KEPT} bytes). While
-   * nothing happens, {@code keepWaiting} is asked every {@code step}; once it says no, what was
-   * read so far is returned: empty when no writer came.
+   * writes until it closes its end, and returns it (the first {@link #MAX_KEPT} bytes). Every
+   * {@code step}, written to or not, {@code keepWaiting} is asked; once it says no, what is there
+   * is read without waiting and returned: empty when no writer wrote. Interrupted once something
+   * was read, it returns that (the interrupt stays set): what was written was taken.
    *
    * <p>Linux reports a hang-up on a FIFO's read end only after a writer has come and gone, so a
    * writer that has not opened its end yet is waited for, not taken for one that left. The FIFO is
    * looked at without blocking and the thread sleeps in between (from {@link #FIRST_PAUSE} up to
    * {@code step}): a native call that blocks would hold a virtual thread's carrier, and a few such
-   * waits would stop every other virtual thread of the daemon.
+   * waits would stop every other virtual thread of the daemon. A symbolic link is not followed.
    */
   public static byte[] readUntilClosed(Path path, Duration step, BooleanSupplier keepWaiting)
       throws InterruptedException {
@@ -39,34 +40,38 @@ public final class Fifos {
         LibcFiles.openat2(
             LibcFiles.AT_FDCWD,
             path.toString(),
-            LibcFiles.O_RDONLY | O_NONBLOCK | LibcFiles.O_CLOEXEC,
+            LibcFiles.O_RDONLY | O_NONBLOCK | LibcFiles.O_CLOEXEC | LibcFiles.O_NOFOLLOW,
             0,
             0);
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment buffer = arena.allocate(MAX_KEPT);
-      ByteArrayOutputStream kept = new ByteArrayOutputStream();
+      Reading reading = new Reading(fd, path, arena.allocate(MAX_KEPT));
       long pause = FIRST_PAUSE.toNanos();
       long nextCheck = System.nanoTime() + step.toNanos();
       while (true) {
-        int n = Libc.poll(fd, Libc.POLLIN, 0) == 0 ? -1 : readSome(fd, buffer, path);
+        int n = reading.readNow();
         if (n == 0) {
-          return kept.toByteArray(); // the writer closed its end
-        }
-        if (n > 0) {
-          int room = Math.min(n, MAX_KEPT - kept.size());
-          if (room > 0) {
-            kept.write(buffer.asSlice(0, room).toArray(JAVA_BYTE), 0, room);
-          }
-          pause = FIRST_PAUSE.toNanos();
-          continue;
+          return reading.kept(); // the writer closed its end
         }
         if (System.nanoTime() - nextCheck >= 0) {
           if (!keepWaiting.getAsBoolean()) {
-            return kept.toByteArray();
+            reading.drainNow(); // what came since the last look, or the end
+            return reading.kept();
           }
           nextCheck = System.nanoTime() + step.toNanos();
         }
-        Thread.sleep(Duration.ofNanos(pause));
+        if (n > 0) {
+          pause = FIRST_PAUSE.toNanos(); // more may be there already
+          continue;
+        }
+        try {
+          Thread.sleep(Duration.ofNanos(pause));
+        } catch (InterruptedException e) {
+          if (reading.kept().length == 0) {
+            throw e;
+          }
+          Thread.currentThread().interrupt();
+          return reading.kept();
+        }
         pause = Math.min(pause * 2, step.toNanos());
       }
     } finally {
@@ -74,15 +79,49 @@ public final class Fifos {
     }
   }
 
-  /** What one read got: bytes, 0 at the end, -1 when a writer is there with nothing written. */
-  private static int readSome(int fd, MemorySegment buffer, Path path) {
-    try {
-      return LibcFiles.read(fd, buffer, path.toString());
-    } catch (LinuxException e) {
-      if (e.errno() != LibcFiles.EAGAIN) {
-        throw e;
+  /** The reads of one open FIFO, and the bytes kept of them. */
+  private static final class Reading {
+    private final int fd;
+    private final Path path;
+    private final MemorySegment buffer;
+    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+    Reading(int fd, Path path, MemorySegment buffer) {
+      this.fd = fd;
+      this.path = path;
+      this.buffer = buffer;
+    }
+
+    /** One look without waiting: bytes read, 0 at the end, -1 when nothing is there yet. */
+    int readNow() {
+      if (Libc.poll(fd, Libc.POLLIN, 0) == 0) {
+        return -1;
       }
-      return -1;
+      int n;
+      try {
+        n = LibcFiles.read(fd, buffer, path.toString());
+      } catch (LinuxException e) {
+        if (e.errno() != LibcFiles.EAGAIN) {
+          throw e;
+        }
+        return -1; // a writer is there, with nothing written yet
+      }
+      int room = Math.min(n, MAX_KEPT - kept.size());
+      if (room > 0) {
+        kept.write(buffer.asSlice(0, room).toArray(JAVA_BYTE), 0, room);
+      }
+      return n;
+    }
+
+    /** Reads what is there now, at most a buffer's worth of reads. */
+    void drainNow() {
+      for (int i = 0; i < MAX_KEPT && readNow() > 0; i++) {
+        // read on while bytes are there
+      }
+    }
+
+    byte[] kept() {
+      return kept.toByteArray();
     }
   }
 }

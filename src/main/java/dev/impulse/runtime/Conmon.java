@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  * create}, reports the container's pid (or runc's error) through the sync pipe ({@code
  * _OCI_SYNCPIPE}), then detaches and stays with the container for its whole life, writing its
  * output to a size-capped k8s-file log and its exit code to the exit directory. The container is
- * left created; {@link Runc#start} runs it. Thread-safe.
+ * left created; {@link ExecFifo} starts it. Thread-safe.
  */
 public final class Conmon {
   static final int SYNC_PIPE_FD = 3;

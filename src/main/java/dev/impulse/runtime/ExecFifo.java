@@ -30,13 +30,20 @@ public final class ExecFifo {
     this.runc = runc;
   }
 
-  /** Starts created container {@code id}, whose first process is {@code pid}. */
-  public void start(String id, int pid) {
+  /**
+   * Starts created container {@code id}, whose first process's pid conmon wrote to {@code pidFile}.
+   * Once the byte is read the container runs, so the FIFO is removed even when the wait for the
+   * process's exec is cut short (a stopping daemon).
+   */
+  public void start(String id, Path pidFile) {
     Path fifo = runc.root().resolve(id).resolve(NAME);
     if (!Files.exists(fifo, LinkOption.NOFOLLOW_LINKS)) {
       runc.start(id);
       return;
     }
+    int pid =
+        Conmon.readPid(pidFile)
+            .orElseThrow(() -> new ContainerStartException(id, "conmon left no pid in " + pidFile));
     long deadline = System.nanoTime() + Runc.TIMEOUT.toNanos();
     byte[] written;
     try {
@@ -50,16 +57,23 @@ public final class ExecFifo {
       throw new ContainerStartException(id, "the daemon is stopping");
     }
     if (written.length == 0) {
-      throw new ContainerStartException(
-          id,
-          Processes.isRunning(pid)
-              ? "its first process did not take the start within " + Runc.TIMEOUT.toSeconds() + " s"
-              : "its first process ended before it was started; the chamber's log may say why");
+      throw new ContainerStartException(id, notStarted(pid, deadline));
     }
     try {
       Files.deleteIfExists(fifo);
     } catch (IOException e) {
-      throw new UncheckedIOException("removing " + fifo + " after the start failed", e);
+      throw new UncheckedIOException(
+          "container " + id + " started, but removing " + fifo + " failed", e);
     }
+  }
+
+  private static String notStarted(int pid, long deadline) {
+    if (!Processes.isRunning(pid)) {
+      return "its first process ended before it was started; the chamber's log may say why";
+    }
+    if (System.nanoTime() - deadline >= 0) {
+      return "its first process did not take the start within " + Runc.TIMEOUT.toSeconds() + " s";
+    }
+    return "its first process closed " + NAME + " without writing to it";
   }
 }

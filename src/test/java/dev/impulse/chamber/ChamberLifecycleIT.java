@@ -93,8 +93,11 @@ class ChamberLifecycleIT {
             "recorded",
             "launching",
             "images",
+            "prepared",
+            "cgroup",
             "mounted",
             "configured",
+            "monitor",
             "created",
             "started",
             "ready");

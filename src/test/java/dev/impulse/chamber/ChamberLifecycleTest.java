@@ -44,8 +44,11 @@ class ChamberLifecycleTest {
             "recorded",
             "launching",
             "images",
+            "prepared",
+            "cgroup",
             "mounted",
             "configured",
+            "monitor",
             "created",
             "started",
             "ready");

@@ -132,7 +132,7 @@ class RecoveryIT {
 
     assertThat(stop.applyAsInt(impulse)).as(how).isIn(exitCode, 0);
     for (String id : created.keySet()) {
-      // Nothing starts it behind the daemon's back: its process waits, its container is created.
+      // The stop left the held container as it was: created, its process not started.
       assertThat(new Runc(impulse.runDir()).run("state", id)).contains("\"status\": \"created\"");
     }
 

@@ -55,8 +55,9 @@ public final class RuncHold implements AutoCloseable {
               %2$s "$@" || exit $?
               if [ -e %1$s/hold ] && [ -n "$pidfile" ]; then
                 pid=$(cat "$pidfile")
-                kill -STOP "$pid"
-                echo "$pid" > %1$s/held/"$id".new && mv %1$s/held/"$id".new %1$s/held/"$id"
+                if [ -n "$pid" ] && kill -STOP "$pid"; then
+                  echo "$pid" > %1$s/held/"$id".new && mv %1$s/held/"$id".new %1$s/held/"$id"
+                fi
               fi
               exit 0
               ;;
@@ -76,7 +77,7 @@ public final class RuncHold implements AutoCloseable {
     return dir.resolve("runc");
   }
 
-  /** From now on, every start waits until {@link #release}. */
+  /** From now on, every container created waits, not started, until {@link #release}. */
   public void hold() {
     try {
       Files.writeString(dir.resolve("hold"), "");
@@ -114,7 +115,10 @@ public final class RuncHold implements AutoCloseable {
     }
   }
 
-  /** The pid of the last start of {@code container} that was held, if one was. */
+  /**
+   * The pid of the held first process of the last start of {@code container} that was held, if one
+   * was.
+   */
   public OptionalLong heldStart(String container) {
     try {
       return OptionalLong.of(
