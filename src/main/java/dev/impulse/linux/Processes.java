@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -135,15 +136,25 @@ public final class Processes {
 
   /** True while {@code pid} runs: it exists and is not a zombie waiting to be reaped. */
   public static boolean isRunning(int pid) {
+    return state(pid).filter(state -> state != 'Z').isPresent();
+  }
+
+  /**
+   * The state letter {@code /proc/PID/stat} gives process {@code pid} ({@code R}, {@code S}, {@code
+   * T} stopped, {@code Z} a zombie, ...); empty when there is no such process.
+   */
+  public static Optional<Character> state(int pid) {
     if (pid <= 0) {
-      return false;
+      return Optional.empty();
     }
     try {
       String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-      int end = stat.lastIndexOf(')');
-      return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) != 'Z';
+      int end = stat.lastIndexOf(')'); // the command name in parentheses may hold anything
+      return end > 0 && end + 2 < stat.length()
+          ? Optional.of(stat.charAt(end + 2))
+          : Optional.empty();
     } catch (IOException e) {
-      return false;
+      return Optional.empty();
     }
   }
 

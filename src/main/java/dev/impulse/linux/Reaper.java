@@ -88,12 +88,6 @@ public final class Reaper {
   }
 
   static boolean isZombieChild(int pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-      int end = stat.lastIndexOf(')');
-      return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
-    } catch (IOException e) {
-      return false;
-    }
+    return Processes.state(pid).filter(state -> state == 'Z').isPresent();
   }
 }

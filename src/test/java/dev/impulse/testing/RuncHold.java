@@ -93,7 +93,8 @@ public final class RuncHold implements AutoCloseable {
       try (var held = Files.list(dir.resolve("held"))) {
         for (Path file : held.filter(f -> !f.toString().endsWith(".new")).toList()) {
           int pid = Integer.parseInt(Files.readString(file).strip());
-          if (stopped(pid)) { // the held process, not one that took its pid since
+          // the held process, not one that took its pid since
+          if (Processes.state(pid).filter(state -> state == 'T').isPresent()) {
             Processes.signal(pid, SIGCONT);
           }
         }
@@ -102,16 +103,6 @@ public final class RuncHold implements AutoCloseable {
       // closed already
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static boolean stopped(int pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-      int end = stat.lastIndexOf(')');
-      return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'T';
-    } catch (IOException gone) {
-      return false;
     }
   }
 
