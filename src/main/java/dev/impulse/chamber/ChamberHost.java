@@ -50,10 +50,10 @@ interface ChamberHost {
 
   /** A conmon waiting to create its container. Closing it uncreated kills it. */
   interface Monitor extends AutoCloseable {
-    /**
-     * Moves conmon into the chamber's cgroup and lets it run {@code runc create}; returns conmon's
-     * pid once the container exists.
-     */
+    /** Moves conmon into the chamber's cgroup (made by then). */
+    void adopt() throws IOException;
+
+    /** Lets conmon run {@code runc create}; returns conmon's pid once the container exists. */
     int create();
 
     @Override

@@ -50,22 +50,17 @@ final class ChamberLauncher {
     run.startup.mark("prepared");
     // conmon is spawned on a thread of its own while the rest is made: a posix_spawn from this
     // JVM takes 1 to 8 ms here, as long as the cgroup, the mount and config.json together.
-    CompletableFuture<ChamberHost.Monitor> spawning = spawnMonitor(id);
-    ChamberHost.Monitor monitor;
-    try {
+    // Whatever ends this block, the spawn is waited for and an unused monitor is killed.
+    try (MonitorSpawn spawn = new MonitorSpawn(host, id)) {
       step("make its cgroup", () -> host.createCgroup(id, configs.limits(chamber.spec())));
       run.startup.mark("cgroup");
       step("mount its root file system", () -> host.mountRootfs(id, function, base));
       run.startup.mark("mounted");
       step("write its config.json", () -> host.writeConfig(chamber, base, cell));
       run.startup.mark("configured");
-      monitor = open("start its monitor (conmon)", () -> spawned(spawning));
-    } catch (RuntimeException e) {
-      discard(spawning);
-      throw e;
-    }
-    run.startup.mark("monitor");
-    try (monitor) {
+      ChamberHost.Monitor monitor = open("start its monitor (conmon)", spawn::monitor);
+      step("move its monitor (conmon) into its cgroup", monitor::adopt);
+      run.startup.mark("monitor");
       run.conmonPid = open("create its container (runc create)", monitor::create);
       run.containerCreated = true;
     }
@@ -91,42 +86,48 @@ final class ChamberLauncher {
     run.startup.mark("specialised");
   }
 
-  private CompletableFuture<ChamberHost.Monitor> spawnMonitor(String id) {
-    CompletableFuture<ChamberHost.Monitor> spawning = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .name("conmon-spawn-" + id)
-        .start(() -> {
-          try {
-            spawning.complete(host.spawnMonitor(id));
-          } catch (IOException | RuntimeException | Error e) {
-            spawning.completeExceptionally(e);
-          }
-        });
-    return spawning;
-  }
+  /**
+   * conmon spawned on a thread of its own. Closing waits for the spawn and closes the monitor it
+   * made: one never told to create is killed, so no container can appear after a failed start.
+   */
+  private static final class MonitorSpawn implements AutoCloseable {
+    private final CompletableFuture<ChamberHost.Monitor> spawning = new CompletableFuture<>();
 
-  /** The spawned monitor, or what its spawn threw. */
-  private static ChamberHost.Monitor spawned(CompletableFuture<ChamberHost.Monitor> spawning)
-      throws IOException {
-    try {
-      return spawning.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
+    MonitorSpawn(ChamberHost host, String id) {
+      Thread.ofVirtual()
+          .name("conmon-spawn-" + id)
+          .start(() -> {
+            try {
+              spawning.complete(host.spawnMonitor(id));
+            } catch (Throwable t) { // handed to the launch, which waits for it
+              spawning.completeExceptionally(t);
+            }
+          });
     }
-  }
 
-  /** A start that failed before its monitor was used: the monitor, once spawned, is killed. */
-  private static void discard(CompletableFuture<ChamberHost.Monitor> spawning) {
-    try {
-      spawning.join().close();
-    } catch (CompletionException spawnFailed) {
-      // nothing was spawned
+    /** The spawned monitor, or what its spawn threw. */
+    ChamberHost.Monitor monitor() throws IOException {
+      try {
+        return spawning.join();
+      } catch (CompletionException e) {
+        switch (e.getCause()) {
+          case IOException io -> throw io;
+          case RuntimeException r -> throw r;
+          case Error error -> throw error;
+          default -> throw e;
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      ChamberHost.Monitor monitor;
+      try {
+        monitor = spawning.join();
+      } catch (CompletionException spawnFailed) {
+        return; // nothing was spawned; monitor() reported why, unless an earlier step failed
+      }
+      monitor.close();
     }
   }
 

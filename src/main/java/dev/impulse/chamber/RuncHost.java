@@ -23,7 +23,6 @@ import dev.impulse.runtime.Runc;
 import dev.impulse.runtime.SeccompProfile;
 import dev.impulse.store.Store;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -115,6 +114,10 @@ final class RuncHost implements ChamberHost {
     Files.deleteIfExists(files.oom());
     Files.deleteIfExists(files.containerPid());
     Files.deleteIfExists(files.runcLog());
+    // Nor its config.json and conmon's pid: the new conmon is spawned before config.json is
+    // written again, and must never find the last run's.
+    Files.deleteIfExists(files.config());
+    Files.deleteIfExists(files.conmonPid());
   }
 
   @Override
@@ -127,12 +130,13 @@ final class RuncHost implements ChamberHost {
     Conmon.Pending pending = conmon.spawn(id, paths(id).container());
     return new Monitor() {
       @Override
+      public void adopt() throws IOException {
+        pending.requireRunning(); // and the pid is still conmon's, not one reused since
+        cgroups.adoptMonitor(configs.cgroup(id), pending.pid());
+      }
+
+      @Override
       public int create() {
-        try {
-          cgroups.adoptMonitor(configs.cgroup(id), pending.pid());
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot move conmon into the chamber's cgroup", e);
-        }
         return pending.create().conmonPid();
       }
 
@@ -343,8 +347,9 @@ final class RuncHost implements ChamberHost {
 
   /**
    * A conmon started for this root that runc does not list is a start the daemon's stop cut short
-   * (it waits for the start byte that never comes): it is stopped. One started for another root
-   * monitors a container this daemon cannot see.
+   * (held for its start byte; the end of its start pipe lets it go on, to a runc create that failed
+   * or has yet to finish): it is stopped. One started for another root monitors a container this
+   * daemon cannot see.
    */
   @Override
   public StrayMonitor strayMonitor(String id) {

@@ -106,6 +106,20 @@ public final class Processes {
   }
 
   /**
+   * Waits for child {@code pid} to end; returns at once when it is not (or no longer) our child,
+   * such as one the reaper's sweep has reaped.
+   */
+  public static void awaitChild(int pid) {
+    try {
+      Libc.waitpid(pid, 0);
+    } catch (LinuxException e) {
+      if (e.errno() != Libc.ECHILD) {
+        throw e;
+      }
+    }
+  }
+
+  /**
    * Reaps child {@code pid} if it has ended: its exit code, or empty while it runs. A pid that is
    * not (or no longer) our child also gives empty.
    */

@@ -126,17 +126,34 @@ public final class Conmon {
       return parseReply(id, files, reply);
     }
 
+    /**
+     * Throws, with the end of conmon's log, unless conmon still runs and waits for this container
+     * (it may have ended, and the reaper taken its pid, while the start was being made).
+     */
+    public void requireRunning() {
+      if (!monitors(spawned.pid(), id)) {
+        throw new ContainerCreateException(
+            id, "conmon ended before it could be told to create; " + lastLines(files.conmonLog()));
+      }
+    }
+
     @Override
     public void close() {
-      if (!told) {
-        Processes.signal(spawned.pid(), 9);
-        Processes.waitFor(spawned.pid());
-      }
       try {
-        spawned.fromChild().close();
-        spawned.toChild().close();
-      } catch (IOException ignored) {
-        // the pipes are gone with the process either way
+        if (!told) {
+          // Only our conmon: once ended and reaped by the reaper's sweep, its pid may be another's.
+          if (monitors(spawned.pid(), id)) {
+            Processes.signal(spawned.pid(), 9);
+          }
+          Processes.awaitChild(spawned.pid());
+        }
+      } finally {
+        try {
+          spawned.fromChild().close();
+          spawned.toChild().close();
+        } catch (IOException ignored) {
+          // the pipes are gone with the process either way
+        }
       }
     }
   }

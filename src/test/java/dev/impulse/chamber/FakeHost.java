@@ -20,12 +20,13 @@ import java.util.function.Consumer;
  * A machine for the lifecycle's unit tests: it keeps what a real host would have (directories,
  * cgroups, monitors, mounts, containers, exit files) as plain sets, so a test can see what is left,
  * and it can be told to fail any step. Containers obey signals as told: TERM ends them unless
- * {@link #ignoreTerm} is set; KILL always does. Single-threaded, like the tests that use it.
+ * {@link #ignoreTerm} is set; KILL always does. Used by one launch at a time, like the tests that
+ * use it: a launch spawns its monitor on a thread of its own and waits for it before going on.
  */
 final class FakeHost implements ChamberHost {
   /** Every operation that can be made to fail, by name. */
   static final List<String> START_STEPS =
-      List.of("prepare", "cgroup", "monitor", "mount", "config", "create", "start");
+      List.of("prepare", "cgroup", "monitor", "mount", "config", "adopt", "create", "start");
 
   static final List<String> TEARDOWN_STEPS = List.of("delete", "cgroups", "unmount", "scratch");
 
@@ -126,6 +127,11 @@ final class FakeHost implements ChamberHost {
     monitors.put(id, pid);
     return new Monitor() {
       private boolean created;
+
+      @Override
+      public void adopt() throws IOException {
+        maybeFail("adopt");
+      }
 
       @Override
       public int create() {
