@@ -131,7 +131,7 @@ final class RuncHost implements ChamberHost {
     return new Monitor() {
       @Override
       public void adopt() throws IOException {
-        pending.requireRunning(); // and the pid is still conmon's, not one reused since
+        pending.requireRunning(); // so the pid written below is still conmon's
         cgroups.adoptMonitor(configs.cgroup(id), pending.pid());
       }
 

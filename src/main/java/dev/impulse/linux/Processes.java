@@ -106,10 +106,31 @@ public final class Processes {
   }
 
   /**
-   * Waits for child {@code pid} to end; returns at once when it is not (or no longer) our child,
-   * such as one the reaper's sweep has reaped.
+   * True while {@code pid} is a child of this process that has not ended. One that has ended is
+   * reaped here. Unlike a look at /proc, this cannot be fooled by a pid reused since, and it does
+   * not depend on what the child's command line shows yet.
    */
-  public static void awaitChild(int pid) {
+  public static boolean childRunning(int pid) {
+    try {
+      return Libc.waitpid(pid, Libc.WNOHANG) == -1;
+    } catch (LinuxException e) {
+      if (e.errno() == Libc.ECHILD) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Kills child {@code pid} (SIGKILL) and waits for it. Does nothing when it is not, or no longer,
+   * a child of this process (it ended and was reaped, perhaps by the reaper's sweep): a pid reused
+   * since is never signalled. A child that has not been reaped keeps its pid.
+   */
+  public static void killChild(int pid) {
+    if (!childRunning(pid)) {
+      return;
+    }
+    signal(pid, 9);
     try {
       Libc.waitpid(pid, 0);
     } catch (LinuxException e) {

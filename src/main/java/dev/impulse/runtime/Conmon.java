@@ -127,11 +127,11 @@ public final class Conmon {
     }
 
     /**
-     * Throws, with the end of conmon's log, unless conmon still runs and waits for this container
-     * (it may have ended, and the reaper taken its pid, while the start was being made).
+     * Throws, with the end of conmon's log, unless conmon still runs (it may have ended while the
+     * start was being made).
      */
     public void requireRunning() {
-      if (!monitors(spawned.pid(), id)) {
+      if (!Processes.childRunning(spawned.pid())) {
         throw new ContainerCreateException(
             id, "conmon ended before it could be told to create; " + lastLines(files.conmonLog()));
       }
@@ -141,11 +141,8 @@ public final class Conmon {
     public void close() {
       try {
         if (!told) {
-          // Only our conmon: once ended and reaped by the reaper's sweep, its pid may be another's.
-          if (monitors(spawned.pid(), id)) {
-            Processes.signal(spawned.pid(), 9);
-          }
-          Processes.awaitChild(spawned.pid());
+          // Before its start pipe closes, which would let it go on to runc create.
+          Processes.killChild(spawned.pid());
         }
       } finally {
         try {

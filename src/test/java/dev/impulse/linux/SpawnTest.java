@@ -105,4 +105,27 @@ class SpawnTest {
     assertThat(Processes.waitFor(child.pid())).isZero();
     assertThat(work.resolve("oom")).exists();
   }
+
+  @Test
+  void aRunningChildIsKilledAndReapedAndAChildThatEndedIsLeftAlone() throws IOException {
+    Processes.Spawned held =
+        Processes.spawn(
+            List.of("/bin/sh", "-c", "read line <&4"), Map.of(), 3, 4, dir.resolve("e"), dir);
+    assertThat(Processes.childRunning(held.pid())).isTrue();
+    Processes.killChild(held.pid());
+    assertThat(Processes.childRunning(held.pid())).as("killed and reaped").isFalse();
+    assertThat(Processes.exists(held.pid())).isFalse();
+    held.toChild().close();
+    held.fromChild().close();
+
+    Processes.Spawned ended =
+        Processes.spawn(List.of("/bin/sh", "-c", "exit 0"), Map.of(), 3, -1, dir.resolve("e"), dir);
+    ended.fromChild().readAllBytes(); // its end of the pipe closes when it exits
+    ended.fromChild().close();
+    assertThat(Processes.waitFor(ended.pid())).isZero();
+    // Reaped already: its pid is no longer this process's child, and nothing is signalled.
+    assertThat(Processes.childRunning(ended.pid())).isFalse();
+    Processes.killChild(ended.pid());
+    assertThat(Processes.childRunning(1)).as("not a child").isFalse();
+  }
 }
