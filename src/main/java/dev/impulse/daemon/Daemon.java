@@ -105,7 +105,8 @@ public final class Daemon implements AutoCloseable {
             config.exitDir(),
             config.socketDir(),
             config.logSizeMax(),
-            json);
+            json,
+            reaper);
 
     this.store =
         Store.open(config.dataDir().resolve("impulse.db"), config.storeReserveMb() * 1024 * 1024);

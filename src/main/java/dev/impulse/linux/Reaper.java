@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reaps the zombies of orphans re-parented to this process (it is a child subreaper), without ever
  * reaping a child the JDK is waiting for: processes started through {@link #start} are left to
- * their {@link Process} object. Thread-safe.
+ * their {@link Process} object, and those of {@link #spawnKept} to their caller. Thread-safe.
  */
 public final class Reaper {
   private static final Logger log = LoggerFactory.getLogger(Reaper.class);
@@ -25,6 +27,7 @@ public final class Reaper {
 
   private final ReadWriteLock startLock = new ReentrantReadWriteLock();
   private final Set<Long> jdkChildren = ConcurrentHashMap.newKeySet();
+  private final Set<Long> keptChildren = ConcurrentHashMap.newKeySet();
 
   /**
    * Starts a process the JDK will wait for. Starting and registering happen under a lock the sweep
@@ -43,13 +46,35 @@ public final class Reaper {
     }
   }
 
-  /** Reaps every zombie child that is not the JDK's; returns how many. */
+  /**
+   * Spawns a child its caller waits for itself (through {@link Processes}), under the same lock:
+   * the sweep leaves it alone until {@link #release}, so until then its pid cannot be handed to
+   * another process behind the caller's back.
+   */
+  public <T> T spawnKept(Supplier<T> spawn, ToIntFunction<T> pid) {
+    startLock.readLock().lock();
+    try {
+      T child = spawn.get();
+      keptChildren.add((long) pid.applyAsInt(child));
+      return child;
+    } finally {
+      startLock.readLock().unlock();
+    }
+  }
+
+  /** Leaves child {@code pid} of {@link #spawnKept} to the sweep from now on. */
+  public void release(int pid) {
+    keptChildren.remove((long) pid);
+  }
+
+  /** Reaps every zombie child that is not the JDK's or kept; returns how many. */
   public int sweep() {
     startLock.writeLock().lock();
     try {
       int reaped = 0;
       for (int pid : children()) {
-        if (!jdkChildren.contains((long) pid) && isZombieChild(pid)) {
+        boolean owned = jdkChildren.contains((long) pid) || keptChildren.contains((long) pid);
+        if (!owned && isZombieChild(pid)) {
           if (Processes.reapIfEnded(pid).isPresent()) {
             reaped++;
           }

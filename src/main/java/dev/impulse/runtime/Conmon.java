@@ -3,6 +3,7 @@ package dev.impulse.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.impulse.linux.Processes;
+import dev.impulse.linux.Reaper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,6 +42,7 @@ public final class Conmon {
   private final Path socketDir;
   private final long logSizeMax;
   private final ObjectMapper json;
+  private final Reaper reaper;
 
   /**
    * @param binary the conmon program
@@ -48,15 +50,23 @@ public final class Conmon {
    * @param exitDir where conmon writes each container's exit code, in a file named by its id
    * @param socketDir where conmon keeps its attach-socket links
    * @param logSizeMax the size beyond which conmon truncates a container's log
+   * @param reaper keeps a held conmon's pid from its sweep until the conmon is reaped here
    */
   public Conmon(
-      Path binary, Runc runc, Path exitDir, Path socketDir, long logSizeMax, ObjectMapper json) {
+      Path binary,
+      Runc runc,
+      Path exitDir,
+      Path socketDir,
+      long logSizeMax,
+      ObjectMapper json,
+      Reaper reaper) {
     this.binary = binary;
     this.runc = runc;
     this.exitDir = exitDir;
     this.socketDir = socketDir;
     this.logSizeMax = logSizeMax;
     this.json = json;
+    this.reaper = reaper;
   }
 
   /** The pids conmon reported: the container's first process and conmon itself. */
@@ -79,7 +89,11 @@ public final class Conmon {
     return new Pending(
         id,
         files,
-        Processes.spawn(argv, env, SYNC_PIPE_FD, START_PIPE_FD, files.conmonLog(), files.bundle()));
+        reaper.spawnKept(
+            () ->
+                Processes.spawn(
+                    argv, env, SYNC_PIPE_FD, START_PIPE_FD, files.conmonLog(), files.bundle()),
+            Processes.Spawned::pid));
   }
 
   /**
@@ -91,6 +105,7 @@ public final class Conmon {
     private final ContainerFiles files;
     private final Processes.Spawned spawned;
     private boolean told;
+    private boolean gone; // reaped here: its pid is no longer conmon's
 
     private Pending(String id, ContainerFiles files, Processes.Spawned spawned) {
       this.id = id;
@@ -107,23 +122,23 @@ public final class Conmon {
     public Created create() {
       told = true;
       try {
-        spawned.toChild().write(0);
-        spawned.toChild().close();
-      } catch (IOException e) {
-        throw new ContainerCreateException(
-            id,
-            "conmon ended before it could be told to create; " + lastLines(files.conmonLog()),
-            e);
-      }
-      String reply;
-      try {
-        reply = readReply(id, files, spawned);
+        try {
+          spawned.toChild().write(0);
+          spawned.toChild().close();
+        } catch (IOException e) {
+          throw new ContainerCreateException(
+              id,
+              "conmon ended before it could be told to create; " + lastLines(files.conmonLog()),
+              e);
+        }
+        return parseReply(id, files, readReply(id, files, spawned));
       } finally {
         // conmon's first process only forks the monitor and exits; collect it now, or the reaper's
         // next sweep will.
         Processes.reapIfEnded(spawned.pid());
+        gone = true;
+        reaper.release(spawned.pid());
       }
-      return parseReply(id, files, reply);
     }
 
     /**
@@ -131,27 +146,37 @@ public final class Conmon {
      * start was being made).
      */
     public void requireRunning() {
-      if (!Processes.childRunning(spawned.pid())) {
+      if (!gone && !Processes.childRunning(spawned.pid())) {
+        gone = true;
+        reaper.release(spawned.pid());
+      }
+      if (gone) {
         throw new ContainerCreateException(
             id, "conmon ended before it could be told to create; " + lastLines(files.conmonLog()));
       }
     }
 
+    /**
+     * Kills a conmon never told to create, before its start pipe closes (which would let it go on
+     * to runc create). Should the kill itself fail, the pipe stays open and conmon held.
+     */
     @Override
     public void close() {
-      try {
-        if (!told) {
-          // Before its start pipe closes, which would let it go on to runc create.
-          Processes.killChild(spawned.pid());
-        }
-      } finally {
-        try {
-          spawned.fromChild().close();
-          spawned.toChild().close();
-        } catch (IOException ignored) {
-          // the pipes are gone with the process either way
-        }
+      if (!gone) {
+        Processes.killChild(spawned.pid()); // kept from the sweep: still ours, or reaped here
+        gone = true;
+        reaper.release(spawned.pid());
       }
+      closeQuietly(spawned.fromChild());
+      closeQuietly(spawned.toChild());
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable pipe) {
+    try {
+      pipe.close();
+    } catch (IOException ignored) {
+      // the pipes are gone with the process either way
     }
   }
 

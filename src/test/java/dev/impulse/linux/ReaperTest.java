@@ -2,8 +2,11 @@ package dev.impulse.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,32 @@ class ReaperTest {
     } finally {
       sweeping.set(false);
       sweeper.join();
+    }
+  }
+
+  @Test
+  void aKeptChildIsLeftToItsSpawnerUntilReleased() throws Exception {
+    Path dir = Files.createTempDirectory("reaper-test");
+    try {
+      Processes.Spawned child =
+          reaper.spawnKept(
+              () ->
+                  Processes.spawn(
+                      List.of("/bin/sh", "-c", "exit 5"), Map.of(), 3, -1, dir.resolve("err"), dir),
+              Processes.Spawned::pid);
+      child.fromChild().readAllBytes(); // its end closes when it exits
+      child.fromChild().close();
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!Reaper.isZombieChild(child.pid()) && System.nanoTime() < deadline) {
+        Thread.sleep(5); // exited, not yet a zombie to the kernel's eyes: a brief window
+      }
+      reaper.sweep();
+      assertThat(Reaper.isZombieChild(child.pid())).as("kept: still its spawner's").isTrue();
+      reaper.release(child.pid());
+      reaper.sweep();
+      assertThat(Processes.exists(child.pid())).as("released: reaped").isFalse();
+    } finally {
+      FileTrees.deleteRecursively(dir);
     }
   }
 }

@@ -23,7 +23,8 @@ class ConmonTest {
           Path.of("/run/impulse/exits"),
           Path.of("/run/impulse/sockets"),
           1 << 20,
-          new ObjectMapper());
+          new ObjectMapper(),
+          new dev.impulse.linux.Reaper());
 
   @Test
   void createsThroughRuncWithSizeCappedK8sLogsAndExitFiles() {
