@@ -16,8 +16,8 @@ import java.time.Duration;
  * the process replaces itself with the configured one) is what lets it run, and removing the FIFO
  * is how runc itself marks the container running. That is runc 1.x's {@code start}, step for step,
  * without the Go process's own start-up: the {@code started} step of a cold start went from 9.6 ms
- * to about 1 ms, 4-6 ms net (BENCHMARKS.md). A runc whose state directory has no such FIFO gets
- * {@code runc start}.
+ * to about 1 ms (BENCHMARKS.md). A runc whose state directory has no such FIFO gets {@code runc
+ * start}.
  */
 public final class ExecFifo {
   static final String NAME = "exec.fifo";
