@@ -94,7 +94,7 @@ public final class Fifos {
 
     /** One look without waiting: bytes read, 0 at the end, -1 when nothing is there yet. */
     int readNow() {
-      if (Libc.poll(fd, Libc.POLLIN, 0) == 0) {
+      if (Libc.pollNow(fd, Libc.POLLIN) == 0) {
         return -1;
       }
       int n;

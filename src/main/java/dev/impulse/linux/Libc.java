@@ -202,17 +202,16 @@ final class Libc {
   static final short POLLIN = 1;
 
   /**
-   * {@code poll} of one descriptor for {@code events}: the events that happened, 0 when {@code
-   * timeoutMillis} passed first. An interrupted wait counts as a timeout. On a virtual thread,
-   * anything but 0 holds its carrier for as long as the wait.
+   * {@code poll} of one descriptor for {@code events}, without waiting: the events that are there,
+   * or 0. A wait in here would hold a virtual thread's carrier; callers sleep between looks.
    */
-  static int poll(int fd, short events, int timeoutMillis) {
+  static int pollNow(int fd, short events) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment pollfd = arena.allocate(8, 4); // struct pollfd {int fd; short events, revents}
       pollfd.set(JAVA_INT, 0, fd);
       pollfd.set(JAVA_SHORT, 4, events);
       try {
-        int ready = call("poll(" + fd + ")", POLL, pollfd, 1L, timeoutMillis);
+        int ready = call("poll(" + fd + ")", POLL, pollfd, 1L, 0);
         return ready == 0 ? 0 : pollfd.get(JAVA_SHORT, 6);
       } catch (LinuxException e) {
         if (e.errno() == EINTR) {
