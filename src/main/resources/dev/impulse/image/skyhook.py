@@ -20,8 +20,11 @@ SKYHOOK_GUEST_DIR and sends one line of JSON, {"env": {...}, "meta": {...}}: the
 environment and identity. The wrapper closes the connection before it applies them and imports the
 guest, so the function never holds the control path (and the daemon's listener is gone by then).
 
-Standard library only, and only what it needs (socket, threading, json): it runs on every Python
-baseimage unchanged, and starts in a third of the time http.server's imports took. Its HTTP/1.1 is
+Standard library only, and only what it needs: it runs on every CPython baseimage unchanged. It
+imports CPython's own C modules for sockets, signals and JSON (_socket, _signal, _json) rather than
+the modules around them (socket, signal, json), whose enumerations and regular expressions took
+12 of the 19 ms its imports took on Python 3.11; its imports now take about 6 ms, most of it
+threading's. Its HTTP/1.1 is
 the part of the protocol a function call needs: keep-alive, Content-Length and chunked bodies,
 Expect: 100-continue; a head over 64 KiB or 100 header lines is 431, anything malformed 400 (and
 the connection closes), a body over SKYHOOK_MAX_BODY_BYTES 413 unread.
@@ -31,12 +34,13 @@ import time
 
 STARTED = time.time()  # the interpreter is up; what follows is the wrapper's own start
 
+import _json
+import _signal
+import _socket
 import errno
 import importlib
-import json
+import io
 import os
-import signal
-import socket
 import sys
 import threading
 
@@ -94,11 +98,11 @@ MAX_CONTROL_LINE = 1024 * 1024  # the chamber's env is bounded far below this by
 
 def specialise(path):
     """A stem cell: waits for the chamber it becomes, then takes on its environment and identity."""
-    control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    control = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         control.connect(path)
         control.sendall(to_json({"ready": TIMINGS}) + b"\n")
-        reader = control.makefile("rb")
+        reader = read_buffered(control)
         line = reader.readline(MAX_CONTROL_LINE)
         reader.close()
     finally:
@@ -106,7 +110,7 @@ def specialise(path):
     if not line.endswith(b"\n"):
         sys.stderr.write("skyhook: the daemon hung up before specialising this cell\n")
         os._exit(GUEST_IMPORT_FAILED)
-    chamber = json.loads(line)
+    chamber = from_json(line)
     os.environ.pop("SKYHOOK_CONTROL", None)
     os.environ.update(chamber["env"])
     META.update(chamber["meta"])
@@ -115,8 +119,69 @@ def specialise(path):
     TIMINGS["specialised"] = time.time()
 
 
+class JsonDecoding:
+    """What _json's scanner reads from its context: the settings of json.loads's default decoder."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"),
+                      "NaN": float("nan")}.__getitem__
+
+
+JSON_SCAN = _json.make_scanner(JsonDecoding())
+JSON_SPACE = " \t\n\r"
+
+
+def from_json(data):
+    """json.loads(data) for bytes. A well-formed UTF-8 body is read by _json's scanner alone;
+    anything else by json.loads itself, imported then (once, about 10 ms), for its exact value or
+    error: its other encodings, and its messages (Python 3.11's scanner cannot raise them unless
+    the json module is loaded, and raises SystemError instead)."""
+    try:
+        text = data.decode("utf-8")
+        start = len(text) - len(text.lstrip(JSON_SPACE))
+        value, end = JSON_SCAN(text, start)
+        if not text[end:].strip(JSON_SPACE):
+            return value
+    except (ValueError, StopIteration, SystemError):
+        pass
+    import json
+
+    return json.loads(data)
+
+
+def not_serializable(value):
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
 def to_json(value):
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    """json.dumps(value, ensure_ascii=False), UTF-8 encoded: the C encoder json.dumps itself uses,
+    made per call as json.dumps makes it (its markers catch cycles, and are per call)."""
+    encode = _json.make_encoder({}, not_serializable, _json.encode_basestring, None, ": ", ", ",
+                                False, False, True)
+    return "".join(encode(value, 0)).encode("utf-8")
+
+
+class SocketReader(io.RawIOBase):
+    """What socket.makefile("rb") reads through, for the _socket objects this wrapper uses."""
+
+    def __init__(self, sock):
+        super().__init__()
+        self.sock = sock
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        return self.sock.recv_into(buffer)
+
+
+def read_buffered(sock, size=io.DEFAULT_BUFFER_SIZE):
+    """socket.makefile("rb", size): closing it leaves the socket open."""
+    return io.BufferedReader(SocketReader(sock), size)
 
 
 def print_exception():
@@ -147,7 +212,7 @@ class Connection:
 
     def __init__(self, sock):
         self.sock = sock
-        self.rfile = sock.makefile("rb", 65536)
+        self.rfile = read_buffered(sock, 65536)
 
     def serve(self):
         try:
@@ -280,8 +345,8 @@ class Connection:
 
     def call(self, body, target, given_headers):
         try:
-            request = json.loads(body) if body.strip() else None
-        except ValueError as error:
+            request = from_json(body) if body.strip() else None
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
             return 400, to_json(
                 {"error": "InvalidJSON", "message": "request body is not JSON: %s" % error}), {}
         meta = dict(META, path=target, method="POST", headers=given_headers)
@@ -329,8 +394,8 @@ class Server:
     """Listens on the port and serves each connection on a thread of its own."""
 
     def __init__(self, address, listen=True):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        self.socket.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
         self.socket.bind(address)
         if listen:
             self.listen()
@@ -341,7 +406,8 @@ class Server:
     def serve_forever(self):
         while True:
             try:
-                sock, _ = self.socket.accept()
+                fd, _ = self.socket._accept()  # what socket.accept does, less its wrapping
+                sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM, 0, fd)
             except (ConnectionError, TimeoutError):
                 continue
             except OSError as error:
@@ -352,7 +418,7 @@ class Server:
             try:
                 # Headers and body go out in one write; without this, a kept-alive connection's
                 # answer would still wait on the client's delayed ACK now and then.
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
                 # Daemon threads: idle keep-alive connections must not hold up a stop.
                 threading.Thread(target=Connection(sock).serve, daemon=True).start()
             except (RuntimeError, OSError):  # no thread left under the chamber's pids limit
@@ -365,8 +431,8 @@ class Server:
 # be slower. None reads an environment variable when imported (the chamber's env is applied after);
 # a runtime image without one of them skips it.
 CELL_PRELOAD = ("base64", "collections", "dataclasses", "datetime", "decimal", "enum",
-                "functools", "math", "platform", "random", "re", "string", "typing",
-                "urllib.parse", "uuid")
+                "functools", "json", "math", "platform", "random", "re", "signal", "socket",
+                "string", "typing", "urllib.parse", "uuid")
 
 
 def warm_cell():
@@ -389,7 +455,7 @@ def warm_cell():
 
 
 def rehearse():
-    ours, theirs = socket.socketpair()
+    ours, theirs = _socket.socketpair()
     ours.settimeout(5)
     theirs.settimeout(5)
     Connection.function = staticmethod(lambda request, meta: {"rehearsal": request})
@@ -443,8 +509,8 @@ def main():
     # As PID 1 of its namespace this process gets no default signal handling: without a handler
     # SIGTERM would be ignored and every stop would wait for SIGKILL. The handler runs on the main
     # thread, which is in serve_forever: raising there stops accepting at once, with no polling.
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    _signal.signal(_signal.SIGTERM, stop)
+    _signal.signal(_signal.SIGINT, stop)
     try:
         server.serve_forever()
     except Stop:
