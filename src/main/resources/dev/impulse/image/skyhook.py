@@ -135,22 +135,41 @@ JSON_SCAN = _json.make_scanner(JsonDecoding())
 JSON_SPACE = " \t\n\r"
 
 
-def from_json(data):
-    """json.loads(data) for bytes. A well-formed UTF-8 body is read by _json's scanner alone;
-    anything else by json.loads itself, imported then (once, about 10 ms), for its exact value or
-    error: its other encodings, and its messages (Python 3.11's scanner cannot raise them unless
-    the json module is loaded, and raises SystemError instead)."""
-    try:
-        text = data.decode("utf-8")
-        start = len(text) - len(text.lstrip(JSON_SPACE))
-        value, end = JSON_SCAN(text, start)
-        if not text[end:].strip(JSON_SPACE):
-            return value
-    except (ValueError, StopIteration, SystemError):
-        pass
-    import json
+class JsonError(ValueError):
+    """json.JSONDecodeError's message, for the two errors json.loads finds around the scanner."""
 
-    return json.loads(data)
+    def __init__(self, message, text, at):
+        line = text.count("\n", 0, at) + 1
+        column = at - text.rfind("\n", 0, at)
+        super().__init__("%s: line %d column %d (char %d)" % (message, line, column, at))
+
+
+def from_json(data):
+    """json.loads(data) for bytes, by the scanner json.loads itself uses, with json.loads's UTF-8
+    decoding and its messages. Two cases go to json.loads, imported then (once, about 10 ms): UTF-16
+    and UTF-32 (a NUL or a UTF-16 byte order mark in the first 4 bytes, as json detects them), and
+    a malformed value on Python 3.11, whose scanner raises SystemError without a message until the
+    json module is loaded. The json module found may be the guest's own json.py, as for any import
+    after the guest's: then a malformed body is answered with whatever that raises."""
+    if b"\x00" in data[:4] or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        import json
+
+        return json.loads(data)
+    text = data.decode("utf-8-sig", "surrogatepass")
+    start = len(text) - len(text.lstrip(JSON_SPACE))
+    try:
+        value, end = JSON_SCAN(text, start)
+    except StopIteration as nothing:
+        raise JsonError("Expecting value", text, nothing.value) from None
+    except SystemError:
+        del text  # not held twice while json reads the body again
+        import json
+
+        return json.loads(data)
+    rest = text[end:].lstrip(JSON_SPACE)
+    if rest:
+        raise JsonError("Extra data", text, len(text) - len(rest))
+    return value
 
 
 def not_serializable(value):
@@ -309,7 +328,7 @@ class Connection:
         if chunked:
             return self.read_chunked()
         length = headers.get("content-length", "0").strip()
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):  # "²" is a digit to isdigit, not to int
             raise BadRequest(400, "BadRequest", "Content-Length is not a number")
         if int(length) > MAX_BODY:
             raise BadRequest(413, "PayloadTooLarge", "body over %d bytes" % MAX_BODY)
@@ -344,9 +363,11 @@ class Connection:
             self.rfile.readline(3)
 
     def call(self, body, target, given_headers):
+        # Not JSON: a ValueError, a RecursionError when nested too deeply, or whatever a guest's
+        # own json.py raises (see from_json).
         try:
             request = from_json(body) if body.strip() else None
-        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
+        except Exception as error:
             return 400, to_json(
                 {"error": "InvalidJSON", "message": "request body is not JSON: %s" % error}), {}
         meta = dict(META, path=target, method="POST", headers=given_headers)
@@ -395,6 +416,9 @@ class Server:
 
     def __init__(self, address, listen=True):
         self.socket = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        # Blocking whatever socket.setdefaulttimeout the guest set: on Python 3.9 a timed-out
+        # accept is no TimeoutError and would end the accept loop.
+        self.socket.settimeout(None)
         self.socket.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
         self.socket.bind(address)
         if listen:
@@ -408,6 +432,7 @@ class Server:
             try:
                 fd, _ = self.socket._accept()  # what socket.accept does, less its wrapping
                 sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM, 0, fd)
+                sock.settimeout(None)  # what the listening socket has, as socket.accept does
             except (ConnectionError, TimeoutError):
                 continue
             except OSError as error:
