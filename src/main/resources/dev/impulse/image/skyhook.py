@@ -24,10 +24,11 @@ Standard library only, and only what it needs: it runs on every CPython baseimag
 imports CPython's own C modules for sockets, signals and JSON (_socket, _signal, _json) rather than
 the modules around them (socket, signal, json), whose enumerations and regular expressions took
 12 of the 19 ms its imports took on Python 3.11; its imports now take about 6 ms, most of it
-threading's. Its HTTP/1.1 is
-the part of the protocol a function call needs: keep-alive, Content-Length and chunked bodies,
-Expect: 100-continue; a head over 64 KiB or 100 header lines is 431, anything malformed 400 (and
-the connection closes), a body over SKYHOOK_MAX_BODY_BYTES 413 unread.
+threading's.
+
+Its HTTP/1.1 is the part of the protocol a function call needs: keep-alive, Content-Length and
+chunked bodies, Expect: 100-continue; a head over 64 KiB or 100 header lines is 431, anything
+malformed 400 (and the connection closes), a body over SKYHOOK_MAX_BODY_BYTES 413 unread.
 """
 
 import time
